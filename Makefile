@@ -1,0 +1,159 @@
+# wrp — build, test, fuzz, install.
+#
+#   make                       build build/bin/wrp-agentd and build/bin/wrp-controller
+#   make check                 install missing packages (as root), build, run every test
+#   make check SANITIZE=address,undefined
+#   make fuzz [FUZZ_TIME=60]   run every libFuzzer harness for FUZZ_TIME seconds each
+#   make bench                 benchmarks (see bench/ and docs/PERFORMANCE.md)
+#   make install [PREFIX=/usr/local] [DESTDIR=]
+
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+CC       ?= cc
+SANITIZE ?=
+FUZZ_TIME ?= 60
+
+PKGS := libczmq libzmq yaml-0.1 libsystemd
+
+# Packages make check needs on a fresh Debian 12 machine.
+APT_PKGS := build-essential pkg-config libczmq-dev libzmq3-dev libyaml-dev \
+            libsystemd-dev clang libclang-rt-14-dev iproute2 util-linux \
+            python3 python3-yaml procps systemd
+
+ifeq ($(SANITIZE),)
+BUILD ?= build
+SANFLAGS :=
+else
+BUILD ?= build/sanitize
+SANFLAGS := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+endif
+
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c17 -Wall -Wextra -Werror -D_GNU_SOURCE -DWRP_DATADIR=\"$(PREFIX)/share/wrp\" -Icommon -Iproto -Iagent -Icontroller \
+           $(PKG_CFLAGS) $(SANFLAGS) -MMD -MP
+LDFLAGS += $(SANFLAGS)
+LDLIBS  += $(PKG_LIBS) -lm
+
+SYSTEMD_UNIT_DIR ?= $(shell pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null || echo /lib/systemd/system)
+
+# Every .c in a directory belongs to it; main.c is the program, the rest its classes.
+LIB_SRC   := $(wildcard common/*.c proto/*.c)
+AGENT_SRC := $(filter-out agent/main.c, $(wildcard agent/*.c))
+CTL_SRC   := $(filter-out controller/main.c, $(wildcard controller/*.c))
+TESTBIN_SRC := $(wildcard tests/runtime/*.c)
+FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
+
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+
+LIBWRP    := $(BUILD)/lib/libwrp.a
+LIBAGENT  := $(BUILD)/lib/libwrp_agent.a
+LIBCTL    := $(BUILD)/lib/libwrp_controller.a
+AGENTD    := $(BUILD)/bin/wrp-agentd
+CTL       := $(BUILD)/bin/wrp-controller
+SELFTEST  := $(BUILD)/bin/selftest
+TESTBINS  := $(patsubst tests/runtime/%.c,$(BUILD)/test-bin/%,$(TESTBIN_SRC))
+REPLAYS   := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz-replay/%,$(FUZZ_SRC))
+FUZZERS   := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRC))
+
+.PHONY: all check check-unit check-fuzz check-integration deps fuzz bench install clean format
+
+all: $(AGENTD) $(CTL)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(LIBWRP): $(call obj,$(LIB_SRC))
+$(LIBAGENT): $(call obj,$(AGENT_SRC))
+$(LIBCTL): $(call obj,$(CTL_SRC))
+$(LIBWRP) $(LIBAGENT) $(LIBCTL):
+	@mkdir -p $(dir $@)
+	rm -f $@ && $(AR) rcs $@ $^
+
+$(AGENTD): $(call obj,agent/main.c) $(LIBAGENT) $(LIBWRP)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(CTL): $(call obj,controller/main.c) $(LIBCTL) $(LIBWRP)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# The self-test runner calls every `void wrp_x_test (bool verbose);` a header declares.
+$(BUILD)/gen/selftests.h: $(wildcard common/*.h proto/*.h agent/*.h controller/*.h)
+	@mkdir -p $(dir $@)
+	grep -ho 'wrp_[a-z0-9_]*_test (bool verbose)' $^ | sed 's/_test (bool verbose)//' \
+	    | sort -u | sed 's/.*/WRP_SELFTEST (&)/' > $@
+
+$(BUILD)/obj/tests/selftest.o: tests/selftest.c $(BUILD)/gen/selftests.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -I$(BUILD)/gen -c -o $@ $<
+
+$(SELFTEST): $(BUILD)/obj/tests/selftest.o $(LIBAGENT) $(LIBCTL) $(LIBWRP)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# Test programs (the stand-in runtime and its stop binary, helpers).
+$(BUILD)/test-bin/%: $(call obj,tests/runtime/%.c) $(LIBWRP)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# Fuzz harnesses built with the normal compiler and a replay main, for make check.
+$(BUILD)/fuzz-replay/%: $(call obj,tests/fuzz/%.c) $(call obj,tests/fuzz/replay.c) $(LIBAGENT) $(LIBCTL) $(LIBWRP)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# Real libFuzzer builds (clang only).
+FUZZ_CFLAGS = -std=c17 -g -O1 -D_GNU_SOURCE -Icommon -Iproto -Iagent -Icontroller $(PKG_CFLAGS) \
+              -fsanitize=fuzzer,address,undefined
+build/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(AGENT_SRC) $(CTL_SRC)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRC) $(AGENT_SRC) $(CTL_SRC) $(PKG_LIBS) -lm
+
+deps:
+	@sh tests/deps.sh $(APT_PKGS)
+
+check: deps
+	$(MAKE) --no-print-directory all $(SELFTEST) $(TESTBINS) $(REPLAYS)
+	$(MAKE) --no-print-directory check-unit check-fuzz check-integration
+
+check-unit: $(SELFTEST)
+	$(SELFTEST)
+
+check-fuzz: $(REPLAYS)
+	@set -e; for r in $(REPLAYS); do \
+	    n=$$(basename $$r); \
+	    $$r tests/fuzz/corpus/$${n#fuzz_}; \
+	done
+
+check-integration: all $(TESTBINS)
+	BUILD=$(BUILD) bash tests/run.sh $(TESTS)
+
+fuzz: $(FUZZERS)
+	@set -e; for f in $(FUZZERS); do \
+	    n=$$(basename $$f); c=tests/fuzz/corpus/$${n#fuzz_}; mkdir -p $$c build/fuzz/new/$$n; \
+	    echo "== $$n for $(FUZZ_TIME)s"; \
+	    $$f -max_total_time=$(FUZZ_TIME) -print_final_stats=1 build/fuzz/new/$$n $$c 2>&1 | grep -E 'stat::number_of_executed_units|ERROR|SUMMARY' ; \
+	done
+
+bench: all $(TESTBINS)
+	BUILD=$(BUILD) bash bench/run.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(SYSTEMD_UNIT_DIR) \
+	    $(DESTDIR)$(PREFIX)/share/wrp/pipelines $(DESTDIR)$(PREFIX)/share/wrp/examples
+	install -m 0755 $(AGENTD) $(CTL) $(DESTDIR)$(PREFIX)/bin/
+	sed 's|@BINDIR@|$(PREFIX)/bin|g' systemd/wrp-agentd.service > $(DESTDIR)$(SYSTEMD_UNIT_DIR)/wrp-agentd.service
+	chmod 0644 $(DESTDIR)$(SYSTEMD_UNIT_DIR)/wrp-agentd.service
+	install -m 0644 pipelines/*.yaml $(DESTDIR)$(PREFIX)/share/wrp/pipelines/
+	install -m 0644 systemd/agentd.yaml $(DESTDIR)$(PREFIX)/share/wrp/examples/agentd.yaml
+
+format:
+	clang-format -i $(wildcard */*.c */*.h tests/*/*.c)
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

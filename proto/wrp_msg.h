@@ -1,0 +1,116 @@
+/*  wrp_msg — the one codec for the wrp control protocol (see PROTOCOL.md).
+
+    A message is a command, an id and an ordered list of fields (key, value).
+    On the wire it is a ZeroMQ multipart message:
+
+        frame 0   "WRP/1"          signature and protocol version
+        frame 1   command          "STATUS", "START", "OK", ...
+        frame 2   id               1..64 chars of [A-Za-z0-9._:-]
+        frame 3+  key, value, ...  pairs; key 1..64 chars of [A-Za-z0-9_.-],
+                                   value 0..WRP_MSG_MAX_VALUE bytes
+
+    A ROUTER socket adds the peer's routing id in front; wrp_msg_recv and
+    wrp_msg_send take and give it separately. Decoding checks the signature,
+    the version, every length and count; a malformed frame gives -1 and an
+    error text, never a crash. Keys sharing a prefix form a map
+    ("env.PATH", "env.CHI_REPO_PATH"); a list whose items hold other
+    characters is one value, one item a line, columns split by tabs.          */
+
+#ifndef WRP_MSG_H_INCLUDED
+#define WRP_MSG_H_INCLUDED
+
+#include <czmq.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define WRP_PROTO_NAME     "WRP"
+#define WRP_PROTO_VERSION  1
+#define WRP_PROTO_SIGNATURE "WRP/1"
+
+//  Limits: everything a peer controls is bounded.
+#define WRP_MSG_MAX_ID      64           //  id length
+#define WRP_MSG_MAX_KEY     64           //  field key length
+#define WRP_MSG_MAX_FIELDS  512          //  fields per message
+#define WRP_MSG_MAX_VALUE   (4u << 20)   //  one value: 4 MiB (hostfile of 100000 hosts)
+#define WRP_MSG_MAX_TOTAL   (8u << 20)   //  all frames together
+
+typedef enum {
+    WRP_CMD_INVALID = 0,
+    //  controller -> agent
+    WRP_CMD_STATUS,      //  heartbeat: report state; read-only, ids not recorded
+    WRP_CMD_START,       //  write pushed config (if any) and start the runtime
+    WRP_CMD_STOP,        //  stop binary, then SIGTERM, then SIGKILL
+    WRP_CMD_KILL,        //  SIGKILL the runtime's process group
+    WRP_CMD_CLEAN,       //  remove pushed files and chi_* segments
+    //  agent -> controller
+    WRP_CMD_OK,          //  done; carries the status fields (and command results)
+    WRP_CMD_ERROR,       //  not done; fields "code" and "text" (and status fields)
+} wrp_cmd_t;
+
+typedef struct _wrp_msg_t wrp_msg_t;
+
+//  Create a message. id is copied (NULL: a fresh random id). Returns NULL if
+//  the id is not valid.
+wrp_msg_t *wrp_msg_new (wrp_cmd_t cmd, const char *id);
+
+//  Destroy; accepts NULL, nulls the caller's pointer.
+void wrp_msg_destroy (wrp_msg_t **self_p);
+
+//  Deep copy.
+wrp_msg_t *wrp_msg_dup (const wrp_msg_t *self);
+
+wrp_cmd_t wrp_msg_cmd (const wrp_msg_t *self);
+const char *wrp_msg_id (const wrp_msg_t *self);
+
+//  Command <-> name ("START"); unknown name gives WRP_CMD_INVALID, an
+//  unknown command "INVALID".
+const char *wrp_msg_cmd_name (wrp_cmd_t cmd);
+wrp_cmd_t wrp_msg_cmd_from_name (const char *name);
+
+//  Set a field (replacing one with the same key). Value is copied. Returns -1
+//  if key or length break the limits.
+int wrp_msg_set (wrp_msg_t *self, const char *key, const void *value, size_t size);
+int wrp_msg_set_str (wrp_msg_t *self, const char *key, const char *value);
+int wrp_msg_set_int (wrp_msg_t *self, const char *key, int64_t value);
+int wrp_msg_set_double (wrp_msg_t *self, const char *key, double value);
+
+//  Borrow a field. wrp_msg_get returns 0 and the bytes, or -1 if absent.
+//  wrp_msg_str returns NULL if absent or if the value holds a NUL byte.
+//  wrp_msg_int returns 0 and the value, -1 if absent or not a whole decimal
+//  number in int64 range.
+int wrp_msg_get (const wrp_msg_t *self, const char *key, const void **ret_data,
+                 size_t *ret_size);
+const char *wrp_msg_str (const wrp_msg_t *self, const char *key);
+int wrp_msg_int (const wrp_msg_t *self, const char *key, int64_t *ret_value);
+bool wrp_msg_has (const wrp_msg_t *self, const char *key);
+
+//  Iterate fields in order: index 0..count-1. Borrowed.
+size_t wrp_msg_field_count (const wrp_msg_t *self);
+const char *wrp_msg_field_key (const wrp_msg_t *self, size_t index);
+const void *wrp_msg_field_value (const wrp_msg_t *self, size_t index, size_t *ret_size);
+
+//  Encode into a new zmsg_t (caller owns). Never fails for a message built
+//  with the calls above.
+zmsg_t *wrp_msg_encode (const wrp_msg_t *self);
+
+//  Decode frames (not consumed). Returns 0 and sets *ret_msg, or -1 and
+//  writes a one-line reason into err (if not NULL).
+int wrp_msg_decode (zmsg_t *frames, wrp_msg_t **ret_msg, char *err, size_t err_size);
+
+//  Send on a socket; routing_id (may be NULL) is sent first for a ROUTER.
+//  Returns 0 or -1 (errno from libzmq; EHOSTUNREACH under ROUTER_MANDATORY).
+int wrp_msg_send (const wrp_msg_t *self, zsock_t *sock, zframe_t *routing_id);
+
+//  Receive one message; on a ROUTER pass ret_routing_id to get the peer's id
+//  (caller owns). Returns 0 and *ret_msg, or -1: interrupted (err "")
+//  or malformed (err says why; the frames were read and dropped).
+int wrp_msg_recv (zsock_t *sock, wrp_msg_t **ret_msg, zframe_t **ret_routing_id,
+                  char *err, size_t err_size);
+
+//  A fresh random id (32 hex chars) into buf (at least 33 bytes).
+void wrp_msg_new_id (char *buf);
+
+void wrp_msg_test (bool verbose);
+
+#endif
