@@ -141,6 +141,12 @@ fuzz: $(FUZZERS)
 bench: all $(TESTBINS)
 	BUILD=$(BUILD) bash bench/run.sh
 
+# The main job on this machine: an agent on loopback, the basic pipeline
+# through start, status, stop, clean (tests/demo.sh; leaves nothing running).
+.PHONY: demo
+demo: all $(TESTBINS)
+	BUILD=$(BUILD) bash tests/demo.sh
+
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(SYSTEMD_UNIT_DIR) \
 	    $(DESTDIR)$(PREFIX)/share/wrp/pipelines $(DESTDIR)$(PREFIX)/share/wrp/examples

@@ -1,14 +1,29 @@
 /*  wrp_transport — the sockets of the control channel, set up one way.
 
     Owns the security context of one process: its own CURVE certificate, and
-    for a server the zauth actor with the authorized-keys directory. Makes
-    the agent's ROUTER (bound) and the controller's DEALERs (one per agent,
-    connected), with the libzmq options that matter at scale set on purpose:
-    backlog, ROUTER_MANDATORY, ROUTER_HANDOVER, reconnect back-off, ZMTP
-    heartbeats, TCP_MAXRT, linger, message size limit.
+    for a server the ZAP handler (an actor that checks each connecting
+    controller's public key against the authorized-keys directory, re-read
+    when it changes). Makes the agent's ROUTER (bound) and the controller's
+    DEALERs (one per agent, connected), with the libzmq options that matter
+    at scale set on purpose: backlog, ROUTER_MANDATORY, ROUTER_HANDOVER,
+    reconnect back-off, ZMTP heartbeats, TCP_MAXRT, linger, message size
+    limit (see the comments in wrp_transport.c and PROTOCOL.md).
 
     Plain TCP only when insecure is set; a caller asking for neither keys nor
-    insecure gets an error telling how to make keys.                          */
+    insecure gets an error telling how to make keys.
+
+    Security outcomes are reported, not printed:
+    - agent: poll wrp_transport_notices (); when readable, each
+      wrp_transport_notice () is one line to log ("refused controller key
+      '...' from 10.0.0.5: not in /etc/wrp/authorized_keys"); repeats of the
+      same key are rate-limited.
+    - controller: wrp_transport_auth_failed () tells, per DEALER, whether
+      the agent refused the handshake and why ("not authorized ...").
+
+    One server transport per process (ZAP is per ZeroMQ context). Destroy
+    the sockets before the transport: the ZAP handler must outlive the
+    listener, or libzmq (built without draft API) would let any CURVE
+    client in while no handler is bound.                                      */
 
 #ifndef WRP_TRANSPORT_H_INCLUDED
 #define WRP_TRANSPORT_H_INCLUDED
@@ -22,6 +37,9 @@
 #define WRP_CONTROLLER_KEY_DEFAULT   "~/.wrp/controller.key"     //  + "_secret"
 #define WRP_AGENT_PUBKEY_DEFAULT     "/etc/wrp/agent.key"        //  public part
 
+//  The ZAP domain the agent's ROUTER uses.
+#define WRP_ZAP_DOMAIN "wrp"
+
 typedef struct {
     bool insecure;               //  plain TCP, no CURVE
     const char *key_file;        //  own certificate: FILE (public) + FILE_secret
@@ -30,26 +48,87 @@ typedef struct {
 
 typedef struct _wrp_transport_t wrp_transport_t;
 
-//  Load the keys (and for a server start zauth). Returns NULL and a message
-//  (caller frees) naming the file and what is wrong.
+//  Load the keys (and for a server start the ZAP handler). A leading "~/"
+//  in key_file is $HOME. authorized_dir NULL means the default. Also raises
+//  the ZeroMQ socket limit and RLIMIT_NOFILE (soft up to hard) so a
+//  controller can hold a DEALER per agent for thousands of agents (this is
+//  effective only before the process's first ZeroMQ socket: create the
+//  transport first). Returns NULL and a message (caller frees) naming the
+//  file and what is wrong; with neither key_file nor insecure the message
+//  says how to make keys.
 wrp_transport_t *wrp_transport_new (const wrp_security_t *security, bool server,
                                     char **ret_err);
+
+//  Destroy; accepts NULL, nulls the pointer. Destroy the sockets first.
 void wrp_transport_destroy (wrp_transport_t **self_p);
 
 bool wrp_transport_insecure (wrp_transport_t *self);
 
+//  Own public key (Z85, 40 chars), or NULL when insecure. Borrowed.
+const char *wrp_transport_public_key (wrp_transport_t *self);
+
 //  Agent side: a ROUTER bound to endpoint. Returns NULL and a message.
+//  Caller owns the socket (zsock_destroy it before the transport).
 zsock_t *wrp_transport_listen (wrp_transport_t *self, const char *endpoint,
                                char **ret_err);
 
+//  Agent side: a socket that becomes readable when a security notice is
+//  waiting (add it to the server loop's zpoller; borrowed). Never NULL for
+//  a server transport; NULL for a client one.
+zsock_t *wrp_transport_notices (wrp_transport_t *self);
+
+//  Agent side: the next notice as one line (caller frees), or NULL when none
+//  is waiting. Never blocks. Notices: a refused controller key (with the
+//  key, its address and the directory), a failed handshake (a plain-TCP
+//  client against CURVE, bytes that are not ZMTP, a bad CURVE handshake),
+//  rate-limited to one line per key or kind per minute with a count.
+char *wrp_transport_notice (wrp_transport_t *self);
+
 //  Controller side: a DEALER connected to endpoint. agent_key_file is the
 //  agent's public certificate (ignored when insecure). Returns NULL and a
-//  message.
+//  message. The DEALER gets a random routing id (so the agent can still
+//  answer a deferred command after a reconnect) and a socket monitor for
+//  wrp_transport_auth_failed. Caller owns the socket; close it with
+//  wrp_transport_close (zsock_destroy also works, but the monitor then lives
+//  until the transport is destroyed).
 zsock_t *wrp_transport_connect (wrp_transport_t *self, const char *endpoint,
                                 const char *agent_key_file, char **ret_err);
 
-//  Write a new key pair: FILE (public) and FILE_secret (mode 0600).
+//  Controller side: destroy a socket from wrp_transport_connect and its
+//  monitor. Accepts NULL, nulls the pointer.
+void wrp_transport_close (wrp_transport_t *self, zsock_t **sock_p);
+
+//  Controller side: did the agent refuse the handshake on this DEALER?
+//  Never blocks: reads the socket's pending monitor events. Returns 1 and
+//  *ret_reason (one line, caller frees) when the last handshake failed:
+//    "not authorized: the agent refused this controller's key '...' (FILE);
+//     add FILE to the agent's authorized keys directory"
+//    "security mismatch: the agent requires CURVE, this controller runs
+//     --insecure" (or the reverse)
+//    "CURVE handshake failed: the agent dropped the connection (is
+//     --agent-key FILE the key of the agent at ENDPOINT?)"
+//  0 when no failure was seen, or a later handshake succeeded (the key was
+//  added meanwhile); -1 when sock is not from wrp_transport_connect.
+//  libzmq retries the handshake with back-off, so a refusal shows up within
+//  milliseconds of the first connect; the fan-out either checks its pending
+//  nodes every time its poll loop wakes (at least every 100 ms), or adds
+//  wrp_transport_monitor (sock) to its poller.
+int wrp_transport_auth_failed (wrp_transport_t *self, zsock_t *sock, char **ret_reason);
+
+//  Controller side: the monitor socket of a DEALER (borrowed; NULL if sock
+//  is unknown). It becomes readable when a connection event arrives; then
+//  call wrp_transport_auth_failed, which drains it.
+zsock_t *wrp_transport_monitor (wrp_transport_t *self, zsock_t *sock);
+
+//  Write a new key pair: FILE (public, 0644) and FILE_secret (0600), in
+//  czmq's zcert format. Creates missing parent directories (0700). Refuses
+//  to overwrite: fails if FILE or FILE_secret exists. Returns 0, or -1 and
+//  a message (caller frees).
 int wrp_transport_keygen (const char *file, char **ret_err);
+
+//  Read the public key (Z85, 40 chars + NUL into ret_key) from a zcert
+//  public or secret certificate file. Returns 0, or -1 and a message.
+int wrp_transport_read_public_key (const char *file, char *ret_key, char **ret_err);
 
 void wrp_transport_test (bool verbose);
 

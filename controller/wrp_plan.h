@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "wrp_params.h"
+#include "wrp_pipeline.h"
 #include "wrp_transport.h"
 
 typedef enum {
@@ -25,7 +26,8 @@ typedef struct {
 } wrp_plan_host_t;
 
 typedef struct {
-    char *pipeline;              //  pipeline name
+    char *pipeline;              //  pipeline name (NULL: none loaded; only
+                                 //  stop, kill, clean, status, monitor allow it)
     char *pipeline_file;         //  the YAML it came from (NULL for none)
     wrp_params_t *params;        //  resolved: default < pipeline < pkg conf
     wrp_plan_host_t *hosts;      //  agents to drive, in hostfile order
@@ -41,8 +43,52 @@ typedef struct {
     char *agent_key_file;        //  --agent-key (public cert of the agents)
     char *write_json;            //  monitor --write-json FILE (NULL: none)
     char *textfile_dir;          //  monitor --textfile DIR (NULL: none)
+    char *pkg_name;              //  the pipeline's runtime package name
+    char *hostfile;              //  the hostfile used (NULL: none, localhost)
+    char *key_file;              //  storage behind security.key_file
+    bool current;                //  the pipeline is the current (loaded) one
 } wrp_plan_t;
 
+//  What the command line asks for; zero means "not given".
+typedef struct {
+    const char *pipeline;        //  -p NAME|FILE (NULL: the current pipeline)
+    bool need_pipeline;          //  error when there is no pipeline (start, config)
+    const char *hostfile;        //  -H FILE
+    int agent_port;              //  --port (0: 5560)
+    int timeout_ms;              //  --timeout (0: the timeout parameter)
+    wrp_format_t format;         //  --format / --json
+    const char *key_file;        //  --key (NULL: WRP_CONTROLLER_KEY_DEFAULT)
+    const char *agent_key_file;  //  --agent-key (NULL: WRP_AGENT_PUBKEY_DEFAULT)
+    bool insecure;               //  --insecure
+    const char *write_json;      //  monitor --write-json FILE
+    const char *textfile_dir;    //  monitor --textfile DIR
+    const char *home;            //  state dir (NULL: $WRP_HOME, else ~/.wrp)
+} wrp_plan_options_t;
+
+#define WRP_AGENT_PORT_DEFAULT 5560
+
+//  Resolve everything a verb needs: the pipeline (-p, else the current one)
+//  re-read and re-checked from its file, its `pkg conf` overrides and
+//  generation, the hostfile (-H, else the hostfile parameter, else
+//  localhost) expanded, the variables to forward, security and output
+//  options. Writes nothing. Returns NULL and *ret_err (caller frees) naming
+//  what is wrong (file:line where there is one).
+wrp_plan_t *wrp_plan_new (const wrp_plan_options_t *options, char **ret_err);
+
+//  Just the pipeline of options (-p, else the current one), re-read from
+//  its file; *ret_current tells whether it is the current one. Returns NULL
+//  with *ret_err NULL when none is loaded and options->need_pipeline is
+//  false; NULL and *ret_err on an error. Caller destroys.
+wrp_pipeline_t *wrp_plan_pipeline (const wrp_plan_options_t *options, bool *ret_current,
+                                   char **ret_err);
+
+//  Destroy a plan; NULL-safe, nulls the caller's pointer.
 void wrp_plan_destroy (wrp_plan_t **self_p);
+
+//  The variables forwarded to the runtime from the controller's environment
+//  whatever the pipeline says (when set).
+#define WRP_PLAN_FORWARD_ALWAYS { "PATH", "LD_LIBRARY_PATH", "CHI_REPO_PATH" }
+
+void wrp_plan_test (bool verbose);
 
 #endif

@@ -75,6 +75,9 @@ int wrp_msg_set_str (wrp_msg_t *self, const char *key, const char *value);
 int wrp_msg_set_int (wrp_msg_t *self, const char *key, int64_t value);
 int wrp_msg_set_double (wrp_msg_t *self, const char *key, double value);
 
+//  Remove a field. Returns 0, or -1 if it was absent.
+int wrp_msg_unset (wrp_msg_t *self, const char *key);
+
 //  Borrow a field. wrp_msg_get returns 0 and the bytes, or -1 if absent.
 //  wrp_msg_str returns NULL if absent or if the value holds a NUL byte.
 //  wrp_msg_int returns 0 and the value, -1 if absent or not a whole decimal
@@ -84,6 +87,11 @@ int wrp_msg_get (const wrp_msg_t *self, const char *key, const void **ret_data,
 const char *wrp_msg_str (const wrp_msg_t *self, const char *key);
 int wrp_msg_int (const wrp_msg_t *self, const char *key, int64_t *ret_value);
 bool wrp_msg_has (const wrp_msg_t *self, const char *key);
+
+//  Returns 0 and the value of a finite decimal number ("0.4", "-2", "1e3"),
+//  -1 if absent or not a number. (wrp_msg_set_double writes the shortest
+//  text that reads back to the same double; NaN/infinity are refused.)
+int wrp_msg_double (const wrp_msg_t *self, const char *key, double *ret_value);
 
 //  Iterate fields in order: index 0..count-1. Borrowed.
 size_t wrp_msg_field_count (const wrp_msg_t *self);
@@ -98,8 +106,18 @@ zmsg_t *wrp_msg_encode (const wrp_msg_t *self);
 //  writes a one-line reason into err (if not NULL).
 int wrp_msg_decode (zmsg_t *frames, wrp_msg_t **ret_msg, char *err, size_t err_size);
 
+//  After a failed wrp_msg_decode of frames: the ERROR reply the peer should
+//  get, or NULL when the frames carry no usable id (frame 2), are not our
+//  protocol at all, or are themselves a reply (OK/ERROR: never answered, so
+//  two peers cannot loop). code is "VERSION" (plus field "version" = the
+//  version this side speaks) when frame 0 is "WRP/n" with another n, else
+//  "BAD_REQUEST"; text is err. Caller owns the result.
+wrp_msg_t *wrp_msg_reject (zmsg_t *frames, const char *err);
+
 //  Send on a socket; routing_id (may be NULL) is sent first for a ROUTER.
-//  Returns 0 or -1 (errno from libzmq; EHOSTUNREACH under ROUTER_MANDATORY).
+//  Never blocks (ZMQ_DONTWAIT). Returns 0 or -1 (errno from libzmq:
+//  EHOSTUNREACH for a gone peer under ROUTER_MANDATORY, EAGAIN when the
+//  peer's queue is full).
 int wrp_msg_send (const wrp_msg_t *self, zsock_t *sock, zframe_t *routing_id);
 
 //  Receive one message; on a ROUTER pass ret_routing_id to get the peer's id
@@ -107,6 +125,15 @@ int wrp_msg_send (const wrp_msg_t *self, zsock_t *sock, zframe_t *routing_id);
 //  or malformed (err says why; the frames were read and dropped).
 int wrp_msg_recv (zsock_t *sock, wrp_msg_t **ret_msg, zframe_t **ret_routing_id,
                   char *err, size_t err_size);
+
+//  Receive one request (agent side): as wrp_msg_recv, and in addition, when
+//  the message is malformed but can be answered (see wrp_msg_reject),
+//  *ret_reject is set to the ERROR reply and *ret_routing_id to the peer:
+//  send it with wrp_msg_send (reject, sock, routing_id), then destroy both.
+//  Returns 0 (*ret_msg set), or -1 (err says why, "" when interrupted;
+//  *ret_reject and *ret_routing_id set only when there is a reply to send).
+int wrp_msg_recv_request (zsock_t *sock, wrp_msg_t **ret_msg, zframe_t **ret_routing_id,
+                          wrp_msg_t **ret_reject, char *err, size_t err_size);
 
 //  A fresh random id (32 hex chars) into buf (at least 33 bytes).
 void wrp_msg_new_id (char *buf);

@@ -1,0 +1,735 @@
+/*  wrp_agent — the agent's server loop. See wrp_agent.h.                   */
+
+#include "wrp_agent.h"
+
+#include "wrp_log.h"
+#include "wrp_store.h"
+#include "wrp_transport.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <systemd/sd-daemon.h>
+#include <time.h>
+#include <unistd.h>
+
+#define S_DROP_LOG_WINDOW_MS 10000   //  rate limit of "dropped" log lines:
+#define S_DROP_LOG_MAX       5       //  at most this many per window
+#define S_BATCH              64      //  messages read per wake-up at most
+
+//  A lifecycle command waiting for its reply.
+typedef struct {
+    wrp_cmd_t cmd;               //  START, STOP, KILL
+    char id[WRP_MSG_MAX_ID + 1]; //  its id
+    zlist_t *waiters;            //  routing ids (zframe_t *) to answer
+} s_pending_t;
+
+struct _wrp_agent_t {
+    const wrp_agent_config_t *config;   //  borrowed
+    wrp_transport_t *transport;  //  keys, zauth
+    zsock_t *router;             //  the bound ROUTER
+    wrp_store_t *store;          //  state and command record
+    wrp_supervisor_t *supervisor;   //  the runtime
+    int sigfd;                   //  SIGTERM, SIGINT, SIGCHLD
+    s_pending_t *pending;        //  command in progress, NULL none
+    zlist_t *preempted;          //  commands a KILL took over (s_pending_t *)
+    bool terminated;             //  SIGTERM/SIGINT seen
+    int64_t watchdog_ms;         //  watchdog ping period, 0 none
+    int64_t next_watchdog;       //  next ping (mono ms)
+    int64_t drop_window;         //  start of the current log window (mono ms)
+    int drop_logged;             //  drop lines logged in the window
+    int drop_suppressed;         //  drop lines not logged in the window
+    char last_status[160];       //  last STATUS= sent to systemd
+};
+
+// ---------------------------------------------------------------------------
+//  The decision (pure)
+
+static bool
+s_id_ok (const char *id, size_t size)
+{
+    if (size < 1 || size > WRP_MSG_MAX_ID)
+        return false;
+    for (size_t i = 0; i < size; i++) {
+        char c = id[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+              || c == '.' || c == '_' || c == ':' || c == '-'))
+            return false;
+    }
+    return true;
+}
+
+static bool
+s_lifecycle (wrp_cmd_t cmd)
+{
+    return cmd == WRP_CMD_START || cmd == WRP_CMD_STOP || cmd == WRP_CMD_KILL
+        || cmd == WRP_CMD_CLEAN;
+}
+
+void
+wrp_agent_decide (const wrp_agent_view_t *view, zmsg_t *frames, wrp_agent_decision_t *ret)
+{
+    memset (ret, 0, sizeof *ret);
+    ret->action = WRP_DECIDE_DROP;
+    ret->cmd = WRP_CMD_INVALID;
+    zframe_t *sig = zmsg_first (frames);
+    if (!sig) {
+        snprintf (ret->text, sizeof ret->text, "empty message");
+        return;
+    }
+    size_t sig_size = zframe_size (sig);
+    const char *sig_data = (const char *) zframe_data (sig);
+    size_t want = strlen (WRP_PROTO_SIGNATURE);
+    if (!(sig_size == want && !memcmp (sig_data, WRP_PROTO_SIGNATURE, want))) {
+        //  Another version of our protocol gets a reply it can read; anything
+        //  else is noise.
+        if (sig_size >= 4 && sig_size <= 16 && !memcmp (sig_data, "WRP/", 4)) {
+            zframe_t *cmd = zmsg_next (frames);
+            zframe_t *id = cmd ? zmsg_next (frames) : NULL;
+            if (id && s_id_ok ((const char *) zframe_data (id), zframe_size (id))) {
+                memcpy (ret->id, zframe_data (id), zframe_size (id));
+                ret->id[zframe_size (id)] = 0;
+                ret->action = WRP_DECIDE_REPLY;
+                ret->code = "VERSION";
+                snprintf (ret->text, sizeof ret->text,
+                          "protocol '%.*s' not supported; this agent speaks %s", (int) sig_size,
+                          sig_data, WRP_PROTO_SIGNATURE);
+                return;
+            }
+        }
+        snprintf (ret->text, sizeof ret->text, "not a %s message (%zu frames)",
+                  WRP_PROTO_SIGNATURE, zmsg_size (frames));
+        return;
+    }
+    char err[256] = "";
+    wrp_msg_t *msg = NULL;
+    if (wrp_msg_decode (frames, &msg, err, sizeof err)) {
+        snprintf (ret->text, sizeof ret->text, "malformed message: %s", err);
+        return;
+    }
+    ret->msg = msg;
+    ret->cmd = wrp_msg_cmd (msg);
+    snprintf (ret->id, sizeof ret->id, "%s", wrp_msg_id (msg));
+    ret->action = WRP_DECIDE_REPLY;
+    if (ret->cmd == WRP_CMD_STATUS)
+        return;                  //  an OK with the status fields
+    if (!s_lifecycle (ret->cmd)) {
+        ret->code = "BAD_REQUEST";
+        snprintf (ret->text, sizeof ret->text, "%s is not a request", wrp_msg_cmd_name (ret->cmd));
+        return;
+    }
+    const wrp_msg_t *recorded = view->lookup ? view->lookup (view->lookup_arg, ret->id) : NULL;
+    if (recorded) {
+        ret->action = WRP_DECIDE_RECORDED;
+        ret->recorded = recorded;
+        return;
+    }
+    if (view->pending_cmd != WRP_CMD_INVALID && view->pending_id
+        && !strcmp (view->pending_id, ret->id)) {
+        ret->action = WRP_DECIDE_JOIN;
+        return;
+    }
+    if (wrp_msg_has (msg, "timeout_ms")) {
+        int64_t timeout = 0;
+        if (wrp_msg_int (msg, "timeout_ms", &timeout) || timeout < 1 || timeout > 86400000) {
+            ret->code = "BAD_REQUEST";
+            snprintf (ret->text, sizeof ret->text,
+                      "%s: field 'timeout_ms' must be an integer 1..86400000",
+                      wrp_msg_cmd_name (ret->cmd));
+            return;
+        }
+        ret->timeout_ms = (int) timeout;
+    }
+    if (ret->cmd == WRP_CMD_START) {
+        const char *code = NULL;
+        if (wrp_supervisor_validate_start (msg, &ret->start, &code, ret->text, sizeof ret->text)) {
+            ret->code = code;
+            return;
+        }
+    }
+    if (ret->cmd == WRP_CMD_CLEAN && wrp_msg_has (msg, "pipeline")) {
+        const char *name = wrp_msg_str (msg, "pipeline");
+        if (!name || !wrp_supervisor_pipeline_name_ok (name)) {
+            ret->code = "REFUSED";
+            snprintf (ret->text, sizeof ret->text,
+                      "CLEAN: pipeline name is not [A-Za-z0-9_.-]{1,64} (nor . or ..)");
+            return;
+        }
+    }
+    if (view->pending_cmd != WRP_CMD_INVALID && ret->cmd != WRP_CMD_KILL) {
+        ret->code = "BUSY";
+        snprintf (ret->text, sizeof ret->text, "%s %s is in progress",
+                  wrp_msg_cmd_name (view->pending_cmd), view->pending_id ? view->pending_id : "");
+        return;
+    }
+    ret->action = WRP_DECIDE_EXECUTE;
+}
+
+// ---------------------------------------------------------------------------
+//  Loop helpers
+
+static int64_t
+s_now (void)
+{
+    struct timespec ts;
+    clock_gettime (CLOCK_MONOTONIC, &ts);
+    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+//  The one place that talks to systemd; its return value does not matter
+//  (no NOTIFY_SOCKET: not under systemd).
+static void
+s_notify (const char *format, ...)
+{
+    char text[256];
+    va_list args;
+    va_start (args, format);
+    vsnprintf (text, sizeof text, format, args);
+    va_end (args);
+    (void) sd_notify (0, text);
+}
+
+static void
+s_notify_status (wrp_agent_t *self)
+{
+    const wrp_store_state_t *rec = wrp_store_state (self->store);
+    wrp_rt_state_t state = wrp_supervisor_state (self->supervisor);
+    char status[160];
+    if (state == WRP_RT_STOPPED)
+        snprintf (status, sizeof status, "runtime stopped");
+    else
+        snprintf (status, sizeof status, "runtime %s%s%s", wrp_supervisor_state_name (state),
+                  rec->pipeline[0] ? ", pipeline " : "", rec->pipeline);
+    if (strcmp (status, self->last_status)) {
+        snprintf (self->last_status, sizeof self->last_status, "%s", status);
+        s_notify ("STATUS=%s", status);
+    }
+}
+
+static const wrp_msg_t *
+s_lookup (void *arg, const char *id)
+{
+    return wrp_store_lookup ((wrp_store_t *) arg, id);
+}
+
+static void
+s_pending_destroy (s_pending_t **pending_p)
+{
+    s_pending_t *pending = *pending_p;
+    if (!pending)
+        return;
+    zframe_t *frame;
+    while ((frame = (zframe_t *) zlist_pop (pending->waiters)))
+        zframe_destroy (&frame);
+    zlist_destroy (&pending->waiters);
+    free (pending);
+    *pending_p = NULL;
+}
+
+static s_pending_t *
+s_pending_new (wrp_cmd_t cmd, const char *id)
+{
+    s_pending_t *pending = calloc (1, sizeof *pending);
+    if (!pending)
+        return NULL;
+    pending->cmd = cmd;
+    snprintf (pending->id, sizeof pending->id, "%s", id);
+    pending->waiters = zlist_new ();
+    if (!pending->waiters)
+        s_pending_destroy (&pending);
+    return pending;
+}
+
+static void
+s_send (wrp_agent_t *self, const wrp_msg_t *reply, zframe_t *routing_id)
+{
+    if (wrp_msg_send (reply, self->router, routing_id))
+        wrp_debug ("reply %s %s not delivered: %s", wrp_msg_cmd_name (wrp_msg_cmd (reply)),
+                   wrp_msg_id (reply), zmq_strerror (zmq_errno ()));
+}
+
+//  Builds a reply: OK (code NULL) or ERROR code/text, plus the status.
+static wrp_msg_t *
+s_reply_new (wrp_agent_t *self, const char *id, const char *code, const char *text)
+{
+    wrp_msg_t *reply = wrp_msg_new (code ? WRP_CMD_ERROR : WRP_CMD_OK, id);
+    if (!reply)
+        return NULL;
+    if (code) {
+        wrp_msg_set_str (reply, "code", code);
+        wrp_msg_set_str (reply, "text", text ? text : code);
+    }
+    wrp_supervisor_status (self->supervisor, reply);
+    return reply;
+}
+
+//  Keeps the reply to a lifecycle command, so a repeat is answered from
+//  the record. BUSY is not kept: that id may be tried again later.
+static void
+s_record (wrp_agent_t *self, wrp_cmd_t cmd, const wrp_msg_t *reply, const char *code)
+{
+    if (!s_lifecycle (cmd) || (code && !strcmp (code, "BUSY")))
+        return;
+    char *err = NULL;
+    if (wrp_store_record (self->store, reply, &err)) {
+        wrp_error ("cannot record command %s: %s", wrp_msg_id (reply), err ? err : "?");
+        free (err);
+    }
+}
+
+static void
+s_answer_pending (wrp_agent_t *self, s_pending_t *pending, const char *code, const char *text)
+{
+    wrp_msg_t *reply = s_reply_new (self, pending->id, code, text);
+    if (!reply)
+        return;
+    s_record (self, pending->cmd, reply, code);
+    for (zframe_t *who = (zframe_t *) zlist_first (pending->waiters); who;
+         who = (zframe_t *) zlist_next (pending->waiters))
+        s_send (self, reply, who);
+    wrp_info ("%s %s: %s%s%s", wrp_msg_cmd_name (pending->cmd), pending->id,
+              code ? code : "OK", text ? ": " : "", text ? text : "");
+    wrp_msg_destroy (&reply);
+}
+
+//  The supervisor finished an operation, or the state changed by itself.
+static void
+s_on_result (void *arg, const wrp_supervisor_result_t *result)
+{
+    wrp_agent_t *self = (wrp_agent_t *) arg;
+    if (result && self->pending) {
+        const char *code = result->ok ? NULL : result->code;
+        s_answer_pending (self, self->pending, code, result->ok ? NULL : result->text);
+        s_pending_destroy (&self->pending);
+        //  Commands a KILL took over end with it.
+        s_pending_t *old;
+        while ((old = (s_pending_t *) zlist_pop (self->preempted))) {
+            if (old->cmd == WRP_CMD_START) {
+                char text[160];
+                snprintf (text, sizeof text, "start interrupted by a KILL command");
+                s_answer_pending (self, old, "FAILED", text);
+            }
+            else
+                s_answer_pending (self, old, code, result->ok ? NULL : result->text);
+            s_pending_destroy (&old);
+        }
+    }
+    s_notify_status (self);
+}
+
+static void
+s_log_drop (wrp_agent_t *self, const char *why)
+{
+    int64_t now = s_now ();
+    if (now - self->drop_window >= S_DROP_LOG_WINDOW_MS) {
+        if (self->drop_suppressed > 0)
+            wrp_warning ("%d more bad messages dropped (not logged)", self->drop_suppressed);
+        self->drop_window = now;
+        self->drop_logged = 0;
+        self->drop_suppressed = 0;
+    }
+    if (self->drop_logged < S_DROP_LOG_MAX) {
+        wrp_warning ("dropped a message: %s", why);
+        self->drop_logged++;
+    }
+    else
+        self->drop_suppressed++;
+}
+
+static void
+s_reply_now (wrp_agent_t *self, zframe_t *who, wrp_cmd_t cmd, const char *id, const char *code,
+             const char *text, const char *extra_key, const char *extra_value)
+{
+    wrp_msg_t *reply = s_reply_new (self, id, code, text);
+    if (!reply)
+        return;
+    if (extra_key)
+        wrp_msg_set_str (reply, extra_key, extra_value);
+    s_record (self, cmd, reply, code);
+    s_send (self, reply, who);
+    if (cmd != WRP_CMD_STATUS)
+        wrp_info ("%s %s: %s%s%s", wrp_msg_cmd_name (cmd), id, code ? code : "OK",
+                  text ? ": " : "", text ? text : "");
+    wrp_msg_destroy (&reply);
+}
+
+static void
+s_execute (wrp_agent_t *self, zframe_t *who, wrp_agent_decision_t *d)
+{
+    const char *code = NULL;
+    char *text = NULL;
+    int rc = 0;
+    switch (d->cmd) {
+        case WRP_CMD_START:
+            rc = wrp_supervisor_start (self->supervisor, &d->start, &code, &text);
+            if (rc == 1)
+                s_reply_now (self, who, d->cmd, d->id, NULL, NULL, "noop", "1");
+            else
+            if (rc < 0)
+                s_reply_now (self, who, d->cmd, d->id, code, text, NULL, NULL);
+            break;
+        case WRP_CMD_STOP:
+            rc = wrp_supervisor_stop (self->supervisor, d->timeout_ms);
+            if (rc == 1)
+                s_reply_now (self, who, d->cmd, d->id, NULL, NULL, NULL, NULL);
+            break;
+        case WRP_CMD_KILL:
+            if (self->pending) {
+                wrp_info ("KILL %s preempts %s %s", d->id, wrp_msg_cmd_name (self->pending->cmd),
+                          self->pending->id);
+                zlist_append (self->preempted, self->pending);
+                self->pending = NULL;
+            }
+            rc = wrp_supervisor_kill (self->supervisor, d->timeout_ms);
+            if (rc == 1)
+                s_reply_now (self, who, d->cmd, d->id, NULL, NULL, NULL, NULL);
+            break;
+        case WRP_CMD_CLEAN: {
+            char *removed = NULL;
+            const char *pipeline = d->msg ? wrp_msg_str (d->msg, "pipeline") : NULL;
+            if (wrp_supervisor_clean (self->supervisor, pipeline, &removed, &code, &text) == 0)
+                s_reply_now (self, who, d->cmd, d->id, NULL, NULL, "removed", removed);
+            else
+                s_reply_now (self, who, d->cmd, d->id, code, text, NULL, NULL);
+            free (removed);
+            rc = 1;
+            break;
+        }
+        default:
+            rc = 1;
+            break;
+    }
+    free (text);
+    if (rc == 0) {
+        //  Deferred: answered from s_on_result.
+        self->pending = s_pending_new (d->cmd, d->id);
+        if (self->pending)
+            zlist_append (self->pending->waiters, zframe_dup (who));
+        wrp_info ("%s %s: under way", wrp_msg_cmd_name (d->cmd), d->id);
+    }
+    s_notify_status (self);
+}
+
+static void
+s_handle (wrp_agent_t *self, zmsg_t *frames)
+{
+    zframe_t *who = zmsg_pop (frames);
+    if (!who) {
+        zmsg_destroy (&frames);
+        return;
+    }
+    wrp_agent_view_t view = {
+        .pending_cmd = self->pending ? self->pending->cmd : WRP_CMD_INVALID,
+        .pending_id = self->pending ? self->pending->id : NULL,
+        .lookup = s_lookup,
+        .lookup_arg = self->store,
+    };
+    wrp_agent_decision_t d;
+    wrp_agent_decide (&view, frames, &d);
+    switch (d.action) {
+        case WRP_DECIDE_DROP:
+            s_log_drop (self, d.text);
+            break;
+        case WRP_DECIDE_REPLY:
+            if (d.code && strcmp (d.code, "BUSY") && d.cmd != WRP_CMD_INVALID)
+                wrp_warning ("%s %s refused: %s: %s", wrp_msg_cmd_name (d.cmd), d.id, d.code,
+                             d.text);
+            s_reply_now (self, who, d.cmd, d.id, d.code, d.code ? d.text : NULL, NULL, NULL);
+            break;
+        case WRP_DECIDE_RECORDED:
+            wrp_info ("%s %s: repeated; answered from the record", wrp_msg_cmd_name (d.cmd), d.id);
+            s_send (self, d.recorded, who);
+            break;
+        case WRP_DECIDE_JOIN:
+            if (self->pending)
+                zlist_append (self->pending->waiters, zframe_dup (who));
+            break;
+        case WRP_DECIDE_EXECUTE:
+            s_execute (self, who, &d);
+            break;
+    }
+    wrp_msg_destroy (&d.msg);
+    zframe_destroy (&who);
+    zmsg_destroy (&frames);
+}
+
+static void
+s_read_signals (wrp_agent_t *self)
+{
+    struct signalfd_siginfo info;
+    while (read (self->sigfd, &info, sizeof info) == (ssize_t) sizeof info) {
+        if (info.ssi_signo == SIGTERM || info.ssi_signo == SIGINT) {
+            if (!self->terminated)
+                wrp_info ("signal %d: exiting; the runtime keeps running", (int) info.ssi_signo);
+            self->terminated = true;
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+//  Life
+
+wrp_agent_t *
+wrp_agent_new (const wrp_agent_config_t *config, char **ret_err)
+{
+    //  Before any thread exists (libzmq's I/O threads inherit the mask):
+    //  these signals are only ever read from the signalfd.
+    zsys_handler_set (NULL);
+    sigset_t mask;
+    sigemptyset (&mask);
+    sigaddset (&mask, SIGTERM);
+    sigaddset (&mask, SIGINT);
+    sigaddset (&mask, SIGCHLD);
+    sigprocmask (SIG_BLOCK, &mask, NULL);
+    signal (SIGPIPE, SIG_IGN);
+
+    wrp_agent_t *self = calloc (1, sizeof *self);
+    if (!self) {
+        *ret_err = strdup ("out of memory");
+        return NULL;
+    }
+    self->config = config;
+    self->preempted = zlist_new ();
+    self->sigfd = signalfd (-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+    if (self->sigfd < 0 || !self->preempted) {
+        if (asprintf (ret_err, "signalfd: %s", strerror (errno)) < 0)
+            *ret_err = NULL;
+        wrp_agent_destroy (&self);
+        return NULL;
+    }
+    char *warning = NULL;
+    self->store = wrp_store_new (config->state_dir, &warning, ret_err);
+    if (!self->store) {
+        wrp_agent_destroy (&self);
+        return NULL;
+    }
+    if (warning) {
+        wrp_warning ("%s", warning);
+        free (warning);
+    }
+    self->supervisor = wrp_supervisor_new (config, self->store, s_on_result, self);
+    if (!self->supervisor) {
+        *ret_err = strdup ("out of memory");
+        wrp_agent_destroy (&self);
+        return NULL;
+    }
+    char *note = wrp_supervisor_adopt (self->supervisor);
+    if (note) {
+        wrp_info ("%s", note);
+        free (note);
+    }
+    wrp_security_t security = {
+        .insecure = config->insecure,
+        .key_file = config->key ? config->key : WRP_AGENT_KEY_DEFAULT,
+        .authorized_dir = config->authorized_keys ? config->authorized_keys
+                                                  : WRP_AUTHORIZED_KEYS_DEFAULT,
+    };
+    self->transport = wrp_transport_new (&security, true, ret_err);
+    if (!self->transport) {
+        wrp_agent_destroy (&self);
+        return NULL;
+    }
+    if (config->insecure)
+        wrp_warning ("INSECURE: --insecure given: commands are not encrypted and anyone who can "
+                     "reach %s can start, stop and kill the runtime", config->endpoint);
+    self->router = wrp_transport_listen (self->transport, config->endpoint, ret_err);
+    if (!self->router) {
+        wrp_agent_destroy (&self);
+        return NULL;
+    }
+    uint64_t usec = 0;
+    if (sd_watchdog_enabled (0, &usec) > 0 && usec > 0) {
+        self->watchdog_ms = (int64_t) (usec / 2000);
+        if (self->watchdog_ms < 1)
+            self->watchdog_ms = 1;
+    }
+    return self;
+}
+
+void
+wrp_agent_destroy (wrp_agent_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    wrp_agent_t *self = *self_p;
+    s_pending_destroy (&self->pending);
+    if (self->preempted) {
+        s_pending_t *old;
+        while ((old = (s_pending_t *) zlist_pop (self->preempted)))
+            s_pending_destroy (&old);
+        zlist_destroy (&self->preempted);
+    }
+    zsock_destroy (&self->router);
+    wrp_transport_destroy (&self->transport);
+    wrp_supervisor_destroy (&self->supervisor);
+    wrp_store_destroy (&self->store);
+    if (self->sigfd >= 0)
+        close (self->sigfd);
+    free (self);
+    *self_p = NULL;
+}
+
+int
+wrp_agent_run (wrp_agent_t *self)
+{
+    wrp_info ("serving on %s as node %s (state %s, shm %s)", self->config->endpoint,
+              self->config->node_name, self->config->state_dir, self->config->shm_dir);
+    s_notify ("READY=1");
+    s_notify_status (self);
+    if (self->watchdog_ms) {
+        s_notify ("WATCHDOG=1");
+        self->next_watchdog = s_now () + self->watchdog_ms;
+    }
+    while (!self->terminated) {
+        zmq_pollitem_t items[3] = {
+            {zsock_resolve (self->router), 0, ZMQ_POLLIN, 0},
+            {NULL, self->sigfd, ZMQ_POLLIN, 0},
+            {NULL, wrp_supervisor_fd (self->supervisor), ZMQ_POLLIN, 0},
+        };
+        int count = items[2].fd >= 0 ? 3 : 2;
+        int64_t now = s_now ();
+        int64_t deadline = wrp_supervisor_deadline (self->supervisor);
+        if (self->watchdog_ms && (deadline < 0 || self->next_watchdog < deadline))
+            deadline = self->next_watchdog;
+        long timeout = deadline < 0 ? -1 : (deadline > now ? (long) (deadline - now) : 0);
+        int rc = zmq_poll (items, count, timeout);
+        if (rc < 0 && zmq_errno () != EINTR) {
+            wrp_error ("poll: %s", zmq_strerror (zmq_errno ()));
+            break;
+        }
+        if (items[1].revents & ZMQ_POLLIN)
+            s_read_signals (self);
+        //  Exits, probes, escalation steps; also after SIGCHLD (stop binary).
+        wrp_supervisor_wake (self->supervisor);
+        for (int i = 0; i < S_BATCH && (zsock_events (self->router) & ZMQ_POLLIN); i++) {
+            zmsg_t *frames = zmsg_recv (self->router);
+            if (!frames)
+                break;
+            s_handle (self, frames);
+        }
+        if (self->watchdog_ms && s_now () >= self->next_watchdog) {
+            s_notify ("WATCHDOG=1");
+            self->next_watchdog = s_now () + self->watchdog_ms;
+        }
+    }
+    s_notify ("STOPPING=1");
+    wrp_info ("stopped serving");
+    return 0;
+}
+
+// ---------------------------------------------------------------------------
+
+static const wrp_msg_t *s_test_recorded = NULL;
+
+static const wrp_msg_t *
+s_test_lookup (void *arg, const char *id)
+{
+    (void) arg;
+    return s_test_recorded && !strcmp (id, wrp_msg_id (s_test_recorded)) ? s_test_recorded : NULL;
+}
+
+static void
+s_test_decide (const wrp_agent_view_t *view, wrp_msg_t *msg, wrp_agent_decision_t *d)
+{
+    zmsg_t *frames = wrp_msg_encode (msg);
+    assert (frames);
+    wrp_agent_decide (view, frames, d);
+    zmsg_destroy (&frames);
+}
+
+void
+wrp_agent_test (bool verbose)
+{
+    (void) verbose;
+    wrp_agent_view_t view = {.lookup = s_test_lookup};
+    wrp_agent_decision_t d;
+
+    wrp_msg_t *msg = wrp_msg_new (WRP_CMD_STATUS, "s1");
+    s_test_decide (&view, msg, &d);
+    assert (d.action == WRP_DECIDE_REPLY && !d.code && !strcmp (d.id, "s1"));
+    wrp_msg_destroy (&d.msg);
+    wrp_msg_destroy (&msg);
+
+    //  Another protocol version gets ERROR VERSION with its id.
+    zmsg_t *frames = zmsg_new ();
+    zmsg_addstr (frames, "WRP/2");
+    zmsg_addstr (frames, "STATUS");
+    zmsg_addstr (frames, "v2");
+    wrp_agent_decide (&view, frames, &d);
+    assert (d.action == WRP_DECIDE_REPLY && !strcmp (d.code, "VERSION") && !strcmp (d.id, "v2"));
+    zmsg_destroy (&frames);
+    //  Noise is dropped.
+    frames = zmsg_new ();
+    zmsg_addstr (frames, "GET / HTTP/1.0");
+    wrp_agent_decide (&view, frames, &d);
+    assert (d.action == WRP_DECIDE_DROP && !d.msg);
+    zmsg_destroy (&frames);
+    frames = zmsg_new ();
+    wrp_agent_decide (&view, frames, &d);
+    assert (d.action == WRP_DECIDE_DROP);
+    zmsg_destroy (&frames);
+
+    msg = wrp_msg_new (WRP_CMD_START, "a1");
+    wrp_msg_set_str (msg, "pipeline", "basic");
+    wrp_msg_set_str (msg, "config", "x: 1\n");
+    wrp_msg_set_int (msg, "port", 7000);
+    s_test_decide (&view, msg, &d);
+    assert (d.action == WRP_DECIDE_EXECUTE && d.start.port == 7000);
+    wrp_msg_destroy (&d.msg);
+
+    //  Busy with another command; the same id joins it; KILL preempts.
+    view.pending_cmd = WRP_CMD_STOP;
+    view.pending_id = "b7";
+    s_test_decide (&view, msg, &d);
+    assert (d.action == WRP_DECIDE_REPLY && !strcmp (d.code, "BUSY"));
+    wrp_msg_destroy (&d.msg);
+    wrp_msg_t *again = wrp_msg_new (WRP_CMD_STOP, "b7");
+    s_test_decide (&view, again, &d);
+    assert (d.action == WRP_DECIDE_JOIN);
+    wrp_msg_destroy (&d.msg);
+    wrp_msg_destroy (&again);
+    wrp_msg_t *kill_msg = wrp_msg_new (WRP_CMD_KILL, "k1");
+    s_test_decide (&view, kill_msg, &d);
+    assert (d.action == WRP_DECIDE_EXECUTE && d.cmd == WRP_CMD_KILL);
+    wrp_msg_destroy (&d.msg);
+    wrp_msg_destroy (&kill_msg);
+    view.pending_cmd = WRP_CMD_INVALID;
+
+    //  A recorded id is answered from the record.
+    wrp_msg_t *recorded = wrp_msg_new (WRP_CMD_OK, "a1");
+    s_test_recorded = recorded;
+    s_test_decide (&view, msg, &d);
+    assert (d.action == WRP_DECIDE_RECORDED && d.recorded == recorded);
+    wrp_msg_destroy (&d.msg);
+    s_test_recorded = NULL;
+    wrp_msg_destroy (&recorded);
+
+    //  Policy and malformed fields.
+    wrp_msg_set_str (msg, "env.LD_PRELOAD", "/tmp/evil.so");
+    s_test_decide (&view, msg, &d);
+    assert (d.action == WRP_DECIDE_REPLY && !strcmp (d.code, "REFUSED"));
+    wrp_msg_destroy (&d.msg);
+    wrp_msg_destroy (&msg);
+    msg = wrp_msg_new (WRP_CMD_STOP, "t1");
+    wrp_msg_set_str (msg, "timeout_ms", "soon");
+    s_test_decide (&view, msg, &d);
+    assert (d.action == WRP_DECIDE_REPLY && !strcmp (d.code, "BAD_REQUEST"));
+    wrp_msg_destroy (&d.msg);
+    wrp_msg_destroy (&msg);
+    msg = wrp_msg_new (WRP_CMD_CLEAN, "c1");
+    wrp_msg_set_str (msg, "pipeline", "..");
+    s_test_decide (&view, msg, &d);
+    assert (d.action == WRP_DECIDE_REPLY && !strcmp (d.code, "REFUSED"));
+    wrp_msg_destroy (&d.msg);
+    wrp_msg_destroy (&msg);
+    msg = wrp_msg_new (WRP_CMD_OK, "o1");
+    s_test_decide (&view, msg, &d);
+    assert (d.action == WRP_DECIDE_REPLY && !strcmp (d.code, "BAD_REQUEST"));
+    wrp_msg_destroy (&d.msg);
+    wrp_msg_destroy (&msg);
+}

@@ -1,0 +1,258 @@
+/*  wrp_shm — list and remove chi_* segments. See wrp_shm.h.                 */
+
+#include "wrp_shm.h"
+
+#include <assert.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+typedef struct {
+    char *name;                  //  entry name
+    struct stat st;              //  lstat-like information
+} s_entry_t;
+
+static char *
+s_format (const char *format, ...)
+{
+    va_list args;
+    va_start (args, format);
+    char *text = NULL;
+    if (vasprintf (&text, format, args) < 0)
+        text = NULL;
+    va_end (args);
+    return text;
+}
+
+static int
+s_compare (const void *a, const void *b)
+{
+    return strcmp (((const s_entry_t *) a)->name, ((const s_entry_t *) b)->name);
+}
+
+static void
+s_entries_free (s_entry_t *entries, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        free (entries[i].name);
+    free (entries);
+}
+
+//  Opens dir safely and collects its chi_* entries. Returns the dir fd.
+static int
+s_scan (const char *dir, s_entry_t **ret_entries, size_t *ret_count, char **ret_err)
+{
+    int dfd = open (dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (dfd < 0) {
+        *ret_err = s_format ("%s: %s", dir, strerror (errno));
+        return -1;
+    }
+    int lfd = dup (dfd);
+    DIR *handle = lfd >= 0 ? fdopendir (lfd) : NULL;
+    if (!handle) {
+        *ret_err = s_format ("%s: %s", dir, strerror (errno));
+        if (lfd >= 0)
+            close (lfd);
+        close (dfd);
+        return -1;
+    }
+    s_entry_t *entries = NULL;
+    size_t count = 0;
+    struct dirent *entry;
+    while ((entry = readdir (handle)) && count < WRP_SHM_MAX_ENTRIES) {
+        if (strncmp (entry->d_name, "chi_", 4))
+            continue;
+        struct stat st;
+        if (fstatat (dfd, entry->d_name, &st, AT_SYMLINK_NOFOLLOW))
+            continue;            //  gone meanwhile
+        s_entry_t *grown = realloc (entries, (count + 1) * sizeof *entries);
+        char *name = strdup (entry->d_name);
+        if (!grown || !name) {
+            free (name);
+            s_entries_free (grown ? grown : entries, count);
+            closedir (handle);
+            close (dfd);
+            *ret_err = s_format ("%s: out of memory", dir);
+            return -1;
+        }
+        entries = grown;
+        entries[count].name = name;
+        entries[count].st = st;
+        count++;
+    }
+    closedir (handle);
+    if (count > 1)
+        qsort (entries, count, sizeof *entries, s_compare);
+    *ret_entries = entries;
+    *ret_count = count;
+    return dfd;
+}
+
+//  Appends a line to a growing text; returns -1 when out of memory.
+static int
+s_append (char **text, size_t *size, const char *line)
+{
+    size_t add = strlen (line);
+    char *grown = realloc (*text, *size + add + 2);
+    if (!grown)
+        return -1;
+    memcpy (grown + *size, line, add);
+    *size += add;
+    grown[(*size)++] = '\n';
+    grown[*size] = 0;
+    *text = grown;
+    return 0;
+}
+
+//  Ends the text: drops the last newline, or makes "" when empty.
+static char *
+s_finish (char *text, size_t size)
+{
+    if (!text)
+        return strdup ("");
+    if (size > 0 && text[size - 1] == '\n')
+        text[size - 1] = 0;
+    return text;
+}
+
+int
+wrp_shm_list (const char *dir, char **ret_text, char **ret_err)
+{
+    s_entry_t *entries = NULL;
+    size_t count = 0;
+    int dfd = s_scan (dir, &entries, &count, ret_err);
+    if (dfd < 0)
+        return -1;
+    close (dfd);
+    char *text = NULL;
+    size_t size = 0;
+    int rc = 0;
+    for (size_t i = 0; i < count && rc == 0; i++) {
+        char line[512];
+        if (S_ISLNK (entries[i].st.st_mode))
+            snprintf (line, sizeof line, "%s\t0\tsymlink", entries[i].name);
+        else
+        if (S_ISDIR (entries[i].st.st_mode))
+            snprintf (line, sizeof line, "%s\t0\tdirectory", entries[i].name);
+        else
+            snprintf (line, sizeof line, "%s\t%lld", entries[i].name,
+                      (long long) entries[i].st.st_size);
+        rc = s_append (&text, &size, line);
+    }
+    s_entries_free (entries, count);
+    char *result = rc == 0 ? s_finish (text, size) : NULL;
+    if (!result) {
+        free (text);
+        *ret_err = s_format ("%s: out of memory", dir);
+        return -1;
+    }
+    *ret_text = result;
+    return 0;
+}
+
+int
+wrp_shm_clean (const char *dir, char **ret_removed, char **ret_err)
+{
+    s_entry_t *entries = NULL;
+    size_t count = 0;
+    int dfd = s_scan (dir, &entries, &count, ret_err);
+    if (dfd < 0)
+        return -1;
+    char *text = NULL;
+    size_t size = 0;
+    char *err = NULL;
+    for (size_t i = 0; i < count && !err; i++) {
+        if (S_ISDIR (entries[i].st.st_mode))
+            continue;            //  never ours: a segment is a file
+        //  unlinkat removes the name itself: a symlink goes, its target stays.
+        if (unlinkat (dfd, entries[i].name, 0)) {
+            if (errno == ENOENT)
+                continue;
+            err = s_format ("%s/%s: %s", dir, entries[i].name, strerror (errno));
+            break;
+        }
+        char line[4600];
+        snprintf (line, sizeof line, "%s/%s\t%lld", dir, entries[i].name,
+                  S_ISLNK (entries[i].st.st_mode) ? 0LL : (long long) entries[i].st.st_size);
+        if (s_append (&text, &size, line))
+            err = s_format ("%s: out of memory", dir);
+    }
+    close (dfd);
+    s_entries_free (entries, count);
+    if (err) {
+        char *full = s_format ("%s%s%s", err, text ? "; removed before: " : "", text ? text : "");
+        free (err);
+        free (text);
+        *ret_err = full;
+        return -1;
+    }
+    char *result = s_finish (text, size);
+    if (!result) {
+        *ret_err = s_format ("%s: out of memory", dir);
+        return -1;
+    }
+    *ret_removed = result;
+    return 0;
+}
+
+void
+wrp_shm_test (bool verbose)
+{
+    (void) verbose;
+    char dir[] = "/tmp/wrp-shm-test.XXXXXX";
+    assert (mkdtemp (dir));
+    char path[256], target[256];
+    snprintf (target, sizeof target, "%s/precious", dir);
+    FILE *file = fopen (target, "w");
+    assert (file);
+    fputs ("keep me", file);
+    fclose (file);
+    snprintf (path, sizeof path, "%s/chi_main_segment_x", dir);
+    file = fopen (path, "w");
+    assert (file);
+    fputs ("12345", file);
+    fclose (file);
+    snprintf (path, sizeof path, "%s/chi_evil", dir);
+    assert (symlink (target, path) == 0);
+    snprintf (path, sizeof path, "%s/chi_dir", dir);
+    assert (mkdir (path, 0700) == 0);
+    snprintf (path, sizeof path, "%s/other", dir);
+    file = fopen (path, "w");
+    assert (file);
+    fclose (file);
+
+    char *text = NULL, *err = NULL;
+    assert (wrp_shm_list (dir, &text, &err) == 0);
+    assert (!strcmp (text, "chi_dir\t0\tdirectory\nchi_evil\t0\tsymlink\nchi_main_segment_x\t5"));
+    free (text);
+    assert (wrp_shm_clean (dir, &text, &err) == 0);
+    char expect[1024];
+    snprintf (expect, sizeof expect, "%s/chi_evil\t0\n%s/chi_main_segment_x\t5", dir, dir);
+    assert (!strcmp (text, expect));
+    free (text);
+    struct stat st;
+    assert (stat (target, &st) == 0 && st.st_size == 7);
+    assert (wrp_shm_list (dir, &text, &err) == 0);
+    assert (!strcmp (text, "chi_dir\t0\tdirectory"));
+    free (text);
+    assert (wrp_shm_clean (dir, &text, &err) == 0 && !strcmp (text, ""));
+    free (text);
+    //  A symlinked shm dir is refused.
+    snprintf (path, sizeof path, "%s/link", dir);
+    assert (symlink (dir, path) == 0);
+    assert (wrp_shm_list (path, &text, &err) == -1);
+    free (err);
+    unlink (path);
+    snprintf (path, sizeof path, "%s/chi_dir", dir);
+    rmdir (path);
+    snprintf (path, sizeof path, "%s/other", dir);
+    unlink (path);
+    unlink (target);
+    assert (rmdir (dir) == 0);
+}

@@ -1,0 +1,30 @@
+/*  wrp_shm — the runtime's POSIX shared memory segments (chi_* entries in
+    the shm dir, normally /dev/shm): list them and remove them.
+
+    Entries are examined with fstatat (AT_SYMLINK_NOFOLLOW) relative to the
+    directory opened O_DIRECTORY|O_NOFOLLOW: a symlink named chi_* is
+    reported and removed as a link, its target is never touched; a
+    directory named chi_* is reported and never removed.                      */
+
+#ifndef WRP_SHM_H_INCLUDED
+#define WRP_SHM_H_INCLUDED
+
+#include <stdbool.h>
+
+#define WRP_SHM_MAX_ENTRIES 1024     //  entries listed or removed at most
+
+//  List the chi_* entries of dir, sorted by name, one line each:
+//  "name\tbytes" for a file, "name\t0\tsymlink" / "name\t0\tdirectory" for
+//  the others. Returns 0 and the text (caller frees; "" when none), or -1
+//  and a message (caller frees).
+int wrp_shm_list (const char *dir, char **ret_text, char **ret_err);
+
+//  Remove every chi_* entry of dir that is not a directory. Returns 0 and
+//  one line per removed entry, "path\tbytes" (caller frees; "" when none),
+//  or -1 and a message (caller frees). Entries removed before an error are
+//  still reported in the message.
+int wrp_shm_clean (const char *dir, char **ret_removed, char **ret_err);
+
+void wrp_shm_test (bool verbose);
+
+#endif

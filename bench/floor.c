@@ -1,0 +1,192 @@
+/*  floor — the least a fan-out over ZeroMQ can cost: one DEALER per server,
+    one request to each, wait for every reply. bench/echo.c is the server.
+
+    Usage: floor [--curve SERVER_CERT] [--rounds K] [--timeout MS] EPFILE
+           floor --keygen FILE      (a zcert pair for echo --curve)
+
+    EPFILE holds one endpoint a line. The request has the shape of a wrp
+    STATUS (frames "WRP/1", "STATUS", id, "timeout_ms", "1000").
+    cold: sockets created, connected (CURVE handshake included) and one
+    round done, timed from before the first socket to the last reply.
+    warm: K more rounds on the same connections; median, min and max.
+    Prints one line of key=value pairs; exit 0 when every server answered
+    every round, 2 otherwise.                                                 */
+
+#include <czmq.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static double
+s_now_ms (void)
+{
+    struct timespec ts;
+    clock_gettime (CLOCK_MONOTONIC, &ts);
+    return (double) ts.tv_sec * 1e3 + (double) ts.tv_nsec / 1e6;
+}
+
+static int
+s_cmp_double (const void *a, const void *b)
+{
+    double x = *(const double *) a, y = *(const double *) b;
+    return (x > y) - (x < y);
+}
+
+//  Send one request on every socket, then collect replies until each has
+//  answered or the deadline passes. Returns how many answered.
+static int
+s_round (zsock_t **socks, zmq_pollitem_t *items, int count, int round, int timeout_ms)
+{
+    for (int i = 0; i < count; i++) {
+        zmsg_t *msg = zmsg_new ();
+        zmsg_addstr (msg, "WRP/1");
+        zmsg_addstr (msg, "STATUS");
+        zmsg_addstrf (msg, "floor-%d-%d", round, i);
+        zmsg_addstr (msg, "timeout_ms");
+        zmsg_addstr (msg, "1000");
+        zmsg_send (&msg, socks[i]);
+    }
+    char *seen = calloc ((size_t) count, 1);
+    int answered = 0;
+    double deadline = s_now_ms () + timeout_ms;
+    while (answered < count) {
+        double left = deadline - s_now_ms ();
+        if (left <= 0)
+            break;
+        if (zmq_poll (items, count, (long) left + 1) < 0)
+            break;
+        for (int i = 0; i < count; i++) {
+            if (!(items[i].revents & ZMQ_POLLIN))
+                continue;
+            while (zsock_events (socks[i]) & ZMQ_POLLIN) {
+                zmsg_t *reply = zmsg_recv (socks[i]);
+                if (!reply)
+                    break;
+                zmsg_destroy (&reply);
+                if (!seen[i]) {
+                    seen[i] = 1;
+                    answered++;
+                }
+            }
+        }
+    }
+    free (seen);
+    return answered;
+}
+
+int
+main (int argc, char **argv)
+{
+    const char *server_cert_file = NULL;
+    int rounds = 20;
+    int timeout_ms = 30000;
+    if (argc == 3 && streq (argv[1], "--keygen")) {
+        zcert_t *cert = zcert_new ();
+        int rc = cert ? zcert_save (cert, argv[2]) : -1;
+        zcert_destroy (&cert);
+        return rc == 0 ? 0 : 1;
+    }
+    int argn = 1;
+    while (argn < argc - 1) {
+        if (streq (argv[argn], "--curve"))
+            server_cert_file = argv[argn + 1];
+        else if (streq (argv[argn], "--rounds"))
+            rounds = atoi (argv[argn + 1]);
+        else if (streq (argv[argn], "--timeout"))
+            timeout_ms = atoi (argv[argn + 1]);
+        else
+            break;
+        argn += 2;
+    }
+    if (argn != argc - 1 || rounds < 0 || timeout_ms <= 0) {
+        fprintf (stderr, "usage: floor [--curve SERVER_CERT] [--rounds K] "
+                         "[--timeout MS] EPFILE\n");
+        return 1;
+    }
+    FILE *file = fopen (argv[argn], "re");
+    if (!file) {
+        fprintf (stderr, "floor: cannot open %s\n", argv[argn]);
+        return 1;
+    }
+    zlistx_t *endpoints = zlistx_new ();
+    zlistx_set_destructor (endpoints, (zlistx_destructor_fn *) zstr_free);
+    char line[256];
+    while (fgets (line, sizeof line, file)) {
+        line[strcspn (line, "\r\n")] = 0;
+        if (*line)
+            zlistx_add_end (endpoints, strdup (line));
+    }
+    fclose (file);
+    int count = (int) zlistx_size (endpoints);
+    if (count == 0) {
+        fprintf (stderr, "floor: no endpoints in %s\n", argv[argn]);
+        return 1;
+    }
+    zsys_set_max_sockets ((size_t) count + 16);
+
+    //  Keys are made before the clock starts: the controller loads its own
+    //  from a file, which is not what this measures.
+    zcert_t *client_cert = NULL;
+    char *server_key = NULL;
+    if (server_cert_file) {
+        zcert_t *server_cert = zcert_load (server_cert_file);
+        if (!server_cert) {
+            fprintf (stderr, "floor: cannot load %s\n", server_cert_file);
+            return 1;
+        }
+        server_key = strdup (zcert_public_txt (server_cert));
+        zcert_destroy (&server_cert);
+        client_cert = zcert_new ();
+    }
+    zsock_t **socks = calloc ((size_t) count, sizeof *socks);
+    zmq_pollitem_t *items = calloc ((size_t) count, sizeof *items);
+    double *warm = calloc ((size_t) rounds + 1, sizeof *warm);
+
+    double t0 = s_now_ms ();
+    int i = 0;
+    for (char *ep = zlistx_first (endpoints); ep; ep = zlistx_next (endpoints), i++) {
+        socks[i] = zsock_new (ZMQ_DEALER);
+        if (!socks[i]) {
+            fprintf (stderr, "floor: cannot create socket %d\n", i);
+            return 1;
+        }
+        zsock_set_linger (socks[i], 0);
+        if (client_cert) {
+            zcert_apply (client_cert, socks[i]);
+            zsock_set_curve_serverkey (socks[i], server_key);
+        }
+        if (zsock_connect (socks[i], "%s", ep) < 0) {
+            fprintf (stderr, "floor: cannot connect %s\n", ep);
+            return 1;
+        }
+        items[i].socket = zsock_resolve (socks[i]);
+        items[i].events = ZMQ_POLLIN;
+    }
+    int answered = s_round (socks, items, count, 0, timeout_ms);
+    double cold = s_now_ms () - t0;
+    int warm_ok = 1;
+    for (int r = 0; r < rounds; r++) {
+        double start = s_now_ms ();
+        if (s_round (socks, items, count, r + 1, timeout_ms) != count)
+            warm_ok = 0;
+        warm[r] = s_now_ms () - start;
+    }
+    printf ("n=%d answered=%d cold_ms=%.3f", count, answered, cold);
+    if (rounds > 0) {
+        qsort (warm, (size_t) rounds, sizeof *warm, s_cmp_double);
+        printf (" warm_median_ms=%.3f warm_min_ms=%.3f warm_max_ms=%.3f",
+                warm[rounds / 2], warm[0], warm[rounds - 1]);
+    }
+    printf ("\n");
+
+    for (i = 0; i < count; i++)
+        zsock_destroy (&socks[i]);
+    free (socks);
+    free (items);
+    free (warm);
+    free (server_key);
+    zcert_destroy (&client_cert);
+    zlistx_destroy (&endpoints);
+    return answered == count && warm_ok ? 0 : 2;
+}

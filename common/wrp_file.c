@@ -1,0 +1,231 @@
+/*  wrp_file — whole-file reads and atomic writes. See wrp_file.h.           */
+
+#include "wrp_file.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static void
+s_set_err (char **ret_err, const char *format, ...) __attribute__ ((format (printf, 2, 3)));
+
+static void
+s_set_err (char **ret_err, const char *format, ...)
+{
+    if (!ret_err)
+        return;
+    va_list args;
+    va_start (args, format);
+    char *text = NULL;
+    if (vasprintf (&text, format, args) < 0)
+        text = strdup ("out of memory");
+    va_end (args);
+    *ret_err = text;
+}
+
+int
+wrp_file_read (const char *path, size_t max, char **ret_data, size_t *ret_size, char **ret_err)
+{
+    assert (path && ret_data && ret_size);
+    int fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) {
+        s_set_err (ret_err, "%s: cannot open: %s", path, strerror (errno));
+        return -1;
+    }
+    struct stat st;
+    if (fstat (fd, &st)) {
+        s_set_err (ret_err, "%s: cannot stat: %s", path, strerror (errno));
+        close (fd);
+        return -1;
+    }
+    if (S_ISDIR (st.st_mode)) {
+        s_set_err (ret_err, "%s: is a directory", path);
+        close (fd);
+        return -1;
+    }
+    if (!S_ISREG (st.st_mode)) {
+        s_set_err (ret_err, "%s: not a regular file", path);
+        close (fd);
+        return -1;
+    }
+    if ((uint64_t) st.st_size > max) {
+        s_set_err (ret_err, "%s: larger than %zu bytes", path, max);
+        close (fd);
+        return -1;
+    }
+    //  Read one byte more than the limit to notice a file that grew.
+    size_t alloc = (size_t) st.st_size + 2;
+    char *data = malloc (alloc);
+    if (!data) {
+        s_set_err (ret_err, "%s: out of memory", path);
+        close (fd);
+        return -1;
+    }
+    size_t size = 0;
+    while (size < alloc - 1) {
+        ssize_t n = read (fd, data + size, alloc - 1 - size);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            s_set_err (ret_err, "%s: cannot read: %s", path, strerror (errno));
+            free (data);
+            close (fd);
+            return -1;
+        }
+        if (n == 0)
+            break;
+        size += (size_t) n;
+    }
+    close (fd);
+    if (size > (size_t) st.st_size || size > max) {
+        s_set_err (ret_err, "%s: changed while being read", path);
+        free (data);
+        return -1;
+    }
+    data[size] = 0;
+    *ret_data = data;
+    *ret_size = size;
+    return 0;
+}
+
+int
+wrp_file_mkdirs (const char *dir, mode_t mode, char **ret_err)
+{
+    assert (dir);
+    char *copy = strdup (dir);
+    if (!copy) {
+        s_set_err (ret_err, "out of memory");
+        return -1;
+    }
+    for (char *p = copy + 1; ; p++) {
+        if (*p != '/' && *p != 0)
+            continue;
+        char saved = *p;
+        *p = 0;
+        if (mkdir (copy, mode) && errno != EEXIST) {
+            s_set_err (ret_err, "%s: cannot create directory: %s", copy, strerror (errno));
+            free (copy);
+            return -1;
+        }
+        *p = saved;
+        if (!saved)
+            break;
+    }
+    struct stat st;
+    if (stat (dir, &st) || !S_ISDIR (st.st_mode)) {
+        s_set_err (ret_err, "%s: not a directory", dir);
+        free (copy);
+        return -1;
+    }
+    free (copy);
+    return 0;
+}
+
+int
+wrp_file_write_atomic (const char *path, const void *data, size_t size, mode_t mode,
+                       char **ret_err)
+{
+    assert (path && (data || size == 0));
+    char *temp = NULL;
+    if (asprintf (&temp, "%s.tmp.XXXXXX", path) < 0) {
+        s_set_err (ret_err, "out of memory");
+        return -1;
+    }
+    int fd = mkostemp (temp, O_CLOEXEC);
+    if (fd < 0) {
+        s_set_err (ret_err, "%s: cannot create: %s", temp, strerror (errno));
+        free (temp);
+        return -1;
+    }
+    const char *p = data;
+    size_t left = size;
+    int err = 0;
+    while (left > 0 && !err) {
+        ssize_t n = write (fd, p, left);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            err = errno;
+        else {
+            p += n;
+            left -= (size_t) n;
+        }
+    }
+    if (!err && fchmod (fd, mode))
+        err = errno;
+    if (!err && fsync (fd))
+        err = errno;
+    if (close (fd) && !err)
+        err = errno;
+    if (!err && rename (temp, path))
+        err = errno;
+    if (err) {
+        s_set_err (ret_err, "%s: cannot write: %s", path, strerror (err));
+        unlink (temp);
+        free (temp);
+        return -1;
+    }
+    free (temp);
+    //  Make the rename itself durable.
+    char *dir_copy = strdup (path);
+    if (dir_copy) {
+        int dir_fd = open (dirname (dir_copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dir_fd >= 0) {
+            fsync (dir_fd);
+            close (dir_fd);
+        }
+        free (dir_copy);
+    }
+    return 0;
+}
+
+void
+wrp_file_test (bool verbose)
+{
+    (void) verbose;
+    char dir[] = "/tmp/wrp-file-test.XXXXXX";
+    assert (mkdtemp (dir));
+    char path[256];
+    snprintf (path, sizeof path, "%s/a/b/c", dir);
+    char *err = NULL;
+    assert (wrp_file_mkdirs (path, 0700, &err) == 0);
+    assert (wrp_file_mkdirs (path, 0700, &err) == 0);
+    snprintf (path, sizeof path, "%s/a/b/c/file", dir);
+    assert (wrp_file_write_atomic (path, "hello", 5, 0600, &err) == 0);
+    char *data = NULL;
+    size_t size = 0;
+    assert (wrp_file_read (path, 100, &data, &size, &err) == 0);
+    assert (size == 5 && !strcmp (data, "hello"));
+    free (data);
+    struct stat st;
+    assert (stat (path, &st) == 0 && (st.st_mode & 0777) == 0600);
+    //  Too large, missing, a directory.
+    assert (wrp_file_read (path, 4, &data, &size, &err) == -1);
+    assert (strstr (err, "larger than 4 bytes"));
+    free (err);
+    assert (wrp_file_write_atomic (path, "", 0, 0644, &err) == 0);
+    assert (wrp_file_read (path, 4, &data, &size, &err) == 0 && size == 0 && *data == 0);
+    free (data);
+    unlink (path);
+    assert (wrp_file_read (path, 100, &data, &size, &err) == -1);
+    assert (strstr (err, "No such file"));
+    free (err);
+    snprintf (path, sizeof path, "%s/a", dir);
+    assert (wrp_file_read (path, 100, &data, &size, &err) == -1);
+    assert (strstr (err, "is a directory"));
+    free (err);
+    //  Writing into a missing directory fails and leaves nothing.
+    snprintf (path, sizeof path, "%s/missing/file", dir);
+    assert (wrp_file_write_atomic (path, "x", 1, 0600, &err) == -1);
+    free (err);
+    snprintf (path, sizeof path, "rm -rf '%s'", dir);
+    assert (system (path) == 0);
+}

@@ -1,0 +1,641 @@
+/*  wrp_state — the controller's state under $WRP_HOME. See wrp_state.h.     */
+
+#include "wrp_state.h"
+#include "wrp_file.h"
+#include "wrp_pipeline.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <yaml.h>
+
+#define S_STATE_MAX  (256 * 1024)        //  largest state file read
+
+struct _wrp_state_t {
+    char *home;                  //  the state directory
+};
+
+//  Overrides of one pipeline: canonical text per table index.
+typedef struct {
+    char **values;               //  wrp_params_count () entries, NULL: not set
+    uint64_t generation;         //  config generation
+} s_conf_t;
+
+//  Output buffer for the emitter.
+typedef struct {
+    char *data;                  //  bytes so far
+    size_t size;                 //  bytes used
+    size_t alloc;                //  bytes allocated
+} s_buffer_t;
+
+static char *
+s_format (const char *format, ...) __attribute__ ((format (printf, 1, 2)));
+
+static char *
+s_format (const char *format, ...)
+{
+    va_list args;
+    va_start (args, format);
+    char *text = NULL;
+    if (vasprintf (&text, format, args) < 0)
+        text = NULL;
+    va_end (args);
+    return text;
+}
+
+static void
+s_set_err (char **ret_err, char *err)
+{
+    if (ret_err)
+        *ret_err = err ? err : strdup ("out of memory");
+    else
+        free (err);
+}
+
+wrp_state_t *
+wrp_state_new (const char *home, char **ret_err)
+{
+    char *dir = NULL;
+    if (home && *home)
+        dir = strdup (home);
+    else if (getenv ("WRP_HOME") && *getenv ("WRP_HOME"))
+        dir = strdup (getenv ("WRP_HOME"));
+    else {
+        const char *user_home = getenv ("HOME");
+        if (!user_home || !*user_home) {
+            struct passwd *pw = getpwuid (getuid ());
+            user_home = pw ? pw->pw_dir : NULL;
+        }
+        if (!user_home) {
+            s_set_err (ret_err, strdup ("no state directory: set WRP_HOME or HOME"));
+            return NULL;
+        }
+        dir = s_format ("%s/.wrp", user_home);
+    }
+    wrp_state_t *self = dir ? calloc (1, sizeof *self) : NULL;
+    if (!self) {
+        free (dir);
+        s_set_err (ret_err, NULL);
+        return NULL;
+    }
+    self->home = dir;
+    return self;
+}
+
+void
+wrp_state_destroy (wrp_state_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    free ((*self_p)->home);
+    free (*self_p);
+    *self_p = NULL;
+}
+
+const char *
+wrp_state_home (const wrp_state_t *self)
+{
+    assert (self);
+    return self->home;
+}
+
+static int
+s_write (void *data, unsigned char *bytes, size_t size)
+{
+    s_buffer_t *buffer = data;
+    if (buffer->size + size + 1 > buffer->alloc) {
+        size_t alloc = buffer->alloc ? buffer->alloc * 2 : 1024;
+        while (alloc < buffer->size + size + 1)
+            alloc *= 2;
+        char *grown = realloc (buffer->data, alloc);
+        if (!grown)
+            return 0;
+        buffer->data = grown;
+        buffer->alloc = alloc;
+    }
+    memcpy (buffer->data + buffer->size, bytes, size);
+    buffer->size += size;
+    buffer->data[buffer->size] = 0;
+    return 1;
+}
+
+static bool
+s_emit_scalar (yaml_emitter_t *emitter, const char *value, bool quoted)
+{
+    yaml_event_t event;
+    return yaml_scalar_event_initialize (&event, NULL, NULL, (yaml_char_t *) value,
+                                         (int) strlen (value), 1, 1,
+                                         quoted ? YAML_DOUBLE_QUOTED_SCALAR_STYLE
+                                                : YAML_PLAIN_SCALAR_STYLE)
+        && yaml_emitter_emit (emitter, &event);
+}
+
+static bool
+s_emit_mapping (yaml_emitter_t *emitter, bool start)
+{
+    yaml_event_t event;
+    return (start ? yaml_mapping_start_event_initialize (&event, NULL, NULL, 1,
+                                                         YAML_BLOCK_MAPPING_STYLE)
+                  : yaml_mapping_end_event_initialize (&event))
+        && yaml_emitter_emit (emitter, &event);
+}
+
+//  Write a YAML mapping of count key/value strings (values quoted except
+//  those flagged plain) plus, when conf is not NULL, a nested "conf" mapping
+//  of the table's set values. Atomic.
+static int
+s_write_yaml (const char *path, const char *header, const char *const *keys,
+              const char *const *values, const bool *plain, size_t count,
+              const s_conf_t *conf, char **ret_err)
+{
+    s_buffer_t buffer = {0};
+    yaml_emitter_t emitter;
+    if (!s_write (&buffer, (unsigned char *) header, strlen (header))
+        || !yaml_emitter_initialize (&emitter)) {
+        free (buffer.data);
+        s_set_err (ret_err, NULL);
+        return -1;
+    }
+    yaml_emitter_set_output (&emitter, s_write, &buffer);
+    yaml_emitter_set_unicode (&emitter, 1);
+    yaml_emitter_set_width (&emitter, -1);
+    yaml_event_t event;
+    bool ok = yaml_stream_start_event_initialize (&event, YAML_UTF8_ENCODING)
+        && yaml_emitter_emit (&emitter, &event)
+        && yaml_document_start_event_initialize (&event, NULL, NULL, NULL, 1)
+        && yaml_emitter_emit (&emitter, &event)
+        && s_emit_mapping (&emitter, true);
+    for (size_t i = 0; ok && i < count; i++)
+        ok = s_emit_scalar (&emitter, keys[i], false)
+            && s_emit_scalar (&emitter, values[i], !plain[i]);
+    if (ok && conf) {
+        ok = s_emit_scalar (&emitter, "conf", false) && s_emit_mapping (&emitter, true);
+        for (size_t i = 0; ok && i < wrp_params_count (); i++)
+            if (conf->values[i])
+                ok = s_emit_scalar (&emitter, wrp_params_def (i)->name, false)
+                    && s_emit_scalar (&emitter, conf->values[i], true);
+        ok = ok && s_emit_mapping (&emitter, false);
+    }
+    ok = ok && s_emit_mapping (&emitter, false)
+        && yaml_document_end_event_initialize (&event, 1)
+        && yaml_emitter_emit (&emitter, &event)
+        && yaml_stream_end_event_initialize (&event)
+        && yaml_emitter_emit (&emitter, &event)
+        && yaml_emitter_flush (&emitter);
+    yaml_emitter_delete (&emitter);
+    if (!ok) {
+        free (buffer.data);
+        s_set_err (ret_err, s_format ("%s: cannot format state", path));
+        return -1;
+    }
+    int rc = wrp_file_write_atomic (path, buffer.data, buffer.size, 0600, ret_err);
+    free (buffer.data);
+    return rc;
+}
+
+//  Load the YAML mapping at path. Returns 1 when the file does not exist,
+//  0 with *doc loaded (root is a mapping), -1 and *ret_err otherwise.
+static int
+s_read_yaml (const char *path, yaml_document_t *doc, char **ret_err)
+{
+    if (access (path, F_OK) && errno == ENOENT)
+        return 1;
+    char *data = NULL;
+    size_t size = 0;
+    if (wrp_file_read (path, S_STATE_MAX, &data, &size, ret_err))
+        return -1;
+    yaml_parser_t parser;
+    if (!yaml_parser_initialize (&parser)) {
+        free (data);
+        s_set_err (ret_err, NULL);
+        return -1;
+    }
+    yaml_parser_set_input_string (&parser, (unsigned char *) data, size);
+    int rc = 0;
+    if (!yaml_parser_load (&parser, doc)) {
+        s_set_err (ret_err, s_format ("%s:%zu: corrupt state file: %s", path,
+                                      parser.problem_mark.line + 1,
+                                      parser.problem ? parser.problem : "bad YAML"));
+        rc = -1;
+    }
+    else {
+        yaml_node_t *root = yaml_document_get_root_node (doc);
+        if (!root || root->type != YAML_MAPPING_NODE) {
+            s_set_err (ret_err, s_format ("%s:1: corrupt state file: expected a mapping", path));
+            yaml_document_delete (doc);
+            rc = -1;
+        }
+    }
+    yaml_parser_delete (&parser);
+    free (data);
+    return rc;
+}
+
+//  Scalar text of a node, NULL when not a scalar.
+static const char *
+s_text (yaml_node_t *node)
+{
+    return node && node->type == YAML_SCALAR_NODE ? (const char *) node->data.scalar.value : NULL;
+}
+
+static void
+s_conf_free (s_conf_t *conf)
+{
+    if (conf->values)
+        for (size_t i = 0; i < wrp_params_count (); i++)
+            free (conf->values[i]);
+    free (conf->values);
+    conf->values = NULL;
+}
+
+static char *
+s_conf_path (wrp_state_t *self, const char *name)
+{
+    return s_format ("%s/pipelines/%s/conf.yaml", self->home, name);
+}
+
+//  Read pipeline name's overrides; a missing file is an empty set.
+static int
+s_conf_load (wrp_state_t *self, const char *name, s_conf_t *conf, char **ret_err)
+{
+    char *err = NULL;
+    if (wrp_pipeline_check_name (name, &err)) {
+        s_set_err (ret_err, err);
+        return -1;
+    }
+    conf->generation = 0;
+    conf->values = calloc (wrp_params_count (), sizeof *conf->values);
+    char *path = s_conf_path (self, name);
+    if (!conf->values || !path) {
+        free (path);
+        s_conf_free (conf);
+        s_set_err (ret_err, NULL);
+        return -1;
+    }
+    yaml_document_t doc;
+    int rc = s_read_yaml (path, &doc, ret_err);
+    if (rc == 1) {
+        free (path);
+        return 0;
+    }
+    if (rc < 0) {
+        free (path);
+        s_conf_free (conf);
+        return -1;
+    }
+    yaml_node_t *root = yaml_document_get_root_node (&doc);
+    for (yaml_node_pair_t *p = root->data.mapping.pairs.start;
+         !err && p < root->data.mapping.pairs.top; p++) {
+        yaml_node_t *key = yaml_document_get_node (&doc, p->key);
+        yaml_node_t *value = yaml_document_get_node (&doc, p->value);
+        size_t line = key->start_mark.line + 1;
+        const char *k = s_text (key);
+        if (k && !strcmp (k, "generation")) {
+            const char *v = s_text (value);
+            char *end = NULL;
+            errno = 0;
+            unsigned long long gen = v ? strtoull (v, &end, 10) : 0;
+            if (!v || !*v || *end || errno || *v == '-')
+                err = s_format ("%s:%zu: corrupt state file: bad generation", path, line);
+            else
+                conf->generation = gen;
+        }
+        else if (k && !strcmp (k, "conf") && value->type == YAML_MAPPING_NODE) {
+            for (yaml_node_pair_t *q = value->data.mapping.pairs.start;
+                 !err && q < value->data.mapping.pairs.top; q++) {
+                yaml_node_t *ck = yaml_document_get_node (&doc, q->key);
+                const char *param = s_text (ck);
+                const char *text = s_text (yaml_document_get_node (&doc, q->value));
+                char *canonical = NULL, *why = NULL;
+                if (!param || !text)
+                    err = s_format ("%s:%zu: corrupt state file: bad entry", path,
+                                    ck->start_mark.line + 1);
+                else if (wrp_params_check (param, text, &canonical, &why)) {
+                    err = s_format ("%s:%zu: %s", path, ck->start_mark.line + 1,
+                                    why ? why : "out of memory");
+                    free (why);
+                }
+                else {
+                    size_t index = (size_t) (wrp_params_lookup (param) - wrp_params_def (0));
+                    free (conf->values[index]);
+                    conf->values[index] = canonical;
+                }
+            }
+        }
+        else if (!k || strcmp (k, "pipeline"))
+            err = s_format ("%s:%zu: corrupt state file: unexpected key", path, line);
+    }
+    yaml_document_delete (&doc);
+    if (err) {
+        free (path);
+        s_conf_free (conf);
+        s_set_err (ret_err, err);
+        return -1;
+    }
+    free (path);
+    return 0;
+}
+
+static int
+s_conf_save (wrp_state_t *self, const char *name, const s_conf_t *conf, char **ret_err)
+{
+    char *dir = s_format ("%s/pipelines/%s", self->home, name);
+    char *path = s_conf_path (self, name);
+    char generation[32];
+    snprintf (generation, sizeof generation, "%llu", (unsigned long long) conf->generation);
+    int rc = -1;
+    if (!dir || !path)
+        s_set_err (ret_err, NULL);
+    else if (wrp_file_mkdirs (dir, 0700, ret_err) == 0) {
+        const char *keys[] = {"pipeline", "generation"};
+        const char *values[] = {name, generation};
+        const bool plain[] = {false, true};
+        rc = s_write_yaml (path, "# wrp-controller state: `pkg conf` overrides. Written by "
+                           "wrp-controller.\n", keys, values, plain, 2, conf, ret_err);
+    }
+    free (dir);
+    free (path);
+    return rc;
+}
+
+int
+wrp_state_current (wrp_state_t *self, char **ret_name, char **ret_file, char **ret_err)
+{
+    assert (self && ret_name && ret_file);
+    char *path = s_format ("%s/current", self->home);
+    if (!path) {
+        s_set_err (ret_err, NULL);
+        return -1;
+    }
+    yaml_document_t doc;
+    int rc = s_read_yaml (path, &doc, ret_err);
+    if (rc) {
+        free (path);
+        return rc;
+    }
+    const char *name = NULL, *file = NULL;
+    yaml_node_t *root = yaml_document_get_root_node (&doc);
+    for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top; p++) {
+        const char *k = s_text (yaml_document_get_node (&doc, p->key));
+        const char *v = s_text (yaml_document_get_node (&doc, p->value));
+        if (k && !strcmp (k, "name"))
+            name = v;
+        else if (k && !strcmp (k, "file"))
+            file = v;
+    }
+    char *err = NULL;
+    if (!name || wrp_pipeline_check_name (name, NULL))
+        err = s_format ("%s:1: corrupt state file: no valid pipeline name (run `wrp-controller "
+                        "ppl load` again)", path);
+    char *name_copy = name ? strdup (name) : NULL;
+    char *file_copy = file && *file ? strdup (file) : NULL;
+    bool oom = !name_copy || (file && *file && !file_copy);
+    yaml_document_delete (&doc);
+    free (path);
+    if (err || oom) {
+        free (name_copy);
+        free (file_copy);
+        s_set_err (ret_err, err);
+        return -1;
+    }
+    *ret_name = name_copy;
+    *ret_file = file_copy;
+    return 0;
+}
+
+int
+wrp_state_load (wrp_state_t *self, const char *name, const char *file,
+                uint64_t *ret_generation, char **ret_err)
+{
+    assert (self && name);
+    s_conf_t conf = {0};
+    //  A corrupt old conf file is replaced: loading starts afresh. Keep its
+    //  generation when it is readable so generations only grow.
+    char *ignored = NULL;
+    if (s_conf_load (self, name, &conf, &ignored)) {
+        free (ignored);
+        char *err = NULL;
+        if (wrp_pipeline_check_name (name, &err)) {
+            s_set_err (ret_err, err);
+            return -1;
+        }
+        conf.values = calloc (wrp_params_count (), sizeof *conf.values);
+        if (!conf.values) {
+            s_set_err (ret_err, NULL);
+            return -1;
+        }
+        conf.generation = 0;
+    }
+    for (size_t i = 0; i < wrp_params_count (); i++) {
+        free (conf.values[i]);
+        conf.values[i] = NULL;
+    }
+    conf.generation++;
+    int rc = wrp_file_mkdirs (self->home, 0700, ret_err);
+    if (rc == 0)
+        rc = s_conf_save (self, name, &conf, ret_err);
+    if (rc == 0) {
+        char *path = s_format ("%s/current", self->home);
+        const char *keys[] = {"name", "file"};
+        const char *values[] = {name, file ? file : ""};
+        const bool plain[] = {false, false};
+        rc = path ? s_write_yaml (path, "# wrp-controller state: the current pipeline.\n", keys,
+                                  values, plain, 2, NULL, ret_err)
+                  : -1;
+        if (!path)
+            s_set_err (ret_err, NULL);
+        free (path);
+    }
+    if (rc == 0 && ret_generation)
+        *ret_generation = conf.generation;
+    s_conf_free (&conf);
+    return rc;
+}
+
+int
+wrp_state_conf_read (wrp_state_t *self, const char *name, wrp_params_t *params,
+                     uint64_t *ret_generation, char **ret_err)
+{
+    assert (self && name);
+    s_conf_t conf = {0};
+    if (s_conf_load (self, name, &conf, ret_err))
+        return -1;
+    if (params)
+        for (size_t i = 0; i < wrp_params_count (); i++)
+            if (conf.values[i]) {
+                char *err = NULL;
+                if (wrp_params_set (params, wrp_params_def (i)->name, conf.values[i],
+                                    WRP_SOURCE_CONF, &err)) {
+                    s_conf_free (&conf);
+                    s_set_err (ret_err, err);
+                    return -1;
+                }
+            }
+    if (ret_generation)
+        *ret_generation = conf.generation;
+    s_conf_free (&conf);
+    return 0;
+}
+
+int
+wrp_state_conf_set (wrp_state_t *self, const char *name, const char *const *keys,
+                    const char *const *values, size_t count, uint64_t *ret_generation,
+                    char **ret_err)
+{
+    assert (self && name && (keys || count == 0) && (values || count == 0));
+    s_conf_t conf = {0};
+    if (s_conf_load (self, name, &conf, ret_err))
+        return -1;
+    //  Every pair is validated before anything is written.
+    for (size_t i = 0; i < count; i++) {
+        char *canonical = NULL, *err = NULL;
+        if (wrp_params_check (keys[i], values[i], &canonical, &err)) {
+            s_conf_free (&conf);
+            s_set_err (ret_err, err);
+            return -1;
+        }
+        size_t index = (size_t) (wrp_params_lookup (keys[i]) - wrp_params_def (0));
+        free (conf.values[index]);
+        conf.values[index] = canonical;
+    }
+    conf.generation++;
+    int rc = s_conf_save (self, name, &conf, ret_err);
+    if (rc == 0 && ret_generation)
+        *ret_generation = conf.generation;
+    s_conf_free (&conf);
+    return rc;
+}
+
+char *
+wrp_state_conf_text (wrp_state_t *self, const char *name, char **ret_err)
+{
+    s_conf_t conf = {0};
+    if (s_conf_load (self, name, &conf, ret_err))
+        return NULL;
+    size_t len = 1;
+    for (size_t i = 0; i < wrp_params_count (); i++)
+        if (conf.values[i])
+            len += strlen (wrp_params_def (i)->name) + strlen (conf.values[i]) + 2;
+    char *text = malloc (len);
+    if (text) {
+        char *p = text;
+        for (size_t i = 0; i < wrp_params_count (); i++)
+            if (conf.values[i])
+                p += sprintf (p, "%s=%s\n", wrp_params_def (i)->name, conf.values[i]);
+        *p = 0;
+    }
+    else
+        s_set_err (ret_err, NULL);
+    s_conf_free (&conf);
+    return text;
+}
+
+//  Contents of path ("" when missing), for byte-for-byte comparisons.
+static char *
+s_slurp (const char *path)
+{
+    char *data = NULL;
+    size_t size = 0;
+    if (wrp_file_read (path, S_STATE_MAX, &data, &size, NULL))
+        return strdup ("");
+    return data;
+}
+
+void
+wrp_state_test (bool verbose)
+{
+    char home[] = "/tmp/wrp-state-test.XXXXXX";
+    assert (mkdtemp (home));
+    char *err = NULL;
+    wrp_state_t *self = wrp_state_new (home, &err);
+    assert (self && !strcmp (wrp_state_home (self), home));
+
+    char *name = NULL, *file = NULL;
+    assert (wrp_state_current (self, &name, &file, &err) == 1);
+    uint64_t generation = 99;
+    assert (wrp_state_conf_read (self, "basic", NULL, &generation, &err) == 0 && generation == 0);
+
+    //  Load: current, generation 1.
+    assert (wrp_state_load (self, "basic", "/x/basic.yaml", &generation, &err) == 0);
+    assert (generation == 1);
+    assert (wrp_state_current (self, &name, &file, &err) == 0);
+    assert (!strcmp (name, "basic") && !strcmp (file, "/x/basic.yaml"));
+    free (name);
+    free (file);
+
+    //  Conf: validated, merged, generation bumped.
+    const char *keys[] = {"low_latency_workers", "main_segment_size", "log_level"};
+    const char *values[] = {"8", "2048M", "debug"};
+    assert (wrp_state_conf_set (self, "basic", keys, values, 3, &generation, &err) == 0);
+    assert (generation == 2);
+    wrp_params_t *params = wrp_params_new ();
+    assert (wrp_state_conf_read (self, "basic", params, &generation, &err) == 0);
+    assert (generation == 2);
+    assert (wrp_params_int (params, "low_latency_workers") == 8);
+    assert (wrp_params_source (params, "low_latency_workers") == WRP_SOURCE_CONF);
+    assert (!strcmp (wrp_params_str (params, "main_segment_size"), "2G"));
+    assert (wrp_params_source (params, "port") == WRP_SOURCE_DEFAULT);
+    wrp_params_destroy (&params);
+    char *text = wrp_state_conf_text (self, "basic", &err);
+    if (verbose)
+        printf ("%s", text);
+    assert (text && !strcmp (text, "low_latency_workers=8\nmain_segment_size=2G\nlog_level=debug\n"));
+    free (text);
+
+    //  A bad pair (even after good ones) writes nothing.
+    char path[512];
+    snprintf (path, sizeof path, "%s/pipelines/basic/conf.yaml", home);
+    char *before = s_slurp (path);
+    const char *bad_keys[] = {"port", "low_latency_worker"};
+    const char *bad_values[] = {"7000", "8"};
+    assert (wrp_state_conf_set (self, "basic", bad_keys, bad_values, 2, &generation, &err) == -1);
+    assert (strstr (err, "did you mean 'low_latency_workers'"));
+    free (err);
+    const char *bad_values2[] = {"0"};
+    assert (wrp_state_conf_set (self, "basic", bad_keys, bad_values2, 1, NULL, &err) == -1);
+    assert (strstr (err, "port"));
+    free (err);
+    char *after = s_slurp (path);
+    assert (!strcmp (before, after));
+    free (after);
+    free (before);
+
+    //  Loading again clears the overrides and bumps the generation.
+    assert (wrp_state_load (self, "basic", "/x/basic.yaml", &generation, &err) == 0);
+    assert (generation == 3);
+    text = wrp_state_conf_text (self, "basic", &err);
+    assert (text && !*text);
+    free (text);
+
+    //  A corrupt file is an error naming it.
+    FILE *f = fopen (path, "w");
+    assert (f && fputs ("generation: [\n", f) >= 0 && fclose (f) == 0);
+    assert (wrp_state_conf_read (self, "basic", NULL, NULL, &err) == -1);
+    assert (strstr (err, path) && strstr (err, "corrupt"));
+    free (err);
+    f = fopen (path, "w");
+    assert (f && fputs ("conf:\n  port: \"0\"\n", f) >= 0 && fclose (f) == 0);
+    assert (wrp_state_conf_read (self, "basic", NULL, NULL, &err) == -1);
+    assert (strstr (err, ":2: parameter 'port'"));
+    free (err);
+    //  ... and loading repairs it.
+    assert (wrp_state_load (self, "basic", NULL, &generation, &err) == 0 && generation == 1);
+    assert (wrp_state_current (self, &name, &file, &err) == 0 && file == NULL);
+    free (name);
+
+    //  Names that could escape the state dir are refused.
+    assert (wrp_state_load (self, "../x", NULL, NULL, &err) == -1);
+    free (err);
+    assert (wrp_state_conf_set (self, "..", keys, values, 1, NULL, &err) == -1);
+    free (err);
+
+    wrp_state_destroy (&self);
+    wrp_state_destroy (&self);
+    snprintf (path, sizeof path, "rm -rf '%s'", home);
+    assert (system (path) == 0);
+}

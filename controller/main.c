@@ -1,0 +1,27 @@
+/*  wrp-controller — loads pipelines, generates the runtime config and drives
+    every node's wrp-agentd. See `wrp-controller --help` and CONTRACT §6.     */
+
+#include "wrp_cli.h"
+#include "wrp_log.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+int
+main (int argc, char **argv)
+{
+    wrp_log_init ("wrp-controller", WRP_LOG_WARNING);
+    if (argc < 2) {
+        wrp_cli_usage (stderr);
+        return WRP_EXIT_USAGE;
+    }
+    wrp_cli_t cli;
+    char *err = NULL;
+    if (wrp_cli_parse (argc, argv, &cli, &err)) {
+        wrp_error ("%s", err ? err : "out of memory");
+        fprintf (stderr, "Try 'wrp-controller --help'.\n");
+        free (err);
+        return WRP_EXIT_USAGE;
+    }
+    return wrp_cli_run (&cli);
+}

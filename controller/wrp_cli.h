@@ -1,0 +1,61 @@
+/*  wrp_cli — wrp-controller's command line: options, the verb table and
+    help. main () parses with wrp_cli_parse and runs wrp_cli_run.
+
+    Options may come before or after the verb:
+        wrp-controller -H hosts start      wrp-controller start -H hosts
+    Exit codes (CONTRACT §6): 0 done, 1 bad input or usage (nothing sent),
+    2 some node failed or did not answer (from wrp_lifecycle).                */
+
+#ifndef WRP_CLI_H_INCLUDED
+#define WRP_CLI_H_INCLUDED
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "wrp_plan.h"
+
+#define WRP_EXIT_OK     0
+#define WRP_EXIT_USAGE  1
+#define WRP_EXIT_FAILED 2
+
+typedef struct _wrp_cli_t wrp_cli_t;
+
+//  A verb: its words ("ppl load"), operands and handler.
+typedef struct {
+    const char *name;            //  the words, e.g. "ppl load"
+    const char *operands;        //  operand synopsis, e.g. "NAME|FILE" ("" none)
+    int min_args;                //  fewest operands
+    int max_args;                //  most operands (-1: any number)
+    const char *summary;         //  one line for the verb list
+    const char *help;            //  paragraph for `VERB --help`
+    int (*run) (wrp_cli_t *cli); //  the handler; returns the exit code
+    const char *alias_of;        //  the verb this one repeats (NULL: none)
+} wrp_verb_t;
+
+struct _wrp_cli_t {
+    const wrp_verb_t *verb;      //  the verb asked for (NULL: general help)
+    char **args;                 //  its operands (borrowed from argv)
+    size_t arg_count;            //  number of operands
+    wrp_plan_options_t options;  //  plan options from the flags
+    bool help;                   //  -h / --help
+    int verbose;                 //  -v count
+    bool pipeline_flag_given;    //  -p was given (for messages)
+};
+
+//  Parse argv into *cli (which borrows argv's strings). Returns 0, or -1
+//  and *ret_err (caller frees) for a usage error.
+int wrp_cli_parse (int argc, char **argv, wrp_cli_t *cli, char **ret_err);
+
+//  Run what cli asks for (help, or the verb). Returns the exit code.
+int wrp_cli_run (wrp_cli_t *cli);
+
+//  Print the general usage (every verb and option) to file.
+void wrp_cli_usage (FILE *file);
+
+//  The verb table, NULL-terminated by a zeroed entry.
+const wrp_verb_t *wrp_cli_verbs (void);
+
+void wrp_cli_test (bool verbose);
+
+#endif

@@ -1,0 +1,104 @@
+/*  wrp_client — the controller's side of the control channel: one DEALER per
+    agent, all polled in one loop.
+
+    A call sends one request to every node at once and collects the replies,
+    matched by id, under one deadline. A node that is down, slow or refusing
+    only costs its own entry: every other node's reply is taken as it comes.
+    For a command the agent answers late (START waits for the runtime, STOP
+    for the process to end) a STATUS probe goes along with it, so the
+    controller can tell "the agent does not answer at all" (unreachable,
+    given up after the liveness window) from "the agent answers, but the
+    command did not finish in time" (timed out).
+
+    The connections stay open for the client's life, so wrp_monitor can keep
+    polling through them (wrp_client_send / wrp_client_recv).                */
+
+#ifndef WRP_CLIENT_H_INCLUDED
+#define WRP_CLIENT_H_INCLUDED
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "wrp_msg.h"
+#include "wrp_plan.h"
+#include "wrp_transport.h"
+
+//  Default liveness window: a node that answers nothing within it is
+//  reported unreachable (the command's own timeout may be shorter).
+#define WRP_CLIENT_LIVENESS_MS  5000
+
+typedef struct {
+    const char *host;            //  host name or address (borrowed from the plan)
+    int port;                    //  agent port
+    char endpoint[300];          //  tcp://host:port
+    bool connected;              //  a socket exists (connect did not fail)
+    bool reachable;              //  the agent sent something during the last call
+    bool answered;               //  the agent replied to the command itself
+    bool timed_out;              //  reachable, but the command's reply did not come in time
+    bool unauthorized;           //  the CURVE handshake was refused
+    double rtt_ms;               //  request to first reply of the last call, ms; < 0 unknown
+    wrp_msg_t *reply;            //  the command's reply (OK or ERROR); NULL if none
+    wrp_msg_t *status;           //  freshest message carrying status fields; NULL if none
+    char *error;                 //  why the command was not done, one line; NULL if done
+    double last_seen;            //  wall clock (s since the epoch) of the last message
+} wrp_client_node_t;
+
+typedef struct _wrp_client_t wrp_client_t;
+
+//  Connect one DEALER to every host (tcp://HOST:PORT). A host whose socket
+//  cannot be made is kept, not connected, with its error set. Raises the
+//  process's open file limit as far as it may for large host counts.
+//  agent_key_file is the agents' public certificate (NULL when insecure).
+//  The transport and hosts are borrowed and must outlive the client.
+//  Returns NULL only when out of memory.
+wrp_client_t *wrp_client_new (wrp_transport_t *transport,
+                              const wrp_plan_host_t *hosts, size_t count,
+                              const char *agent_key_file);
+
+//  Close every connection; NULL-safe, nulls the caller's pointer.
+void wrp_client_destroy (wrp_client_t **self_p);
+
+//  Number of nodes, and a node's entry by index (borrowed).
+size_t wrp_client_size (wrp_client_t *self);
+wrp_client_node_t *wrp_client_node (wrp_client_t *self, size_t index);
+
+//  Show a progress line on stderr (only when it is a TTY) when a call takes
+//  longer than a second; label names the command ("start"). NULL: off.
+void wrp_client_set_progress (wrp_client_t *self, const char *label);
+
+//  Send requests[i] to node i (NULL: leave node i out) all at once and
+//  collect the replies until every node answered, timeout_ms passed or the
+//  process was interrupted. A node that has sent nothing within liveness_ms
+//  is given up as unreachable. Node entries of the nodes asked are reset
+//  and filled in. Returns the number of nodes that answered the command,
+//  or -1 when interrupted (entries filled as far as known).
+int wrp_client_call (wrp_client_t *self, wrp_msg_t **requests, int timeout_ms,
+                     int liveness_ms);
+
+//  Same request to every connected node (the id is shared).
+int wrp_client_call_all (wrp_client_t *self, const wrp_msg_t *request,
+                         int timeout_ms, int liveness_ms);
+
+//  Low level (monitor): queue msg to node index without waiting. Returns 0,
+//  or -1 when the node is not connected or its queue is full.
+int wrp_client_send (wrp_client_t *self, size_t index, const wrp_msg_t *msg);
+
+//  Low level (monitor): the next message from any node, waiting at most
+//  timeout_ms (0: do not wait). Returns 0 with *ret_index and *ret_msg
+//  (caller owns), or -1 on timeout or interrupt. Malformed messages are
+//  dropped. Every message received updates the node's last_seen.
+int wrp_client_recv (wrp_client_t *self, int timeout_ms, size_t *ret_index,
+                     wrp_msg_t **ret_msg);
+
+//  Low level (monitor): did node index's agent refuse the handshake (our
+//  key not authorized, or a security mismatch)? Returns 1 and *ret_reason
+//  (one line, caller frees), else 0. Never blocks.
+int wrp_client_auth_failed (wrp_client_t *self, size_t index, char **ret_reason);
+
+//  Wall clock in seconds since the epoch (sub-second precision).
+double wrp_client_now (void);
+
+void wrp_client_test (bool verbose);
+
+#endif

@@ -1,0 +1,536 @@
+/*  wrp_commands — the handlers of wrp-controller's verbs. See
+    wrp_commands.h.                                                           */
+
+#include "wrp_commands.h"
+#include "wrp_chiconf.h"
+#include "wrp_hostfile.h"
+#include "wrp_index.h"
+#include "wrp_lifecycle.h"
+#include "wrp_log.h"
+#include "wrp_pipeline.h"
+#include "wrp_state.h"
+#include "wrp_transport.h"
+
+#include <assert.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define S_SHOW_HOSTS 10          //  hosts listed by `ppl show` (table)
+
+//  Growing text buffer.
+typedef struct {
+    char *data;                  //  NUL-terminated text
+    size_t size;                 //  bytes used
+    size_t alloc;                //  bytes allocated
+    bool failed;                 //  an allocation failed
+} s_text_t;
+
+static void
+s_add (s_text_t *text, const char *format, ...) __attribute__ ((format (printf, 2, 3)));
+
+static void
+s_add (s_text_t *text, const char *format, ...)
+{
+    if (text->failed)
+        return;
+    va_list args;
+    va_start (args, format);
+    char *piece = NULL;
+    int len = vasprintf (&piece, format, args);
+    va_end (args);
+    if (len < 0) {
+        text->failed = true;
+        return;
+    }
+    if (text->size + (size_t) len + 1 > text->alloc) {
+        size_t alloc = text->alloc ? text->alloc : 1024;
+        while (alloc < text->size + (size_t) len + 1)
+            alloc *= 2;
+        char *grown = realloc (text->data, alloc);
+        if (!grown) {
+            free (piece);
+            text->failed = true;
+            return;
+        }
+        text->data = grown;
+        text->alloc = alloc;
+    }
+    memcpy (text->data + text->size, piece, (size_t) len + 1);
+    text->size += (size_t) len;
+    free (piece);
+}
+
+//  Print text to stdout and free it; exit code OK, or USAGE when it failed.
+static int
+s_print (s_text_t *text)
+{
+    if (text->failed) {
+        free (text->data);
+        wrp_error ("out of memory");
+        return WRP_EXIT_USAGE;
+    }
+    if (text->data)
+        fwrite (text->data, 1, text->size, stdout);
+    free (text->data);
+    return fflush (stdout) == 0 ? WRP_EXIT_OK : WRP_EXIT_USAGE;
+}
+
+char *
+wrp_commands_json_string (const char *text)
+{
+    if (!text)
+        return strdup ("null");
+    size_t len = strlen (text);
+    char *out = malloc (len * 6 + 3);
+    if (!out)
+        return NULL;
+    char *p = out;
+    *p++ = '"';
+    for (const unsigned char *s = (const unsigned char *) text; *s; s++) {
+        if (*s == '"' || *s == '\\') {
+            *p++ = '\\';
+            *p++ = (char) *s;
+        }
+        else if (*s == '\n')
+            p += sprintf (p, "\\n");
+        else if (*s == '\t')
+            p += sprintf (p, "\\t");
+        else if (*s < 0x20 || *s == 0x7f)
+            p += sprintf (p, "\\u%04x", *s);
+        else
+            *p++ = (char) *s;
+    }
+    *p++ = '"';
+    *p = 0;
+    return out;
+}
+
+//  s_add of a JSON string literal.
+static void
+s_add_json (s_text_t *text, const char *value)
+{
+    char *quoted = wrp_commands_json_string (value);
+    if (!quoted) {
+        text->failed = true;
+        return;
+    }
+    s_add (text, "%s", quoted);
+    free (quoted);
+}
+
+static const char *
+s_verb_name (const wrp_cli_t *cli)
+{
+    return cli->verb->alias_of ? cli->verb->alias_of : cli->verb->name;
+}
+
+int
+wrp_commands_ppl_load (wrp_cli_t *cli)
+{
+    char *err = NULL;
+    char *found = wrp_index_find (cli->args[0], &err);
+    if (!found) {
+        wrp_error ("ppl load: %s", err);
+        free (err);
+        return WRP_EXIT_USAGE;
+    }
+    //  The state keeps an absolute path: later commands run from anywhere.
+    char *file = realpath (found, NULL);
+    free (found);
+    if (!file) {
+        wrp_error ("ppl load: %s: cannot resolve the path", cli->args[0]);
+        return WRP_EXIT_USAGE;
+    }
+    wrp_pipeline_t *pipeline = wrp_pipeline_load (file, &err);
+    if (!pipeline) {
+        wrp_error ("ppl load: %s", err);
+        free (err);
+        free (file);
+        return WRP_EXIT_USAGE;
+    }
+    //  A hostfile the pipeline names must be good now, not at start.
+    const char *hostfile_path = wrp_params_str (wrp_pipeline_params (pipeline), "hostfile");
+    size_t hosts = 1;
+    if (hostfile_path) {
+        wrp_hostfile_t *hostfile = wrp_hostfile_load (hostfile_path, &err);
+        if (!hostfile) {
+            wrp_error ("ppl load: pipeline %s: %s", file, err);
+            free (err);
+            wrp_pipeline_destroy (&pipeline);
+            free (file);
+            return WRP_EXIT_USAGE;
+        }
+        hosts = wrp_hostfile_size (hostfile);
+        wrp_hostfile_destroy (&hostfile);
+    }
+    wrp_state_t *state = wrp_state_new (cli->options.home, &err);
+    uint64_t generation = 0;
+    int rc = WRP_EXIT_OK;
+    if (!state || wrp_state_load (state, wrp_pipeline_name (pipeline), file, &generation, &err)) {
+        wrp_error ("ppl load: %s", err);
+        free (err);
+        rc = WRP_EXIT_USAGE;
+    }
+    else
+        printf ("loaded pipeline '%s' from %s (%zu host%s, generation %llu)\n",
+                wrp_pipeline_name (pipeline), file, hosts, hosts == 1 ? "" : "s",
+                (unsigned long long) generation);
+    wrp_state_destroy (&state);
+    wrp_pipeline_destroy (&pipeline);
+    free (file);
+    return rc;
+}
+
+int
+wrp_commands_ppl_list (wrp_cli_t *cli)
+{
+    size_t count = 0;
+    wrp_index_entry_t *list = wrp_index_list (&count);
+    s_text_t text = {0};
+    if (cli->options.format == WRP_FORMAT_JSON) {
+        s_add (&text, "[");
+        for (size_t i = 0; i < count; i++) {
+            s_add (&text, "%s{\"name\":", i ? "," : "");
+            s_add_json (&text, list[i].name);
+            s_add (&text, ",\"file\":");
+            s_add_json (&text, list[i].file);
+            s_add (&text, ",\"shadowed\":%s}", list[i].shadowed ? "true" : "false");
+        }
+        s_add (&text, "]\n");
+    }
+    else if (count == 0) {
+        char **dirs = wrp_index_dirs ();
+        s_add (&text, "no pipelines on the index path:");
+        for (char **d = dirs; d && *d; d++)
+            s_add (&text, " %s", *d);
+        s_add (&text, "\n");
+        wrp_index_free_dirs (&dirs);
+    }
+    else {
+        size_t width = 4;
+        for (size_t i = 0; i < count; i++)
+            if (strlen (list[i].name) > width)
+                width = strlen (list[i].name);
+        s_add (&text, "%-*s  %s\n", (int) width, "NAME", "FILE");
+        for (size_t i = 0; i < count; i++)
+            s_add (&text, "%-*s  %s%s\n", (int) width, list[i].name, list[i].file,
+                   list[i].shadowed ? "  (shadowed)" : "");
+    }
+    wrp_index_free_list (&list, count);
+    return s_print (&text);
+}
+
+//  A plan for cli; prints the error and returns NULL when it cannot be made.
+static wrp_plan_t *
+s_plan (wrp_cli_t *cli, bool need_pipeline)
+{
+    wrp_plan_options_t options = cli->options;
+    options.need_pipeline = need_pipeline;
+    char *err = NULL;
+    wrp_plan_t *plan = wrp_plan_new (&options, &err);
+    if (!plan) {
+        wrp_error ("%s: %s", s_verb_name (cli), err);
+        free (err);
+    }
+    return plan;
+}
+
+static void
+s_show_json (wrp_plan_t *plan, s_text_t *text)
+{
+    s_add (text, "{\"pipeline\":");
+    s_add_json (text, plan->pipeline);
+    s_add (text, ",\"file\":");
+    s_add_json (text, plan->pipeline_file);
+    s_add (text, ",\"current\":%s,\"package\":", plan->current ? "true" : "false");
+    s_add_json (text, plan->pkg_name);
+    s_add (text, ",\"generation\":%llu,\"hostfile\":", (unsigned long long) plan->generation);
+    s_add_json (text, plan->hostfile);
+    s_add (text, ",\"hosts\":[");
+    for (size_t i = 0; i < plan->host_count; i++) {
+        s_add (text, "%s{\"host\":", i ? "," : "");
+        s_add_json (text, plan->hosts[i].name);
+        s_add (text, ",\"port\":%d}", plan->hosts[i].port);
+    }
+    s_add (text, "],\"forward_env\":[");
+    for (size_t i = 0; i < plan->forward_env_count; i++) {
+        const char *entry = plan->forward_env[i];
+        char *name = strndup (entry, strcspn (entry, "="));
+        s_add (text, "%s", i ? "," : "");
+        s_add_json (text, name);
+        free (name);
+    }
+    s_add (text, "],\"params\":[");
+    for (size_t i = 0; i < wrp_params_count (); i++) {
+        const wrp_param_def_t *def = wrp_params_def (i);
+        s_add (text, "%s{\"name\":\"%s\",\"type\":\"%s\",\"value\":", i ? "," : "", def->name,
+               wrp_params_type_name (def->type));
+        s_add_json (text, wrp_params_str (plan->params, def->name));
+        if (def->type == WRP_PARAM_INT || def->type == WRP_PARAM_SIZE)
+            s_add (text, ",\"number\":%lld", (long long) wrp_params_int (plan->params, def->name));
+        s_add (text, ",\"source\":\"%s\"}",
+               wrp_params_source_name (wrp_params_source (plan->params, def->name)));
+    }
+    s_add (text, "]}\n");
+}
+
+static void
+s_show_table (wrp_plan_t *plan, s_text_t *text)
+{
+    s_add (text, "pipeline    %s%s\n", plan->pipeline, plan->current ? " (current)" : "");
+    s_add (text, "file        %s\n", plan->pipeline_file);
+    s_add (text, "package     %s\n", plan->pkg_name);
+    s_add (text, "generation  %llu\n", (unsigned long long) plan->generation);
+    s_add (text, "hostfile    %s\n", plan->hostfile ? plan->hostfile : "(none: localhost)");
+    s_add (text, "hosts       %zu:", plan->host_count);
+    for (size_t i = 0; i < plan->host_count && i < S_SHOW_HOSTS; i++)
+        s_add (text, " %s:%d", plan->hosts[i].name, plan->hosts[i].port);
+    if (plan->host_count > S_SHOW_HOSTS)
+        s_add (text, " ... (%zu more)", plan->host_count - S_SHOW_HOSTS);
+    s_add (text, "\nforwarded  ");
+    for (size_t i = 0; i < plan->forward_env_count; i++)
+        s_add (text, " %.*s", (int) strcspn (plan->forward_env[i], "="), plan->forward_env[i]);
+    if (!plan->forward_env_count)
+        s_add (text, " (none)");
+    s_add (text, "\n\n%-30s %-14s %-9s %s\n", "PARAMETER", "VALUE", "SOURCE", "NOTE");
+    for (size_t i = 0; i < wrp_params_count (); i++) {
+        const wrp_param_def_t *def = wrp_params_def (i);
+        const char *value = wrp_params_str (plan->params, def->name);
+        const char *source = wrp_params_source_name (wrp_params_source (plan->params, def->name));
+        char note[64] = "";
+        if (def->type == WRP_PARAM_SIZE)
+            snprintf (note, sizeof note, "%lld bytes",
+                      (long long) wrp_params_int (plan->params, def->name));
+        else if (def->unit && strcmp (def->unit, "bytes"))
+            snprintf (note, sizeof note, "%s", def->unit);
+        s_add (text, "%-30s %-14s %-9s %s\n", def->name, value ? value : "-", source, note);
+    }
+}
+
+int
+wrp_commands_ppl_show (wrp_cli_t *cli)
+{
+    wrp_plan_t *plan = s_plan (cli, true);
+    if (!plan)
+        return WRP_EXIT_USAGE;
+    s_text_t text = {0};
+    if (cli->options.format == WRP_FORMAT_JSON)
+        s_show_json (plan, &text);
+    else
+        s_show_table (plan, &text);
+    wrp_plan_destroy (&plan);
+    return s_print (&text);
+}
+
+//  Store KEY=VALUE pairs (args) as overrides of the pipeline's package pkg
+//  (NULL: the runtime package, whatever its name).
+static int
+s_conf (wrp_cli_t *cli, const char *verb, const char *pkg, char **args, size_t count)
+{
+    wrp_plan_options_t options = cli->options;
+    options.need_pipeline = true;
+    char *err = NULL;
+    wrp_pipeline_t *pipeline = wrp_plan_pipeline (&options, NULL, &err);
+    if (!pipeline) {
+        wrp_error ("%s: %s", verb, err ? err : "no pipeline");
+        free (err);
+        return WRP_EXIT_USAGE;
+    }
+    int rc = WRP_EXIT_USAGE;
+    const char **keys = calloc (count, sizeof *keys);
+    const char **values = calloc (count, sizeof *values);
+    char **owned = calloc (count * 2, sizeof *owned);
+    wrp_state_t *state = NULL;
+    if (!keys || !values || !owned) {
+        wrp_error ("out of memory");
+        goto out;
+    }
+    if (pkg && strcmp (pkg, wrp_pipeline_pkg_name (pipeline))) {
+        wrp_error ("%s: pipeline '%s' has no package '%s' (its runtime package is '%s')", verb,
+                   wrp_pipeline_name (pipeline), pkg, wrp_pipeline_pkg_name (pipeline));
+        goto out;
+    }
+    for (size_t i = 0; i < count; i++) {
+        const char *eq = strchr (args[i], '=');
+        if (!eq || eq == args[i]) {
+            wrp_error ("%s: '%s' is not KEY=VALUE", verb, args[i]);
+            goto out;
+        }
+        owned[2 * i] = strndup (args[i], (size_t) (eq - args[i]));
+        if (!owned[2 * i]) {
+            wrp_error ("out of memory");
+            goto out;
+        }
+        keys[i] = owned[2 * i];
+        values[i] = eq + 1;
+        if (wrp_params_check (keys[i], values[i], NULL, &err)) {
+            wrp_error ("%s: %s", verb, err);
+            free (err);
+            goto out;
+        }
+        if (!strcmp (keys[i], "hostfile")) {
+            //  Stored absolute, and checked now rather than at start.
+            if (values[i][0] != '/') {
+                char cwd[PATH_MAX];
+                if (!getcwd (cwd, sizeof cwd)
+                    || asprintf (&owned[2 * i + 1], "%s/%s", cwd, values[i]) < 0) {
+                    owned[2 * i + 1] = NULL;
+                    wrp_error ("%s: cannot resolve hostfile '%s'", verb, values[i]);
+                    goto out;
+                }
+                values[i] = owned[2 * i + 1];
+            }
+            wrp_hostfile_t *hostfile = wrp_hostfile_load (values[i], &err);
+            if (!hostfile) {
+                wrp_error ("%s: %s", verb, err);
+                free (err);
+                goto out;
+            }
+            wrp_hostfile_destroy (&hostfile);
+        }
+    }
+    uint64_t generation = 0;
+    if (!(state = wrp_state_new (cli->options.home, &err))
+        || wrp_state_conf_set (state, wrp_pipeline_name (pipeline), keys, values, count,
+                               &generation, &err)) {
+        wrp_error ("%s: %s", verb, err);
+        free (err);
+        goto out;
+    }
+    for (size_t i = 0; i < count; i++) {
+        char *canonical = NULL;
+        wrp_params_check (keys[i], values[i], &canonical, NULL);
+        printf ("%s: %s=%s\n", wrp_pipeline_pkg_name (pipeline), keys[i],
+                canonical ? canonical : values[i]);
+        free (canonical);
+    }
+    printf ("pipeline '%s': generation %llu\n", wrp_pipeline_name (pipeline),
+            (unsigned long long) generation);
+    rc = WRP_EXIT_OK;
+out:
+    wrp_state_destroy (&state);
+    if (owned)
+        for (size_t i = 0; i < count * 2; i++)
+            free (owned[i]);
+    free (owned);
+    free (keys);
+    free (values);
+    wrp_pipeline_destroy (&pipeline);
+    return rc;
+}
+
+int
+wrp_commands_pkg_conf (wrp_cli_t *cli)
+{
+    return s_conf (cli, "pkg conf", cli->args[0], cli->args + 1, cli->arg_count - 1);
+}
+
+int
+wrp_commands_conf (wrp_cli_t *cli)
+{
+    return s_conf (cli, "conf", NULL, cli->args, cli->arg_count);
+}
+
+int
+wrp_commands_config (wrp_cli_t *cli)
+{
+    wrp_plan_t *plan = s_plan (cli, true);
+    if (!plan)
+        return WRP_EXIT_USAGE;
+    char hostfile[PATH_MAX], log[PATH_MAX];
+    snprintf (hostfile, sizeof hostfile, "%s/pipelines/%s/hostfile",
+              WRP_AGENT_STATE_DIR_DEFAULT, plan->pipeline);
+    snprintf (log, sizeof log, "%s/pipelines/%s/runtime.log", WRP_AGENT_STATE_DIR_DEFAULT,
+              plan->pipeline);
+    char *err = NULL;
+    size_t size = 0;
+    char *config = wrp_chiconf_generate (plan->params, plan->runtime_hostfile ? hostfile : NULL,
+                                         log, &size, &err);
+    wrp_plan_destroy (&plan);
+    if (!config) {
+        wrp_error ("config: %s", err);
+        free (err);
+        return WRP_EXIT_USAGE;
+    }
+    s_text_t text = {.data = config, .size = size, .alloc = size + 1};
+    return s_print (&text);
+}
+
+int
+wrp_commands_params (wrp_cli_t *cli)
+{
+    (void) cli;
+    s_text_t text = {0};
+    s_add (&text, "| name | type | default | constraint | help |\n|---|---|---|---|---|\n");
+    for (size_t i = 0; i < wrp_params_count (); i++) {
+        const wrp_param_def_t *def = wrp_params_def (i);
+        char *constraint = wrp_params_constraint (def);
+        char type[32];
+        if (def->unit && strcmp (def->unit, "bytes"))
+            snprintf (type, sizeof type, "%s (%s)", wrp_params_type_name (def->type), def->unit);
+        else
+            snprintf (type, sizeof type, "%s", wrp_params_type_name (def->type));
+        s_add (&text, "| %s | %s | %s | %s | %s |\n", def->name, type,
+               def->default_value ? def->default_value : "(none)",
+               constraint ? constraint : "?", def->help);
+        free (constraint);
+    }
+    return s_print (&text);
+}
+
+int
+wrp_commands_keygen (wrp_cli_t *cli)
+{
+    char *err = NULL;
+    if (wrp_transport_keygen (cli->args[0], &err)) {
+        wrp_error ("keygen: %s", err ? err : "failed");
+        free (err);
+        return WRP_EXIT_USAGE;
+    }
+    printf ("wrote %s (public) and %s_secret (secret, mode 0600)\n", cli->args[0], cli->args[0]);
+    return WRP_EXIT_OK;
+}
+
+int
+wrp_commands_lifecycle (wrp_cli_t *cli)
+{
+    const char *verb = s_verb_name (cli);
+    wrp_plan_t *plan = s_plan (cli, !strcmp (verb, "start"));
+    if (!plan)
+        return WRP_EXIT_USAGE;
+    int rc = wrp_lifecycle_run (plan, verb);
+    wrp_plan_destroy (&plan);
+    return rc;
+}
+
+int
+wrp_commands_monitor (wrp_cli_t *cli)
+{
+    wrp_plan_t *plan = s_plan (cli, false);
+    if (!plan)
+        return WRP_EXIT_USAGE;
+    int rc = wrp_monitor_run (plan);
+    wrp_plan_destroy (&plan);
+    return rc;
+}
+
+void
+wrp_commands_test (bool verbose)
+{
+    (void) verbose;
+    char *json = wrp_commands_json_string ("a\"b\\c\n\x01");
+    assert (json && !strcmp (json, "\"a\\\"b\\\\c\\n\\u0001\""));
+    free (json);
+    json = wrp_commands_json_string (NULL);
+    assert (json && !strcmp (json, "null"));
+    free (json);
+    s_text_t text = {0};
+    for (int i = 0; i < 1000; i++)
+        s_add (&text, "%d,", i);
+    assert (!text.failed && text.size > 1000 && text.data[text.size] == 0);
+    free (text.data);
+}

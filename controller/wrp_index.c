@@ -1,0 +1,306 @@
+/*  wrp_index — where pipelines are found by name. See wrp_index.h.          */
+
+#include "wrp_index.h"
+
+#include <assert.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char *
+s_format (const char *format, ...) __attribute__ ((format (printf, 1, 2)));
+
+static char *
+s_format (const char *format, ...)
+{
+    va_list args;
+    va_start (args, format);
+    char *text = NULL;
+    if (vasprintf (&text, format, args) < 0)
+        text = NULL;
+    va_end (args);
+    return text;
+}
+
+char **
+wrp_index_dirs (void)
+{
+    const char *env = getenv ("WRP_PIPELINE_PATH");
+    size_t count = 2;
+    for (const char *p = env; p && *p; p++)
+        if (*p == ':')
+            count++;
+    char **dirs = calloc (count + 1, sizeof *dirs);
+    if (!dirs)
+        return NULL;
+    size_t used = 0;
+    if (env) {
+        const char *start = env;
+        for (;;) {
+            const char *colon = strchr (start, ':');
+            size_t len = colon ? (size_t) (colon - start) : strlen (start);
+            if (len > 0 && !(dirs[used++] = strndup (start, len))) {
+                wrp_index_free_dirs (&dirs);
+                return NULL;
+            }
+            if (!colon)
+                break;
+            start = colon + 1;
+        }
+    }
+    if (!(dirs[used++] = strdup (WRP_DATADIR "/pipelines")))
+        wrp_index_free_dirs (&dirs);
+    return dirs;
+}
+
+void
+wrp_index_free_dirs (char ***dirs_p)
+{
+    if (!dirs_p || !*dirs_p)
+        return;
+    for (char **d = *dirs_p; *d; d++)
+        free (*d);
+    free (*dirs_p);
+    *dirs_p = NULL;
+}
+
+static bool
+s_is_file (const char *path)
+{
+    struct stat st;
+    return stat (path, &st) == 0 && S_ISREG (st.st_mode);
+}
+
+static bool
+s_yaml_name (const char *name)
+{
+    size_t len = strlen (name);
+    return (len > 5 && !strcmp (name + len - 5, ".yaml"))
+        || (len > 4 && !strcmp (name + len - 4, ".yml"));
+}
+
+//  NAME.yaml or NAME.yml in one of dirs; NULL when absent.
+static char *
+s_search (char **dirs, const char *name)
+{
+    for (char **d = dirs; *d; d++) {
+        const char *ext[] = {".yaml", ".yml"};
+        for (int e = 0; e < 2; e++) {
+            char *path = s_format ("%s/%s%s", *d, name, ext[e]);
+            if (path && s_is_file (path))
+                return path;
+            free (path);
+        }
+    }
+    return NULL;
+}
+
+char *
+wrp_index_find (const char *arg, char **ret_err)
+{
+    assert (arg);
+    char *err = NULL;
+    if (!*arg)
+        err = strdup ("empty pipeline name");
+    else if (strchr (arg, '/') || s_yaml_name (arg)) {
+        struct stat st;
+        if (stat (arg, &st))
+            err = s_format ("%s: cannot open: %s", arg, strerror (errno));
+        else if (!S_ISREG (st.st_mode))
+            err = s_format ("%s: not a regular file", arg);
+        else {
+            char *path = strdup (arg);
+            if (path)
+                return path;
+        }
+    }
+    else {
+        char **dirs = wrp_index_dirs ();
+        char *path = dirs ? s_search (dirs, arg) : NULL;
+        //  Jarvis names pipelines REPO.NAME.
+        const char *dot = strrchr (arg, '.');
+        if (dirs && !path && dot && dot[1])
+            path = s_search (dirs, dot + 1);
+        if (path) {
+            wrp_index_free_dirs (&dirs);
+            return path;
+        }
+        size_t len = 1;
+        for (char **d = dirs; d && *d; d++)
+            len += strlen (*d) + 1;
+        char *joined = calloc (1, len);
+        for (char **d = dirs; joined && d && *d; d++) {
+            if (d != dirs)
+                strcat (joined, ":");
+            strcat (joined, *d);
+        }
+        err = s_format ("pipeline '%s' not found on the index path (%s); `wrp-controller ppl "
+                        "index list` shows what is there, or give a file path", arg,
+                        joined ? joined : "?");
+        free (joined);
+        wrp_index_free_dirs (&dirs);
+    }
+    if (ret_err)
+        *ret_err = err ? err : strdup ("out of memory");
+    else
+        free (err);
+    return NULL;
+}
+
+static int
+s_compare (const void *a, const void *b)
+{
+    return strcmp (*(char *const *) a, *(char *const *) b);
+}
+
+wrp_index_entry_t *
+wrp_index_list (size_t *ret_count)
+{
+    assert (ret_count);
+    *ret_count = 0;
+    char **dirs = wrp_index_dirs ();
+    if (!dirs)
+        return NULL;
+    wrp_index_entry_t *list = NULL;
+    size_t count = 0, alloc = 0;
+    for (char **d = dirs; *d; d++) {
+        DIR *dir = opendir (*d);
+        if (!dir)
+            continue;
+        char **names = NULL;
+        size_t name_count = 0, name_alloc = 0;
+        struct dirent *entry;
+        while ((entry = readdir (dir))) {
+            if (entry->d_name[0] == '.' || !s_yaml_name (entry->d_name))
+                continue;
+            if (name_count == name_alloc) {
+                name_alloc = name_alloc ? name_alloc * 2 : 16;
+                char **grown = realloc (names, name_alloc * sizeof *names);
+                if (!grown)
+                    break;
+                names = grown;
+            }
+            if (!(names[name_count] = strdup (entry->d_name)))
+                break;
+            name_count++;
+        }
+        closedir (dir);
+        if (name_count)
+            qsort (names, name_count, sizeof *names, s_compare);
+        for (size_t i = 0; i < name_count; i++) {
+            char *file = s_format ("%s/%s", *d, names[i]);
+            size_t len = strlen (names[i]);
+            char *stem = strndup (names[i], len - (strcmp (names[i] + len - 4, ".yml") ? 5 : 4));
+            if (!file || !s_is_file (file) || !stem) {
+                free (file);
+                free (stem);
+                continue;
+            }
+            if (count == alloc) {
+                alloc = alloc ? alloc * 2 : 16;
+                wrp_index_entry_t *grown = realloc (list, alloc * sizeof *list);
+                if (!grown) {
+                    free (file);
+                    free (stem);
+                    continue;
+                }
+                list = grown;
+            }
+            bool shadowed = false;
+            for (size_t j = 0; j < count; j++)
+                if (!strcmp (list[j].name, stem))
+                    shadowed = true;
+            list[count++] = (wrp_index_entry_t) {stem, file, shadowed};
+        }
+        for (size_t i = 0; i < name_count; i++)
+            free (names[i]);
+        free (names);
+    }
+    wrp_index_free_dirs (&dirs);
+    *ret_count = count;
+    return list;
+}
+
+void
+wrp_index_free_list (wrp_index_entry_t **list_p, size_t count)
+{
+    if (!list_p || !*list_p)
+        return;
+    for (size_t i = 0; i < count; i++) {
+        free ((*list_p)[i].name);
+        free ((*list_p)[i].file);
+    }
+    free (*list_p);
+    *list_p = NULL;
+}
+
+void
+wrp_index_test (bool verbose)
+{
+    char dir[] = "/tmp/wrp-index-test.XXXXXX";
+    assert (mkdtemp (dir));
+    char a[100], b[100], path[400];
+    snprintf (a, sizeof a, "%s/a", dir);
+    snprintf (b, sizeof b, "%s/b", dir);
+    assert (mkdir (a, 0700) == 0 && mkdir (b, 0700) == 0);
+    const char *files[] = {"a/one.yaml", "a/two.yml", "b/one.yaml", "b/three.yaml", "b/notes.txt"};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        snprintf (path, sizeof path, "%s/%s", dir, files[i]);
+        FILE *f = fopen (path, "w");
+        assert (f && fclose (f) == 0);
+    }
+    char *saved = getenv ("WRP_PIPELINE_PATH") ? strdup (getenv ("WRP_PIPELINE_PATH")) : NULL;
+    snprintf (path, sizeof path, "%s::%s", a, b);
+    setenv ("WRP_PIPELINE_PATH", path, 1);
+
+    char *err = NULL;
+    char *found = wrp_index_find ("one", &err);
+    snprintf (path, sizeof path, "%s/one.yaml", a);
+    assert (found && !strcmp (found, path));
+    free (found);
+    found = wrp_index_find ("jarvis_wrp_runtime.three", &err);
+    snprintf (path, sizeof path, "%s/three.yaml", b);
+    assert (found && !strcmp (found, path));
+    free (found);
+    found = wrp_index_find ("two", &err);
+    assert (found && strstr (found, "two.yml"));
+    free (found);
+    found = wrp_index_find ("four", &err);
+    assert (!found && strstr (err, "pipeline 'four' not found") && strstr (err, b));
+    free (err);
+    found = wrp_index_find (path, &err);
+    assert (found && !strcmp (found, path));
+    free (found);
+    found = wrp_index_find ("/nonexistent/x.yaml", &err);
+    assert (!found && strstr (err, "No such file"));
+    free (err);
+    found = wrp_index_find (dir, &err);
+    assert (!found && strstr (err, "not a regular file"));
+    free (err);
+
+    size_t count = 0;
+    wrp_index_entry_t *list = wrp_index_list (&count);
+    if (verbose)
+        for (size_t i = 0; i < count; i++)
+            printf ("   %s %s%s\n", list[i].name, list[i].file, list[i].shadowed ? " (shadowed)" : "");
+    assert (count >= 4);
+    assert (!strcmp (list[0].name, "one") && !list[0].shadowed);
+    assert (!strcmp (list[1].name, "two"));
+    assert (!strcmp (list[2].name, "one") && list[2].shadowed);
+    assert (!strcmp (list[3].name, "three"));
+    wrp_index_free_list (&list, count);
+
+    if (saved) {
+        setenv ("WRP_PIPELINE_PATH", saved, 1);
+        free (saved);
+    }
+    else
+        unsetenv ("WRP_PIPELINE_PATH");
+    snprintf (path, sizeof path, "rm -rf '%s'", dir);
+    assert (system (path) == 0);
+}

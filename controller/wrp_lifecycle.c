@@ -1,0 +1,500 @@
+/*  wrp_lifecycle — status, start, stop, kill and clean on every node of a
+    plan at once, rendered as a table, JSON or Prometheus text.
+
+    start goes in three steps: a STATUS to every agent (who answers, and
+    where each keeps its state, so the config can name the pushed hostfile);
+    a START to every agent that answered, with its config; the replies as
+    they come (the agent answers once the runtime serves, failed or ran out
+    of time). Then, as Jarvis does, the `sleep` parameter's wait and one
+    more STATUS for the final view. Every other verb is one round.
+
+    Exit codes (CONTRACT §6): 0 every node did it; 2 some node failed or did
+    not answer. For status, 2 also when a runtime is in state failed.        */
+
+#include "wrp_lifecycle.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "wrp_chiconf.h"
+#include "wrp_client.h"
+#include "wrp_log.h"
+#include "wrp_msg.h"
+#include "wrp_render.h"
+#include "wrp_sha256.h"
+
+#define S_EXIT_OK      0
+#define S_EXIT_USAGE   1
+#define S_EXIT_FAILED  2
+
+//  Time on top of the agent-side timeout for the agent's own TIMEOUT reply
+//  to reach us.
+#define S_REPLY_MARGIN_MS  1000
+
+//  What the controller knows about one node beyond the client's entry.
+typedef struct {
+    const char *result;          //  "ok" / "error" (NULL: not a lifecycle verb)
+    char *error;                 //  overrides the client's error when set
+    char *note;                  //  table detail when it went well
+    char *removed;               //  clean: the agent's "removed" list
+} s_row_t;
+
+typedef struct {
+    wrp_plan_t *plan;            //  what to do (borrowed)
+    wrp_transport_t *transport;  //  our keys
+    wrp_client_t *client;        //  one DEALER per agent
+    s_row_t *rows;               //  one per node
+    size_t count;                //  nodes
+    const char *verb;            //  the command
+} s_run_t;
+
+static void
+s_row_error (s_row_t *row, const char *format, ...) __attribute__ ((format (printf, 2, 3)));
+
+static void
+s_row_error (s_row_t *row, const char *format, ...)
+{
+    char buf[1024];
+    va_list args;
+    va_start (args, format);
+    vsnprintf (buf, sizeof buf, format, args);
+    va_end (args);
+    free (row->error);
+    row->error = strdup (buf);
+    row->result = "error";
+}
+
+static void
+s_row_note (s_row_t *row, const char *note)
+{
+    free (row->note);
+    row->note = strdup (note);
+}
+
+static int
+s_timeout (const wrp_plan_t *plan)
+{
+    return plan->timeout_ms > 0 ? plan->timeout_ms : 300000;
+}
+
+static int
+s_liveness (const wrp_plan_t *plan)
+{
+    int timeout = s_timeout (plan);
+    return timeout < WRP_CLIENT_LIVENESS_MS ? timeout : WRP_CLIENT_LIVENESS_MS;
+}
+
+//  Print the view in the plan's format on stdout.
+static void
+s_render (s_run_t *run)
+{
+    wrp_render_node_t *nodes = calloc (run->count ? run->count : 1, sizeof *nodes);
+    if (!nodes)
+        return;
+    for (size_t i = 0; i < run->count; i++) {
+        wrp_client_node_t *cn = wrp_client_node (run->client, i);
+        s_row_t *row = &run->rows[i];
+        nodes[i].host = cn->host;
+        nodes[i].reachable = cn->reachable;
+        nodes[i].unauthorized = cn->unauthorized;
+        nodes[i].rtt_ms = cn->rtt_ms;
+        nodes[i].status = cn->status;
+        nodes[i].result = row->result;
+        nodes[i].error = row->error ? row->error : cn->error;
+        nodes[i].note = row->note;
+        nodes[i].removed = row->removed;
+    }
+    wrp_render_view_t view = {
+        .pipeline = run->plan->pipeline,
+        .generation = run->plan->generation,
+        .command = run->verb,
+        .nodes = nodes,
+        .count = run->count,
+        .color = run->plan->color,
+    };
+    char *text = NULL;
+    if (run->plan->format == WRP_FORMAT_JSON)
+        text = wrp_render_json (&view);
+    else if (run->plan->format == WRP_FORMAT_PROMETHEUS)
+        text = wrp_render_prometheus (&view);
+    else
+        text = wrp_render_table (&view);
+    if (text) {
+        fputs (text, stdout);
+        fflush (stdout);
+    }
+    else
+        wrp_error ("out of memory rendering the result");
+    free (text);
+    free (nodes);
+}
+
+//  Results of a one-round command (and of START's collection): ok when the
+//  agent said OK, else the client's or agent's error.
+static void
+s_collect (s_run_t *run, const bool *asked)
+{
+    for (size_t i = 0; i < run->count; i++) {
+        if (asked && !asked[i])
+            continue;
+        wrp_client_node_t *cn = wrp_client_node (run->client, i);
+        s_row_t *row = &run->rows[i];
+        if (cn->reply && wrp_msg_cmd (cn->reply) == WRP_CMD_OK)
+            row->result = "ok";
+        else
+            row->result = "error";
+    }
+}
+
+static int
+s_exit_code (s_run_t *run)
+{
+    for (size_t i = 0; i < run->count; i++) {
+        wrp_client_node_t *cn = wrp_client_node (run->client, i);
+        s_row_t *row = &run->rows[i];
+        if (!cn->reachable)
+            return S_EXIT_FAILED;
+        if (row->result && strcmp (row->result, "ok"))
+            return S_EXIT_FAILED;
+        if (!row->result) {
+            const char *state = cn->status ? wrp_msg_str (cn->status, "state") : NULL;
+            if (cn->error || (state && !strcmp (state, "failed")))
+                return S_EXIT_FAILED;
+        }
+    }
+    return S_EXIT_OK;
+}
+
+//  --------------------------------------------------------------------------
+
+static int
+s_status (s_run_t *run)
+{
+    wrp_msg_t *status = wrp_msg_new (WRP_CMD_STATUS, NULL);
+    if (!status)
+        return S_EXIT_FAILED;
+    int rc = wrp_client_call_all (run->client, status, s_liveness (run->plan),
+                                  s_liveness (run->plan));
+    wrp_msg_destroy (&status);
+    s_render (run);
+    return rc < 0 ? S_EXIT_FAILED : s_exit_code (run);
+}
+
+//  A generated config for one agent state dir (the hostfile path in it is
+//  the agent's own copy).
+typedef struct {
+    char *state_dir;             //  the agent's state dir
+    char *config;                //  the generated chimaera_config.yaml
+    size_t size;                 //  its length
+    char sha256[WRP_SHA256_HEX]; //  its hash, to compare with the running one
+} s_config_t;
+
+static int
+s_start (s_run_t *run)
+{
+    wrp_plan_t *plan = run->plan;
+    int timeout = s_timeout (plan);
+    int rc = S_EXIT_OK;
+
+    if (!plan->pipeline || !plan->params) {
+        wrp_error ("start needs a pipeline: wrp-controller ppl load NAME|FILE, or -p NAME|FILE");
+        return S_EXIT_USAGE;
+    }
+    //  1. Who answers, and where each agent keeps its state.
+    wrp_msg_t *status = wrp_msg_new (WRP_CMD_STATUS, NULL);
+    if (!status)
+        return S_EXIT_FAILED;
+    wrp_client_set_progress (run->client, "start (asking every agent)");
+    int answered = wrp_client_call_all (run->client, status, s_liveness (plan), s_liveness (plan));
+    wrp_msg_destroy (&status);
+    if (answered < 0) {
+        s_collect (run, NULL);
+        s_render (run);
+        return S_EXIT_FAILED;
+    }
+
+    //  2. One START per reachable agent; one config per distinct state dir.
+    wrp_msg_t **requests = calloc (run->count ? run->count : 1, sizeof *requests);
+    bool *asked = calloc (run->count ? run->count : 1, sizeof *asked);
+    s_config_t *configs = calloc (run->count ? run->count : 1, sizeof *configs);
+    size_t config_count = 0;
+    size_t *config_of = calloc (run->count ? run->count : 1, sizeof *config_of);
+    if (!requests || !asked || !configs || !config_of) {
+        free (requests);
+        free (asked);
+        free (configs);
+        free (config_of);
+        return S_EXIT_FAILED;
+    }
+    char id[WRP_MSG_MAX_ID + 1];
+    wrp_msg_new_id (id);
+    int64_t port = wrp_params_int (plan->params, "port");
+    for (size_t i = 0; i < run->count; i++) {
+        wrp_client_node_t *cn = wrp_client_node (run->client, i);
+        s_row_t *row = &run->rows[i];
+        if (!cn->reachable || !cn->reply) {
+            row->result = "error";
+            continue;
+        }
+        const char *state_dir = wrp_msg_str (cn->reply, "state_dir");
+        if (!state_dir || state_dir[0] != '/') {
+            s_row_error (row, "the agent did not report its state dir; is it wrp-agentd %d?",
+                         WRP_PROTO_VERSION);
+            continue;
+        }
+        size_t c;
+        for (c = 0; c < config_count; c++)
+            if (!strcmp (configs[c].state_dir, state_dir))
+                break;
+        if (c == config_count) {
+            char hostfile[4096], log[4096];
+            snprintf (hostfile, sizeof hostfile, "%s/pipelines/%s/hostfile", state_dir,
+                      plan->pipeline);
+            snprintf (log, sizeof log, "%s/pipelines/%s/runtime.log", state_dir,
+                      plan->pipeline);
+            char *err = NULL;
+            size_t size = 0;
+            char *config = wrp_chiconf_generate (plan->params,
+                                                 plan->runtime_hostfile ? hostfile : NULL,
+                                                 log, &size, &err);
+            if (!config) {
+                s_row_error (row, "cannot generate the config: %s", err ? err : "unknown error");
+                free (err);
+                continue;
+            }
+            configs[c].state_dir = strdup (state_dir);
+            configs[c].config = config;
+            configs[c].size = size;
+            wrp_sha256_hex (config, size, configs[c].sha256);
+            config_count++;
+        }
+        config_of[i] = c;
+        wrp_msg_t *start = wrp_msg_new (WRP_CMD_START, id);
+        if (!start) {
+            s_row_error (row, "out of memory");
+            continue;
+        }
+        int set = 0;
+        set |= wrp_msg_set_str (start, "pipeline", plan->pipeline);
+        set |= wrp_msg_set_int (start, "generation", (int64_t) plan->generation);
+        set |= wrp_msg_set (start, "config", configs[c].config, configs[c].size);
+        if (plan->runtime_hostfile)
+            set |= wrp_msg_set_str (start, "hostfile", plan->runtime_hostfile);
+        set |= wrp_msg_set_int (start, "port", port);
+        set |= wrp_msg_set_int (start, "timeout_ms", timeout);
+        for (size_t e = 0; e < plan->forward_env_count; e++) {
+            const char *eq = strchr (plan->forward_env[e], '=');
+            if (!eq || eq == plan->forward_env[e])
+                continue;
+            char key[WRP_MSG_MAX_KEY + 1];
+            snprintf (key, sizeof key, "env.%.*s", (int) (eq - plan->forward_env[e]),
+                      plan->forward_env[e]);
+            set |= wrp_msg_set_str (start, key, eq + 1);
+        }
+        if (set != 0) {
+            s_row_error (row, "the START message breaks the protocol's limits "
+                              "(config, hostfile or environment too large)");
+            wrp_msg_destroy (&start);
+            continue;
+        }
+        requests[i] = start;
+        asked[i] = true;
+    }
+
+    //  3. Every reply as it comes, under one deadline.
+    wrp_client_set_progress (run->client, "start");
+    int started = wrp_client_call (run->client, requests, timeout + S_REPLY_MARGIN_MS,
+                                   s_liveness (plan));
+    s_collect (run, asked);
+    size_t ok = 0;
+    for (size_t i = 0; i < run->count; i++) {
+        if (!asked[i] || strcmp (run->rows[i].result, "ok"))
+            continue;
+        wrp_client_node_t *cn = wrp_client_node (run->client, i);
+        s_row_t *row = &run->rows[i];
+        int64_t noop = 0, gen = -1;
+        wrp_msg_int (cn->reply, "noop", &noop);
+        if (noop) {
+            bool known_gen = wrp_msg_int (cn->reply, "generation", &gen) == 0;
+            const char *sha = wrp_msg_str (cn->reply, "sha256");
+            const char *pipeline = wrp_msg_str (cn->reply, "pipeline");
+            if (pipeline && strcmp (pipeline, plan->pipeline))
+                s_row_error (row, "running pipeline '%s', not '%s': stop first", pipeline,
+                             plan->pipeline);
+            else if (known_gen && (uint64_t) gen != plan->generation)
+                s_row_error (row, "running generation %lld, pushed %llu: stop first",
+                             (long long) gen, (unsigned long long) plan->generation);
+            else if (sha && strcmp (sha, configs[config_of[i]].sha256))
+                s_row_error (row, "running a different config of generation %llu: stop first",
+                             (unsigned long long) plan->generation);
+            else
+                s_row_note (row, "already running (nothing started)");
+        }
+        else
+            s_row_note (row, "started");
+        if (!strcmp (row->result, "ok"))
+            ok++;
+    }
+
+    //  4. Jarvis's `sleep`, then the final state of what was started.
+    int64_t sleep_s = wrp_params_int (plan->params, "sleep");
+    if (started >= 0 && ok > 0 && sleep_s > 0 && !zsys_interrupted) {
+        wrp_info ("waiting %lld s (the pipeline's sleep parameter)", (long long) sleep_s);
+        int64_t until = zclock_mono () + sleep_s * 1000;
+        while (!zsys_interrupted && zclock_mono () < until) {
+            int64_t left = until - zclock_mono ();
+            zclock_sleep ((int) (left < 100 ? left : 100));
+        }
+        wrp_msg_t **again = calloc (run->count ? run->count : 1, sizeof *again);
+        wrp_msg_t *probe = wrp_msg_new (WRP_CMD_STATUS, NULL);
+        if (again && probe) {
+            for (size_t i = 0; i < run->count; i++)
+                if (asked[i] && !strcmp (run->rows[i].result, "ok"))
+                    again[i] = probe;
+            wrp_client_set_progress (run->client, "start (final status)");
+            wrp_client_call (run->client, again, s_liveness (plan), s_liveness (plan));
+            for (size_t i = 0; i < run->count; i++) {
+                if (!again[i])
+                    continue;
+                wrp_client_node_t *cn = wrp_client_node (run->client, i);
+                const char *state = cn->reply ? wrp_msg_str (cn->reply, "state") : NULL;
+                if (!cn->reply)
+                    s_row_error (&run->rows[i], "no answer after the sleep: %s",
+                                 cn->error ? cn->error : "unknown");
+                else if (!state || strcmp (state, "running"))
+                    s_row_error (&run->rows[i], "the runtime is %s %lld s after it started",
+                                 state ? state : "in an unknown state", (long long) sleep_s);
+            }
+        }
+        free (again);
+        wrp_msg_destroy (&probe);
+    }
+    s_render (run);
+    rc = s_exit_code (run);
+    for (size_t i = 0; i < run->count; i++)
+        wrp_msg_destroy (&requests[i]);
+    for (size_t c = 0; c < config_count; c++) {
+        free (configs[c].state_dir);
+        free (configs[c].config);
+    }
+    free (requests);
+    free (asked);
+    free (configs);
+    free (config_of);
+    return rc;
+}
+
+//  stop, kill, clean: one request to everybody.
+static int
+s_one_round (s_run_t *run, wrp_cmd_t cmd)
+{
+    wrp_plan_t *plan = run->plan;
+    int timeout = s_timeout (plan);
+    wrp_msg_t *request = wrp_msg_new (cmd, NULL);
+    if (!request)
+        return S_EXIT_FAILED;
+    wrp_msg_set_int (request, "timeout_ms", timeout);
+    if (cmd == WRP_CMD_CLEAN && plan->pipeline)
+        wrp_msg_set_str (request, "pipeline", plan->pipeline);
+    int rc = wrp_client_call_all (run->client, request, timeout + S_REPLY_MARGIN_MS,
+                                  s_liveness (plan));
+    wrp_msg_destroy (&request);
+    s_collect (run, NULL);
+    for (size_t i = 0; i < run->count; i++) {
+        wrp_client_node_t *cn = wrp_client_node (run->client, i);
+        s_row_t *row = &run->rows[i];
+        if (strcmp (row->result, "ok"))
+            continue;
+        if (cmd == WRP_CMD_STOP)
+            s_row_note (row, "stopped");
+        else if (cmd == WRP_CMD_KILL)
+            s_row_note (row, "killed");
+        else if (cmd == WRP_CMD_CLEAN) {
+            const char *removed = wrp_msg_str (cn->reply, "removed");
+            size_t entries = 0;
+            uint64_t bytes = 0;
+            for (const char *line = removed; line && *line;) {
+                const char *end = strchr (line, '\n');
+                const char *tab = strchr (line, '\t');
+                if (tab && (!end || tab < end))
+                    bytes += strtoull (tab + 1, NULL, 10);
+                entries++;
+                line = end ? end + 1 : NULL;
+            }
+            row->removed = strdup (removed ? removed : "");
+            char human[32], note[96];
+            wrp_render_bytes (bytes, human, sizeof human);
+            if (entries)
+                snprintf (note, sizeof note, "removed %zu entr%s (%s)", entries,
+                          entries == 1 ? "y" : "ies", human);
+            else
+                snprintf (note, sizeof note, "nothing to remove");
+            s_row_note (row, note);
+        }
+    }
+    s_render (run);
+    return rc < 0 ? S_EXIT_FAILED : s_exit_code (run);
+}
+
+int
+wrp_lifecycle_run (wrp_plan_t *plan, const char *verb)
+{
+    assert (plan);
+    assert (verb);
+    wrp_cmd_t cmd = WRP_CMD_INVALID;
+    if (!strcmp (verb, "status"))
+        cmd = WRP_CMD_STATUS;
+    else if (!strcmp (verb, "start"))
+        cmd = WRP_CMD_START;
+    else if (!strcmp (verb, "stop"))
+        cmd = WRP_CMD_STOP;
+    else if (!strcmp (verb, "kill"))
+        cmd = WRP_CMD_KILL;
+    else if (!strcmp (verb, "clean"))
+        cmd = WRP_CMD_CLEAN;
+    else {
+        wrp_error ("unknown command '%s' (start, stop, kill, clean, status)", verb);
+        return S_EXIT_USAGE;
+    }
+    char *err = NULL;
+    wrp_transport_t *transport = wrp_transport_new (&plan->security, false, &err);
+    if (!transport) {
+        wrp_error ("%s", err ? err : "cannot set up the transport");
+        free (err);
+        return S_EXIT_USAGE;
+    }
+    s_run_t run = { .plan = plan, .transport = transport, .verb = verb,
+                    .count = plan->host_count };
+    run.client = wrp_client_new (transport, plan->hosts, plan->host_count,
+                                 plan->security.insecure ? NULL : plan->agent_key_file);
+    run.rows = calloc (plan->host_count ? plan->host_count : 1, sizeof *run.rows);
+    int rc = S_EXIT_FAILED;
+    if (!run.client || !run.rows)
+        wrp_error ("out of memory");
+    else {
+        wrp_client_set_progress (run.client, verb);
+        switch (cmd) {
+            case WRP_CMD_STATUS:
+                rc = s_status (&run);
+                break;
+            case WRP_CMD_START:
+                rc = s_start (&run);
+                break;
+            default:
+                rc = s_one_round (&run, cmd);
+                break;
+        }
+    }
+    for (size_t i = 0; run.rows && i < run.count; i++) {
+        free (run.rows[i].error);
+        free (run.rows[i].note);
+        free (run.rows[i].removed);
+    }
+    free (run.rows);
+    wrp_client_destroy (&run.client);
+    wrp_transport_destroy (&transport);
+    return rc;
+}
