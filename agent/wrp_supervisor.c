@@ -361,7 +361,7 @@ s_pipeline_path (wrp_supervisor_t *self, const char *pipeline, const char *file)
                      file ? "/" : "", file ? file : "");
 }
 
-//  Spawns path with env, in its own process group, a clean signal mask and
+//  Spawns path with env, in its own session, a clean signal mask and
 //  default dispositions, stdin from /dev/null, stdout and stderr to log_fd,
 //  no other fds. Returns the pid or -1 (errno set).
 static pid_t
@@ -374,9 +374,11 @@ s_spawn (const char *path, char **env, int log_fd)
     sigset_t none, all;
     sigemptyset (&none);
     sigfillset (&all);
-    posix_spawnattr_setflags (&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK
+    //  A session of its own (so also a process group, pgid = pid): the
+    //  group is never orphaned by the agent's exit, which would SIGHUP a
+    //  stopped runtime, and no terminal's signals reach it.
+    posix_spawnattr_setflags (&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK
                                      | POSIX_SPAWN_SETSIGDEF);
-    posix_spawnattr_setpgroup (&attr, 0);
     posix_spawnattr_setsigmask (&attr, &none);
     posix_spawnattr_setsigdefault (&attr, &all);
     posix_spawn_file_actions_addopen (&actions, 0, "/dev/null", O_RDONLY, 0);

@@ -22,6 +22,9 @@
 #   BENCH_SIZES="..."  override the agent counts
 #   BENCH_RUNS=K       runs per measure (default 5; 3 from N = 256 up and for ssh)
 #   BENCH_MAX_SECS=S   hard bound on the whole run (default 900)
+#   BENCH_ONLY="..."   only these parts: scale floor anchor truth footprint
+#   BENCH_MODES="..."  curve and/or insecure (default both)
+#   BENCH_KEEP=1       keep the scratch directory (agent logs) for a post-mortem
 # Everything it starts carries WRP_BENCH_TAG in its environment and is killed
 # on exit, even on failure or interrupt.
 set -u -o pipefail
@@ -56,7 +59,7 @@ else
     TRUTH_RUNS=5
     MAX_SECS=${BENCH_MAX_SECS:-900}
 fi
-MODES="curve insecure"
+MODES=${BENCH_MODES:-"curve insecure"}
 AGENT_PORT=5560
 RT_PORT=5555
 ECHO_PORT=5570
@@ -99,7 +102,7 @@ cleanup () {
     [ -n "$WATCHDOG" ] && kill "$WATCHDOG" 2>/dev/null
     kill_tagged
     [ -n "${MADE_RUN_SSHD:-}" ] && rmdir /run/sshd 2>/dev/null
-    rm -rf "$W"
+    if [ "${BENCH_KEEP:-0}" = 1 ]; then say "kept $W"; else rm -rf "$W"; fi
     exit $rc
 }
 trap cleanup EXIT
@@ -162,6 +165,8 @@ wait_until () {
         sleep 0.05
     done
 }
+
+part_on () { [ -z "${BENCH_ONLY:-}" ] || [[ " $BENCH_ONLY " == *" $1 "* ]]; }
 
 elapsed_s () { local n; now_us n; echo $(((n - START_US) / 1000000)); }
 
@@ -342,7 +347,7 @@ kill_tagged_runtimes () { # any stand-in runtime of this run still alive
 declare -A FP_PID FP_CPU0 FP_T0 FP_ADDR
 FP_ADDR[curve]=127.0.9.1
 FP_ADDR[insecure]=127.0.9.4
-if [ $WRP_OK = 1 ]; then
+if [ $WRP_OK = 1 ] && part_on footprint; then
     for mode in $MODES; do
         a=${FP_ADDR[$mode]}
         say "footprint: idle agent ($mode) on $a with a runtime"
@@ -370,7 +375,9 @@ fi
 
 # ---------------------------------------------------------------- scale
 SIZES_DONE=""
-for n in $SIZES; do
+SCALE_SIZES=$SIZES
+part_on scale || SCALE_SIZES=""
+for n in $SCALE_SIZES; do
     runs=$RUNS
     [ "$n" -ge 256 ] && runs=$RUNS_BIG
     for mode in $MODES; do
@@ -427,7 +434,9 @@ done
 # ECHO_PORT); bench/floor connects one DEALER to each and does one round
 # (cold: as a process, end to end, and inside the process), then 20 warm
 # rounds. "curve" uses CURVE servers without a ZAP handler.
-for n in $SIZES; do
+FLOOR_SIZES=$SIZES
+part_on floor || FLOOR_SIZES=""
+for n in $FLOOR_SIZES; do
     runs=$RUNS
     [ "$n" -ge 256 ] && runs=$RUNS_BIG
     for mode in $MODES; do
@@ -480,6 +489,7 @@ done
 SSH_OK=1
 command -v parallel-ssh >/dev/null && [ -x /usr/sbin/sshd ] || SSH_OK=0
 [ "$(id -u)" -eq 0 ] || SSH_OK=0
+part_on anchor || SSH_OK=0
 if [ $SSH_OK = 1 ]; then
     say "anchor: private sshd and parallel-ssh ($(elapsed_s)s elapsed)"
     S=$W/ssh
@@ -527,12 +537,14 @@ EOF
     fi
 fi
 if [ $SSH_OK = 1 ]; then
-    # The runtime's config as wrp would push it (or a minimal one by hand).
-    if [ $WRP_OK = 1 ] && "$CTL" -p "$PIPELINE" config >"$S/chimaera_config.yaml" 2>>"$LOG"; then
-        :
+    # The runtime's config as wrp generates it, its hostfile pointing at the
+    # anchor's own list (each stand-in binds the first address it can).
+    for ((i = 1; i <= maxn; i++)); do echo "127.0.20.$i"; done >"$S/rt-hosts"
+    if [ $WRP_OK = 1 ] && "$CTL" -H "$S/rt-hosts" -p "$PIPELINE" config >"$S/conf.tmp" 2>>"$LOG"; then
+        sed "s|^  hostfile: .*|  hostfile: $S/rt-hosts|" "$S/conf.tmp" >"$S/chimaera_config.yaml"
     else
-        printf 'networking:\n  port: %d\nnetwork:\n  port: %d\n' $RT_PORT $RT_PORT \
-            >"$S/chimaera_config.yaml"
+        printf 'networking:\n  port: %d\n  hostfile: %s\nnetwork:\n  port: %d\n' \
+            $RT_PORT "$S/rt-hosts" $RT_PORT >"$S/chimaera_config.yaml"
     fi
     # What the Jarvis package ran on every host: the runtime started in the
     # background with its environment inlined, then (later) the stop binary.
@@ -585,7 +597,7 @@ declare -A TRUTH_ADDR
 TRUTH_ADDR[curve]=127.0.9.2
 TRUTH_ADDR[insecure]=127.0.9.3
 for mode in $MODES; do
-    [ $WRP_OK = 1 ] || break
+    [ $WRP_OK = 1 ] && part_on truth || break
     a=${TRUTH_ADDR[$mode]}
     h=$W/hosts-truth-$mode
     echo "$a" >"$h"
@@ -767,7 +779,7 @@ row () { printf '| %s | %s | %s | %s | %s | %s |\n' "$@"; }
             "floor warm round: $(cell "floorwarm|$n|curve") / $(cell "floorwarm|$n|insecure")" \
             "wrp/floor $(ratio "poll|$n|curve" "floorwarm|$n|curve") / $(ratio "poll|$n|insecure" "floorwarm|$n|insecure")"
     done
-    for n in $SIZES; do
+    for n in $FLOOR_SIZES; do
         row "floor cold round inside the process" "$n" "$(cell "floorin|$n|curve")" \
             "$(cell "floorin|$n|insecure")" "(connects and handshakes included)" ""
     done

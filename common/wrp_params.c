@@ -467,7 +467,7 @@ wrp_params_constraint (const wrp_param_def_t *def)
     switch (def->type) {
         case WRP_PARAM_INT:
             if (def->max == S_INT_MAX)
-                return s_format (">= %lld", (long long) def->min);
+                return s_format (">= %lld (max %lld)", (long long) def->min, S_INT_MAX);
             return s_format ("%lld..%lld", (long long) def->min, (long long) def->max);
         case WRP_PARAM_SIZE:
             return strdup ("> 0, at most 8191P");

@@ -40,6 +40,7 @@
 #define S_AUTHORIZED_MAX   10000               //  files read from the directory
 #define S_RESCAN_MS        2000                //  re-read the directory at least this often
 #define S_NOTICE_EVERY_MS  60000               //  one notice per key or kind per minute
+#define S_NOTICE_BURST     20                  //  and at most this many a minute in all
 #define S_PATH_MAX         240                 //  zcert_load copes with 255
 
 //  Socket options (why each one is set: see the s_set_common comments).
@@ -337,6 +338,9 @@ typedef struct {
     zlistx_t *monitors;          //  listener event sockets (one per MONITOR)
     s_keyring_t *keyring;        //  authorized keys (NULL when insecure)
     zhashx_t *rates;             //  key or kind -> s_rate_t
+    int64_t window_ms;           //  start of the current minute of notices
+    size_t window_count;         //  notices sent in it
+    size_t window_dropped;       //  notices not sent since the last one sent
     bool terminated;             //  $TERM received
 } s_actor_t;
 
@@ -378,7 +382,18 @@ s_notice (s_actor_t *self, const char *name, const char *format, ...)
     size_t suppressed;
     if (!s_rate_allow (self, name, &suppressed))
         return;
-    char text[600];
+    //  Many different keys (or kinds) must not flood the log either.
+    int64_t now = s_now_ms ();
+    if (now - self->window_ms >= S_NOTICE_EVERY_MS) {
+        self->window_ms = now;
+        self->window_count = 0;
+    }
+    if (self->window_count >= S_NOTICE_BURST) {
+        self->window_dropped++;
+        return;
+    }
+    self->window_count++;
+    char text[700];
     va_list args;
     va_start (args, format);
     int length = vsnprintf (text, sizeof text, format, args);
@@ -386,8 +401,14 @@ s_notice (s_actor_t *self, const char *name, const char *format, ...)
     if (length < 0)
         return;
     if (suppressed && (size_t) length < sizeof text)
+        length += snprintf (text + length, sizeof text - (size_t) length,
+                            " (%zu more since the last report)", suppressed);
+    if (self->window_dropped && length >= 0 && (size_t) length < sizeof text) {
         snprintf (text + length, sizeof text - (size_t) length,
-                  " (%zu more since the last report)", suppressed);
+                  " (%zu other security notices were not logged: more than %d a minute)",
+                  self->window_dropped, S_NOTICE_BURST);
+        self->window_dropped = 0;
+    }
     zmq_send (zsock_resolve (self->pipe), text, strlen (text), ZMQ_DONTWAIT);
 }
 
@@ -1289,6 +1310,9 @@ wrp_transport_test (bool verbose)
     zsock_t *dealer3 = wrp_transport_connect (client2, endpoint, agent_key, &err);
     assert (s_wait_failed (client2, dealer3, 5000, &reason) == 1);
     zstr_free (&reason);
+    //  The same key refused again within a minute is not logged again
+    notice = s_wait_notice (server, other_public, 300);
+    assert (notice == NULL);
     wrp_transport_close (client2, &dealer3);
     wrp_transport_close (client2, &dealer2);
     assert (dealer2 == NULL);

@@ -2,6 +2,7 @@
 
 #include "wrp_cli.h"
 #include "wrp_commands.h"
+#include "wrp_index.h"
 #include "wrp_log.h"
 
 #include <assert.h>

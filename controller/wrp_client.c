@@ -14,24 +14,24 @@
 
 //  A message received and not yet handed out by wrp_client_recv.
 typedef struct {
-    size_t index;                //  which node sent it
-    wrp_msg_t *msg;              //  the message (owned)
+    size_t index;   //  which node sent it
+    wrp_msg_t *msg; //  the message (owned)
 } s_pending_t;
 
 struct _wrp_client_t {
-    wrp_transport_t *transport;  //  keys and socket monitors (borrowed)
-    wrp_client_node_t *nodes;    //  one per host, in plan order
-    zsock_t **socks;             //  one DEALER per node (NULL: not connected)
-    size_t count;                //  number of nodes
-    zmq_pollitem_t *items;       //  poll set over the connected sockets
-    size_t *item_node;           //  poll item -> node index
-    size_t item_count;           //  number of poll items
-    s_pending_t *pending;        //  received, not yet returned (FIFO)
-    size_t pending_head;         //  first unread entry
-    size_t pending_count;        //  entries after head
-    size_t pending_alloc;        //  allocated entries
-    char *progress;              //  progress label, NULL: off
-    bool progress_shown;         //  a progress line is on the terminal
+    wrp_transport_t *transport; //  keys and socket monitors (borrowed)
+    wrp_client_node_t *nodes;   //  one per host, in plan order
+    zsock_t **socks;            //  one DEALER per node (NULL: not connected)
+    size_t count;               //  number of nodes
+    zmq_pollitem_t *items;      //  poll set over the connected sockets
+    size_t *item_node;          //  poll item -> node index
+    size_t item_count;          //  number of poll items
+    s_pending_t *pending;       //  received, not yet returned (FIFO)
+    size_t pending_head;        //  first unread entry
+    size_t pending_count;       //  entries after head
+    size_t pending_alloc;       //  allocated entries
+    char *progress;             //  progress label, NULL: off
+    bool progress_shown;        //  a progress line is on the terminal
 };
 
 double
@@ -39,7 +39,7 @@ wrp_client_now (void)
 {
     struct timespec ts;
     clock_gettime (CLOCK_REALTIME, &ts);
-    return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static int64_t
@@ -47,12 +47,12 @@ s_mono_us (void)
 {
     struct timespec ts;
     clock_gettime (CLOCK_MONOTONIC, &ts);
-    return (int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
 wrp_client_t *
-wrp_client_new (wrp_transport_t *transport, const wrp_plan_host_t *hosts,
-                size_t count, const char *agent_key_file)
+wrp_client_new (wrp_transport_t *transport, const wrp_plan_host_t *hosts, size_t count,
+                const char *agent_key_file)
 {
     assert (transport);
     assert (hosts || count == 0);
@@ -74,11 +74,11 @@ wrp_client_new (wrp_transport_t *transport, const wrp_plan_host_t *hosts,
         node->host = hosts[i].name;
         node->port = hosts[i].port;
         node->rtt_ms = -1;
-        snprintf (node->endpoint, sizeof node->endpoint, "tcp://%s:%d",
-                  hosts[i].name, hosts[i].port);
+        snprintf (node->endpoint, sizeof node->endpoint, "tcp://%s:%d", hosts[i].name,
+                  hosts[i].port);
         char *err = NULL;
-        zsock_t *sock = wrp_transport_connect (transport, node->endpoint,
-                                               agent_key_file, &err);
+        zsock_t *sock =
+            wrp_transport_connect (transport, node->endpoint, agent_key_file, &err);
         if (!sock) {
             char buf[512];
             snprintf (buf, sizeof buf, "cannot connect to %s: %s", node->endpoint,
@@ -170,7 +170,10 @@ wrp_client_auth_failed (wrp_client_t *self, size_t index, char **ret_reason)
     assert (index < self->count);
     if (!self->socks[index])
         return 0;
-    return wrp_transport_auth_failed (self->transport, self->socks[index], ret_reason) == 1 ? 1 : 0;
+    return wrp_transport_auth_failed (self->transport, self->socks[index], ret_reason) ==
+                   1
+               ? 1
+               : 0;
 }
 
 static int
@@ -181,8 +184,7 @@ s_pending_push (wrp_client_t *self, size_t index, wrp_msg_t *msg)
             memmove (self->pending, self->pending + self->pending_head,
                      self->pending_count * sizeof *self->pending);
             self->pending_head = 0;
-        }
-        else {
+        } else {
             size_t alloc = self->pending_alloc ? self->pending_alloc * 2 : 64;
             s_pending_t *grown = realloc (self->pending, alloc * sizeof *grown);
             if (!grown)
@@ -207,8 +209,8 @@ s_drain (wrp_client_t *self, size_t index)
         char err[256] = "";
         if (wrp_msg_recv (sock, &msg, NULL, err, sizeof err) != 0) {
             if (err[0] == '\0')
-                break;               //  interrupted
-            continue;                //  malformed: dropped, read the next one
+                break; //  interrupted
+            continue;  //  malformed: dropped, read the next one
         }
         self->nodes[index].last_seen = wrp_client_now ();
         if (s_pending_push (self, index, msg) != 0) {
@@ -226,7 +228,7 @@ wrp_client_recv (wrp_client_t *self, int timeout_ms, size_t *ret_index,
     if (self->pending_count == 0) {
         if (self->item_count == 0 || zsys_interrupted)
             return -1;
-        int rc = zmq_poll (self->items, (int) self->item_count, timeout_ms);
+        int rc = zmq_poll (self->items, (int)self->item_count, timeout_ms);
         if (rc <= 0)
             return -1;
         for (size_t k = 0; k < self->item_count; k++)
@@ -245,8 +247,7 @@ wrp_client_recv (wrp_client_t *self, int timeout_ms, size_t *ret_index,
     return 0;
 }
 
-static void
-s_set_error (wrp_client_node_t *node, const char *format, ...)
+static void s_set_error (wrp_client_node_t *node, const char *format, ...)
     __attribute__ ((format (printf, 2, 3)));
 
 static void
@@ -279,7 +280,7 @@ s_progress (wrp_client_t *self, size_t done, size_t total, int64_t elapsed_us)
     if (!self->progress || !isatty (STDERR_FILENO))
         return;
     fprintf (stderr, "\r%s: %zu of %zu nodes answered, %.1f s\033[K", self->progress,
-             done, total, (double) elapsed_us / 1e6);
+             done, total, (double)elapsed_us / 1e6);
     fflush (stderr);
     self->progress_shown = true;
 }
@@ -316,7 +317,8 @@ wrp_client_call (wrp_client_t *self, wrp_msg_t **requests, int timeout_ms,
     //  Replies still queued from an earlier call are of no use now.
     size_t stale_index;
     wrp_msg_t *stale;
-    while (self->pending_count > 0 && wrp_client_recv (self, 0, &stale_index, &stale) == 0)
+    while (self->pending_count > 0 &&
+           wrp_client_recv (self, 0, &stale_index, &stale) == 0)
         wrp_msg_destroy (&stale);
 
     size_t waiting = 0, total = 0;
@@ -327,7 +329,7 @@ wrp_client_call (wrp_client_t *self, wrp_msg_t **requests, int timeout_ms,
         total++;
         asked[i] = true;
         if (!node->connected) {
-            done[i] = true;           //  its error says why
+            done[i] = true; //  its error says why
             continue;
         }
         node->reachable = false;
@@ -365,9 +367,10 @@ wrp_client_call (wrp_client_t *self, wrp_msg_t **requests, int timeout_ms,
     }
 
     int64_t start = s_mono_us ();
-    int64_t deadline = start + (int64_t) timeout_ms * 1000;
-    int64_t live_deadline = start + (int64_t) liveness_ms * 1000;
+    int64_t deadline = start + (int64_t)timeout_ms * 1000;
+    int64_t live_deadline = start + (int64_t)liveness_ms * 1000;
     int64_t next_progress = start + 1000000;
+    int64_t next_auth_check = start + 20000;
     bool interrupted = false;
     int answered = 0;
     while (waiting > 0) {
@@ -393,12 +396,13 @@ wrp_client_call (wrp_client_t *self, wrp_msg_t **requests, int timeout_ms,
             next_progress = now + 200000;
         }
         //  A refused handshake shows in the socket's monitor, not as a
-        //  message: look at the silent nodes every time we wake.
-        for (size_t i = 0; i < self->count; i++) {
+        //  message: look at the silent nodes every 100 ms.
+        for (size_t i = 0; now >= next_auth_check && i < self->count; i++) {
             if (!asked[i] || done[i] || self->nodes[i].reachable)
                 continue;
             char *reason = NULL;
-            if (wrp_transport_auth_failed (self->transport, self->socks[i], &reason) == 1) {
+            if (wrp_transport_auth_failed (self->transport, self->socks[i], &reason) ==
+                1) {
                 self->nodes[i].unauthorized = true;
                 s_set_error (&self->nodes[i], "%s", reason ? reason : "not authorized");
                 free (reason);
@@ -406,14 +410,16 @@ wrp_client_call (wrp_client_t *self, wrp_msg_t **requests, int timeout_ms,
                 waiting--;
             }
         }
+        if (now >= next_auth_check)
+            next_auth_check = now + 100000;
         if (waiting == 0)
             break;
         int64_t wake = deadline < live_deadline ? deadline : live_deadline;
-        if (wake > now + 100000)
-            wake = now + 100000;
+        if (wake > next_auth_check)
+            wake = next_auth_check;
         if (self->progress && wake > next_progress)
             wake = next_progress;
-        int wait_ms = (int) ((wake - now + 999) / 1000);
+        int wait_ms = (int)((wake - now + 999) / 1000);
         size_t index;
         wrp_msg_t *msg;
         if (wrp_client_recv (self, wait_ms, &index, &msg) != 0) {
@@ -431,15 +437,15 @@ wrp_client_call (wrp_client_t *self, wrp_msg_t **requests, int timeout_ms,
         const char *req_id = wrp_msg_id (requests[index]);
         const char *id = wrp_msg_id (msg);
         bool is_reply = !strcmp (id, req_id);
-        bool is_probe = !is_reply && !strncmp (id, req_id, strlen (req_id))
-                        && !strcmp (id + strlen (req_id), ".p");
+        bool is_probe = !is_reply && !strncmp (id, req_id, strlen (req_id)) &&
+                        !strcmp (id + strlen (req_id), ".p");
         if (!is_reply && !is_probe) {
-            wrp_msg_destroy (&msg);   //  a leftover of something older
+            wrp_msg_destroy (&msg); //  a leftover of something older
             continue;
         }
         if (!node->reachable) {
             node->reachable = true;
-            node->rtt_ms = (double) (s_mono_us () - sent_us[index]) / 1000.0;
+            node->rtt_ms = (double)(s_mono_us () - sent_us[index]) / 1000.0;
         }
         wrp_cmd_t cmd = wrp_msg_cmd (msg);
         if (wrp_msg_has (msg, "state") || wrp_msg_has (msg, "node")) {
@@ -471,11 +477,12 @@ wrp_client_call (wrp_client_t *self, wrp_msg_t **requests, int timeout_ms,
             s_set_error (node, "interrupted before the node answered");
         else if (node->reachable) {
             node->timed_out = true;
-            s_set_error (node, "timed out: the agent answers, but %s did not finish within %.1f s",
-                         wrp_msg_cmd_name (wrp_msg_cmd (requests[i])), timeout_ms / 1000.0);
-        }
-        else
-            s_set_error (node, "unreachable: no reply within %.1f s", timeout_ms / 1000.0);
+            s_set_error (
+                node, "timed out: the agent answers, but %s did not finish within %.1f s",
+                wrp_msg_cmd_name (wrp_msg_cmd (requests[i])), timeout_ms / 1000.0);
+        } else
+            s_set_error (node, "unreachable: no reply within %.1f s",
+                         timeout_ms / 1000.0);
     }
     free (asked);
     free (done);
@@ -492,7 +499,7 @@ wrp_client_call_all (wrp_client_t *self, const wrp_msg_t *request, int timeout_m
     if (!requests)
         return -1;
     for (size_t i = 0; i < self->count; i++)
-        requests[i] = (wrp_msg_t *) request;
+        requests[i] = (wrp_msg_t *)request;
     int rc = wrp_client_call (self, requests, timeout_ms, liveness_ms);
     free (requests);
     return rc;
@@ -505,11 +512,11 @@ wrp_client_call_all (wrp_client_t *self, const wrp_msg_t *request, int timeout_m
 static void
 s_fake_agents (zsock_t *pipe, void *args)
 {
-    zsock_t **routers = (zsock_t **) args;
+    zsock_t **routers = (zsock_t **)args;
     zpoller_t *poller = zpoller_new (pipe, routers[0], routers[1], NULL);
     zsock_signal (pipe, 0);
     while (true) {
-        zsock_t *which = (zsock_t *) zpoller_wait (poller, -1);
+        zsock_t *which = (zsock_t *)zpoller_wait (poller, -1);
         if (!which || which == pipe)
             break;
         wrp_msg_t *msg = NULL;
@@ -536,7 +543,7 @@ s_fake_agents (zsock_t *pipe, void *args)
 void
 wrp_client_test (bool verbose)
 {
-    wrp_security_t security = { .insecure = true };
+    wrp_security_t security = {.insecure = true};
     char *err = NULL;
     wrp_transport_t *server = wrp_transport_new (&security, true, &err);
     assert (server);
@@ -547,8 +554,9 @@ wrp_client_test (bool verbose)
     for (int r = 0; r < 2; r++) {
         routers[r] = wrp_transport_listen (server, "tcp://127.0.0.1:*", &err);
         assert (routers[r]);
-        const char *ep = zsock_last_endpoint (routers[r]);
+        char *ep = zsock_last_endpoint (routers[r]); //  caller frees
         ports[r] = atoi (strrchr (ep, ':') + 1);
+        zstr_free (&ep);
     }
     //  A port nobody listens on: bind, note it, close.
     zsock_t *probe = zsock_new (ZMQ_ROUTER);
@@ -558,7 +566,9 @@ wrp_client_test (bool verbose)
 
     zactor_t *agents = zactor_new (s_fake_agents, routers);
     wrp_plan_host_t hosts[3] = {
-        { "127.0.0.1", ports[0] }, { "127.0.0.1", ports[1] }, { "127.0.0.1", ports[2] },
+        {"127.0.0.1", ports[0]},
+        {"127.0.0.1", ports[1]},
+        {"127.0.0.1", ports[2]},
     };
     wrp_client_t *client = wrp_client_new (transport, hosts, 3, NULL);
     assert (client);
@@ -570,7 +580,7 @@ wrp_client_test (bool verbose)
     int rc = wrp_client_call_all (client, status, 600, 5000);
     int64_t took = (s_mono_us () - t0) / 1000;
     if (verbose)
-        printf ("status: %d answered in %lld ms\n", rc, (long long) took);
+        printf ("status: %d answered in %lld ms\n", rc, (long long)took);
     assert (rc == 2);
     assert (took < 1000);
     assert (wrp_client_node (client, 0)->answered);
@@ -588,7 +598,7 @@ wrp_client_test (bool verbose)
     rc = wrp_client_call_all (client, start, 800, 300);
     took = (s_mono_us () - t0) / 1000;
     if (verbose)
-        printf ("start: %d answered in %lld ms\n", rc, (long long) took);
+        printf ("start: %d answered in %lld ms\n", rc, (long long)took);
     assert (rc == 1);
     assert (took >= 700 && took < 1300);
     assert (wrp_client_node (client, 0)->answered);

@@ -26,22 +26,22 @@
 
 //  Default liveness window: a node that answers nothing within it is
 //  reported unreachable (the command's own timeout may be shorter).
-#define WRP_CLIENT_LIVENESS_MS  5000
+#define WRP_CLIENT_LIVENESS_MS 5000
 
 typedef struct {
-    const char *host;            //  host name or address (borrowed from the plan)
-    int port;                    //  agent port
-    char endpoint[300];          //  tcp://host:port
-    bool connected;              //  a socket exists (connect did not fail)
-    bool reachable;              //  the agent sent something during the last call
-    bool answered;               //  the agent replied to the command itself
-    bool timed_out;              //  reachable, but the command's reply did not come in time
-    bool unauthorized;           //  the CURVE handshake was refused
-    double rtt_ms;               //  request to first reply of the last call, ms; < 0 unknown
-    wrp_msg_t *reply;            //  the command's reply (OK or ERROR); NULL if none
-    wrp_msg_t *status;           //  freshest message carrying status fields; NULL if none
-    char *error;                 //  why the command was not done, one line; NULL if done
-    double last_seen;            //  wall clock (s since the epoch) of the last message
+    const char *host;   //  host name or address (borrowed from the plan)
+    int port;           //  agent port
+    char endpoint[300]; //  tcp://host:port
+    bool connected;     //  a socket exists (connect did not fail)
+    bool reachable;     //  the agent sent something during the last call
+    bool answered;      //  the agent replied to the command itself
+    bool timed_out;     //  reachable, but the command's reply did not come in time
+    bool unauthorized;  //  the CURVE handshake was refused
+    double rtt_ms;      //  request to first reply of the last call, ms; < 0 unknown
+    wrp_msg_t *reply;   //  the command's reply (OK or ERROR); NULL if none
+    wrp_msg_t *status;  //  freshest message carrying status fields; NULL if none
+    char *error;        //  why the command was not done, one line; NULL if done
+    double last_seen;   //  wall clock (s since the epoch) of the last message
 } wrp_client_node_t;
 
 typedef struct _wrp_client_t wrp_client_t;
@@ -52,9 +52,8 @@ typedef struct _wrp_client_t wrp_client_t;
 //  agent_key_file is the agents' public certificate (NULL when insecure).
 //  The transport and hosts are borrowed and must outlive the client.
 //  Returns NULL only when out of memory.
-wrp_client_t *wrp_client_new (wrp_transport_t *transport,
-                              const wrp_plan_host_t *hosts, size_t count,
-                              const char *agent_key_file);
+wrp_client_t *wrp_client_new (wrp_transport_t *transport, const wrp_plan_host_t *hosts,
+                              size_t count, const char *agent_key_file);
 
 //  Close every connection; NULL-safe, nulls the caller's pointer.
 void wrp_client_destroy (wrp_client_t **self_p);
@@ -77,8 +76,8 @@ int wrp_client_call (wrp_client_t *self, wrp_msg_t **requests, int timeout_ms,
                      int liveness_ms);
 
 //  Same request to every connected node (the id is shared).
-int wrp_client_call_all (wrp_client_t *self, const wrp_msg_t *request,
-                         int timeout_ms, int liveness_ms);
+int wrp_client_call_all (wrp_client_t *self, const wrp_msg_t *request, int timeout_ms,
+                         int liveness_ms);
 
 //  Low level (monitor): queue msg to node index without waiting. Returns 0,
 //  or -1 when the node is not connected or its queue is full.

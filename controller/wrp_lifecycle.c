@@ -26,33 +26,33 @@
 #include "wrp_render.h"
 #include "wrp_sha256.h"
 
-#define S_EXIT_OK      0
-#define S_EXIT_USAGE   1
-#define S_EXIT_FAILED  2
+#define S_EXIT_OK     0
+#define S_EXIT_USAGE  1
+#define S_EXIT_FAILED 2
 
 //  Time on top of the agent-side timeout for the agent's own TIMEOUT reply
 //  to reach us.
-#define S_REPLY_MARGIN_MS  1000
+#define S_REPLY_MARGIN_MS 1000
 
 //  What the controller knows about one node beyond the client's entry.
 typedef struct {
-    const char *result;          //  "ok" / "error" (NULL: not a lifecycle verb)
-    char *error;                 //  overrides the client's error when set
-    char *note;                  //  table detail when it went well
-    char *removed;               //  clean: the agent's "removed" list
+    const char *result; //  "ok" / "error" (NULL: not a lifecycle verb)
+    char *error;        //  overrides the client's error when set
+    char *note;         //  table detail when it went well
+    char *removed;      //  clean: the agent's "removed" list
 } s_row_t;
 
 typedef struct {
-    wrp_plan_t *plan;            //  what to do (borrowed)
-    wrp_transport_t *transport;  //  our keys
-    wrp_client_t *client;        //  one DEALER per agent
-    s_row_t *rows;               //  one per node
-    size_t count;                //  nodes
-    const char *verb;            //  the command
+    wrp_plan_t *plan;           //  what to do (borrowed)
+    wrp_transport_t *transport; //  our keys
+    wrp_client_t *client;       //  one DEALER per agent
+    s_row_t *rows;              //  one per node
+    size_t count;               //  nodes
+    const char *verb;           //  the command
 } s_run_t;
 
-static void
-s_row_error (s_row_t *row, const char *format, ...) __attribute__ ((format (printf, 2, 3)));
+static void s_row_error (s_row_t *row, const char *format, ...)
+    __attribute__ ((format (printf, 2, 3)));
 
 static void
 s_row_error (s_row_t *row, const char *format, ...)
@@ -125,8 +125,7 @@ s_render (s_run_t *run)
     if (text) {
         fputs (text, stdout);
         fflush (stdout);
-    }
-    else
+    } else
         wrp_error ("out of memory rendering the result");
     free (text);
     free (nodes);
@@ -200,7 +199,8 @@ s_start (s_run_t *run)
     int rc = S_EXIT_OK;
 
     if (!plan->pipeline || !plan->params) {
-        wrp_error ("start needs a pipeline: wrp-controller ppl load NAME|FILE, or -p NAME|FILE");
+        wrp_error (
+            "start needs a pipeline: wrp-controller ppl load NAME|FILE, or -p NAME|FILE");
         return S_EXIT_USAGE;
     }
     //  1. Who answers, and where each agent keeps its state.
@@ -208,7 +208,8 @@ s_start (s_run_t *run)
     if (!status)
         return S_EXIT_FAILED;
     wrp_client_set_progress (run->client, "start (asking every agent)");
-    int answered = wrp_client_call_all (run->client, status, s_liveness (plan), s_liveness (plan));
+    int answered =
+        wrp_client_call_all (run->client, status, s_liveness (plan), s_liveness (plan));
     wrp_msg_destroy (&status);
     if (answered < 0) {
         s_collect (run, NULL);
@@ -241,7 +242,8 @@ s_start (s_run_t *run)
         }
         const char *state_dir = wrp_msg_str (cn->reply, "state_dir");
         if (!state_dir || state_dir[0] != '/') {
-            s_row_error (row, "the agent did not report its state dir; is it wrp-agentd %d?",
+            s_row_error (row,
+                         "the agent did not report its state dir; is it wrp-agentd %d?",
                          WRP_PROTO_VERSION);
             continue;
         }
@@ -257,11 +259,11 @@ s_start (s_run_t *run)
                       plan->pipeline);
             char *err = NULL;
             size_t size = 0;
-            char *config = wrp_chiconf_generate (plan->params,
-                                                 plan->runtime_hostfile ? hostfile : NULL,
-                                                 log, &size, &err);
+            char *config = wrp_chiconf_generate (
+                plan->params, plan->runtime_hostfile ? hostfile : NULL, log, &size, &err);
             if (!config) {
-                s_row_error (row, "cannot generate the config: %s", err ? err : "unknown error");
+                s_row_error (row, "cannot generate the config: %s",
+                             err ? err : "unknown error");
                 free (err);
                 continue;
             }
@@ -279,7 +281,7 @@ s_start (s_run_t *run)
         }
         int set = 0;
         set |= wrp_msg_set_str (start, "pipeline", plan->pipeline);
-        set |= wrp_msg_set_int (start, "generation", (int64_t) plan->generation);
+        set |= wrp_msg_set_int (start, "generation", (int64_t)plan->generation);
         set |= wrp_msg_set (start, "config", configs[c].config, configs[c].size);
         if (plan->runtime_hostfile)
             set |= wrp_msg_set_str (start, "hostfile", plan->runtime_hostfile);
@@ -290,7 +292,7 @@ s_start (s_run_t *run)
             if (!eq || eq == plan->forward_env[e])
                 continue;
             char key[WRP_MSG_MAX_KEY + 1];
-            snprintf (key, sizeof key, "env.%.*s", (int) (eq - plan->forward_env[e]),
+            snprintf (key, sizeof key, "env.%.*s", (int)(eq - plan->forward_env[e]),
                       plan->forward_env[e]);
             set |= wrp_msg_set_str (start, key, eq + 1);
         }
@@ -324,16 +326,16 @@ s_start (s_run_t *run)
             if (pipeline && strcmp (pipeline, plan->pipeline))
                 s_row_error (row, "running pipeline '%s', not '%s': stop first", pipeline,
                              plan->pipeline);
-            else if (known_gen && (uint64_t) gen != plan->generation)
+            else if (known_gen && (uint64_t)gen != plan->generation)
                 s_row_error (row, "running generation %lld, pushed %llu: stop first",
-                             (long long) gen, (unsigned long long) plan->generation);
+                             (long long)gen, (unsigned long long)plan->generation);
             else if (sha && strcmp (sha, configs[config_of[i]].sha256))
-                s_row_error (row, "running a different config of generation %llu: stop first",
-                             (unsigned long long) plan->generation);
+                s_row_error (row,
+                             "running a different config of generation %llu: stop first",
+                             (unsigned long long)plan->generation);
             else
                 s_row_note (row, "already running (nothing started)");
-        }
-        else
+        } else
             s_row_note (row, "started");
         if (!strcmp (row->result, "ok"))
             ok++;
@@ -342,11 +344,11 @@ s_start (s_run_t *run)
     //  4. Jarvis's `sleep`, then the final state of what was started.
     int64_t sleep_s = wrp_params_int (plan->params, "sleep");
     if (started >= 0 && ok > 0 && sleep_s > 0 && !zsys_interrupted) {
-        wrp_info ("waiting %lld s (the pipeline's sleep parameter)", (long long) sleep_s);
+        wrp_info ("waiting %lld s (the pipeline's sleep parameter)", (long long)sleep_s);
         int64_t until = zclock_mono () + sleep_s * 1000;
         while (!zsys_interrupted && zclock_mono () < until) {
             int64_t left = until - zclock_mono ();
-            zclock_sleep ((int) (left < 100 ? left : 100));
+            zclock_sleep ((int)(left < 100 ? left : 100));
         }
         wrp_msg_t **again = calloc (run->count ? run->count : 1, sizeof *again);
         wrp_msg_t *probe = wrp_msg_new (WRP_CMD_STATUS, NULL);
@@ -365,8 +367,9 @@ s_start (s_run_t *run)
                     s_row_error (&run->rows[i], "no answer after the sleep: %s",
                                  cn->error ? cn->error : "unknown");
                 else if (!state || strcmp (state, "running"))
-                    s_row_error (&run->rows[i], "the runtime is %s %lld s after it started",
-                                 state ? state : "in an unknown state", (long long) sleep_s);
+                    s_row_error (
+                        &run->rows[i], "the runtime is %s %lld s after it started",
+                        state ? state : "in an unknown state", (long long)sleep_s);
             }
         }
         free (again);
@@ -466,10 +469,13 @@ wrp_lifecycle_run (wrp_plan_t *plan, const char *verb)
         free (err);
         return S_EXIT_USAGE;
     }
-    s_run_t run = { .plan = plan, .transport = transport, .verb = verb,
-                    .count = plan->host_count };
+    s_run_t run = {
+        .plan = plan, .transport = transport, .verb = verb, .count = plan->host_count};
+    int64_t t0 = zclock_usecs ();
     run.client = wrp_client_new (transport, plan->hosts, plan->host_count,
                                  plan->security.insecure ? NULL : plan->agent_key_file);
+    wrp_debug ("%s: %zu connections set up in %.1f ms", verb, plan->host_count,
+               (double)(zclock_usecs () - t0) / 1000.0);
     run.rows = calloc (plan->host_count ? plan->host_count : 1, sizeof *run.rows);
     int rc = S_EXIT_FAILED;
     if (!run.client || !run.rows)
@@ -477,24 +483,28 @@ wrp_lifecycle_run (wrp_plan_t *plan, const char *verb)
     else {
         wrp_client_set_progress (run.client, verb);
         switch (cmd) {
-            case WRP_CMD_STATUS:
-                rc = s_status (&run);
-                break;
-            case WRP_CMD_START:
-                rc = s_start (&run);
-                break;
-            default:
-                rc = s_one_round (&run, cmd);
-                break;
+        case WRP_CMD_STATUS:
+            rc = s_status (&run);
+            break;
+        case WRP_CMD_START:
+            rc = s_start (&run);
+            break;
+        default:
+            rc = s_one_round (&run, cmd);
+            break;
         }
     }
+    wrp_debug ("%s: done in %.1f ms", verb, (double)(zclock_usecs () - t0) / 1000.0);
     for (size_t i = 0; run.rows && i < run.count; i++) {
         free (run.rows[i].error);
         free (run.rows[i].note);
         free (run.rows[i].removed);
     }
     free (run.rows);
+    t0 = zclock_usecs ();
     wrp_client_destroy (&run.client);
     wrp_transport_destroy (&transport);
+    wrp_debug ("%s: connections closed in %.1f ms", verb,
+               (double)(zclock_usecs () - t0) / 1000.0);
     return rc;
 }

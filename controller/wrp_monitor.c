@@ -19,14 +19,14 @@
 
 //  What the monitor remembers of one node.
 typedef struct {
-    bool known;                  //  we have had an answer or declared it down
-    bool up;                     //  the agent answers
-    wrp_msg_t *status;           //  its last status reply (owned)
-    int64_t last_reply_ms;       //  monotonic ms of its last reply (0: never)
-    int64_t sent_ms;             //  monotonic ms of the outstanding STATUS (0: none)
-    double rtt_ms;               //  round trip of the last reply; < 0 unknown
-    double last_seen;            //  wall clock of the last reply
-    bool auth_reported;          //  a refused handshake was printed
+    bool known;            //  we have had an answer or declared it down
+    bool up;               //  the agent answers
+    wrp_msg_t *status;     //  its last status reply (owned)
+    int64_t last_reply_ms; //  monotonic ms of its last reply (0: never)
+    int64_t sent_ms;       //  monotonic ms of the outstanding STATUS (0: none)
+    double rtt_ms;         //  round trip of the last reply; < 0 unknown
+    double last_seen;      //  wall clock of the last reply
+    bool auth_reported;    //  a refused handshake was printed
 } s_node_t;
 
 static volatile sig_atomic_t s_stop = 0;
@@ -34,7 +34,7 @@ static volatile sig_atomic_t s_stop = 0;
 static void
 s_on_signal (int signo)
 {
-    (void) signo;
+    (void)signo;
     s_stop = 1;
     zsys_interrupted = 1;
 }
@@ -48,7 +48,7 @@ s_iso_now (char *buf, size_t size)
     gmtime_r (&ts.tv_sec, &tm);
     char base[32];
     strftime (base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf (buf, size, "%s.%03dZ", base, (int) (ts.tv_nsec / 1000000) % 1000);
+    snprintf (buf, size, "%s.%03dZ", base, (int)(ts.tv_nsec / 1000000) % 1000);
 }
 
 //  The runtime part of a status in a few words: "running (pid 1234)",
@@ -64,8 +64,7 @@ s_describe_runtime (const wrp_msg_t *status)
         char *how = wrp_render_failure (status);
         snprintf (buf, sizeof buf, "runtime failed%s%s", how ? ": " : "", how ? how : "");
         free (how);
-    }
-    else {
+    } else {
         int64_t pid;
         if (wrp_msg_int (status, "pid", &pid) == 0 && strcmp (state, "stopped"))
             snprintf (buf, sizeof buf, "runtime %s (pid %" PRId64 ")", state, pid);
@@ -101,18 +100,18 @@ s_describe_change (const wrp_msg_t *before, const wrp_msg_t *after)
         return strdup (buf);
     }
     if (same_state && s1 && !strcmp (s1, "failed") && starts0 != starts1)
-        return s_describe_runtime (after);          //  failed again
+        return s_describe_runtime (after); //  failed again
     if (same_state)
         return NULL;
     return s_describe_runtime (after);
 }
 
 typedef struct {
-    wrp_plan_t *plan;            //  borrowed
-    wrp_client_t *client;        //  connections
-    s_node_t *nodes;             //  one per host
-    size_t count;                //  hosts
-    int interval_ms;             //  poll period
+    wrp_plan_t *plan;     //  borrowed
+    wrp_client_t *client; //  connections
+    s_node_t *nodes;      //  one per host
+    size_t count;         //  hosts
+    int interval_ms;      //  poll period
 } s_monitor_t;
 
 static void
@@ -124,13 +123,13 @@ s_line (s_monitor_t *self, const char *host, const char *event, const char *text
         //  One JSON object per line (JSON Lines).
         printf ("{\"time\":\"%s\",\"event\":\"%s\",\"host\":", when, event);
         //  Hosts and texts go through a tiny escaper.
-        const char *parts[2] = { host, text };
+        const char *parts[2] = {host, text};
         for (int p = 0; p < 2; p++) {
             if (!parts[p])
                 fputs ("null", stdout);
             else {
                 putchar ('"');
-                for (const unsigned char *c = (const unsigned char *) parts[p]; *c; c++) {
+                for (const unsigned char *c = (const unsigned char *)parts[p]; *c; c++) {
                     if (*c == '"' || *c == '\\')
                         printf ("\\%c", *c);
                     else if (*c < 0x20)
@@ -144,8 +143,7 @@ s_line (s_monitor_t *self, const char *host, const char *event, const char *text
                 fputs (",\"text\":", stdout);
         }
         puts ("}");
-    }
-    else if (host)
+    } else if (host)
         printf ("%s %s %s\n", when, host, text);
     else
         printf ("%s %s\n", when, text);
@@ -182,13 +180,18 @@ s_write_files (s_monitor_t *self)
     if (!nodes)
         return;
     wrp_render_view_t view = {
-        .pipeline = plan->pipeline, .generation = plan->generation, .command = "monitor",
-        .nodes = nodes, .count = self->count, .updated_at = wrp_client_now (),
+        .pipeline = plan->pipeline,
+        .generation = plan->generation,
+        .command = "monitor",
+        .nodes = nodes,
+        .count = self->count,
+        .updated_at = wrp_client_now (),
     };
     char *err = NULL;
     if (plan->write_json) {
         char *json = wrp_render_json (&view);
-        if (json && wrp_file_write_atomic (plan->write_json, json, strlen (json), 0644, &err) != 0) {
+        if (json && wrp_file_write_atomic (plan->write_json, json, strlen (json), 0644,
+                                           &err) != 0) {
             wrp_warning ("%s", err ? err : "cannot write the JSON file");
             free (err);
             err = NULL;
@@ -221,8 +224,9 @@ s_initial_line (s_monitor_t *self)
         if (n->up)
             up++;
         else if (strlen (down_list) + strlen (host) + 3 < 200)
-            snprintf (down_list + strlen (down_list), sizeof down_list - strlen (down_list),
-                      "%s%s", *down_list ? ", " : "", host);
+            snprintf (down_list + strlen (down_list),
+                      sizeof down_list - strlen (down_list), "%s%s",
+                      *down_list ? ", " : "", host);
         else
             down_more++;
         if (state && !strcmp (state, "running"))
@@ -238,15 +242,16 @@ s_initial_line (s_monitor_t *self)
         }
     }
     char text[1024];
-    int len = snprintf (text, sizeof text,
-                        "monitoring %zu node%s every %.1f s: %zu up, %zu running, %zu failed",
-                        self->count, self->count == 1 ? "" : "s", self->interval_ms / 1000.0,
-                        up, running, failed);
-    if (*down_list && len > 0 && (size_t) len < sizeof text)
-        len += snprintf (text + len, sizeof text - (size_t) len, "; down: %s%s", down_list,
+    int len =
+        snprintf (text, sizeof text,
+                  "monitoring %zu node%s every %.1f s: %zu up, %zu running, %zu failed",
+                  self->count, self->count == 1 ? "" : "s", self->interval_ms / 1000.0,
+                  up, running, failed);
+    if (*down_list && len > 0 && (size_t)len < sizeof text)
+        len += snprintf (text + len, sizeof text - (size_t)len, "; down: %s%s", down_list,
                          down_more ? ", ..." : "");
-    if (*failed_list && len > 0 && (size_t) len < sizeof text)
-        snprintf (text + len, sizeof text - (size_t) len, "; failed: %s%s", failed_list,
+    if (*failed_list && len > 0 && (size_t)len < sizeof text)
+        snprintf (text + len, sizeof text - (size_t)len, "; failed: %s%s", failed_list,
                   failed_more ? ", ..." : "");
     s_line (self, NULL, "initial", text);
 }
@@ -262,9 +267,10 @@ wrp_monitor_run (wrp_plan_t *plan)
         free (err);
         return 1;
     }
-    s_monitor_t self = { .plan = plan, .count = plan->host_count };
-    int64_t interval = plan->params ? wrp_params_int (plan->params, "heartbeat_interval") : 1000;
-    self.interval_ms = interval < 10 ? 10 : interval > 3600000 ? 3600000 : (int) interval;
+    s_monitor_t self = {.plan = plan, .count = plan->host_count};
+    int64_t interval =
+        plan->params ? wrp_params_int (plan->params, "heartbeat_interval") : 1000;
+    self.interval_ms = interval < 10 ? 10 : interval > 3600000 ? 3600000 : (int)interval;
     self.client = wrp_client_new (transport, plan->hosts, plan->host_count,
                                   plan->security.insecure ? NULL : plan->agent_key_file);
     self.nodes = calloc (self.count ? self.count : 1, sizeof *self.nodes);
@@ -320,8 +326,8 @@ wrp_monitor_run (wrp_plan_t *plan)
             for (size_t i = 0; i < self.count; i++) {
                 s_node_t *n = &self.nodes[i];
                 char *reason = NULL;
-                if (n->up || n->auth_reported
-                    || wrp_client_auth_failed (self.client, i, &reason) != 1)
+                if (n->up || n->auth_reported ||
+                    wrp_client_auth_failed (self.client, i, &reason) != 1)
                     continue;
                 s_line (&self, wrp_client_node (self.client, i)->host, "denied",
                         reason ? reason : "not authorized");
@@ -344,14 +350,12 @@ wrp_monitor_run (wrp_plan_t *plan)
                     n->up = false;
                     char text[128];
                     snprintf (text, sizeof text, "agent down: no reply for %.1f s",
-                              (double) (now - since) / 1000.0);
+                              (double)(now - since) / 1000.0);
                     s_line (&self, wrp_client_node (self.client, i)->host, "down", text);
-                }
-                else if (n->up && since + down_after < wake)
+                } else if (n->up && since + down_after < wake)
                     wake = since + down_after;
             }
-        }
-        else {
+        } else {
             bool all = true;
             for (size_t i = 0; i < self.count; i++)
                 if (!self.nodes[i].up)
@@ -367,7 +371,7 @@ wrp_monitor_run (wrp_plan_t *plan)
             if (initial_by < wake)
                 wake = initial_by;
         }
-        int wait_ms = (int) (wake - zclock_mono ());
+        int wait_ms = (int)(wake - zclock_mono ());
         if (wait_ms < 0)
             wait_ms = 0;
         size_t index;
@@ -378,7 +382,7 @@ wrp_monitor_run (wrp_plan_t *plan)
         const char *host = wrp_client_node (self.client, index)->host;
         int64_t got = zclock_mono ();
         if (n->sent_ms)
-            n->rtt_ms = (double) (got - n->sent_ms);
+            n->rtt_ms = (double)(got - n->sent_ms);
         n->sent_ms = 0;
         n->last_reply_ms = got;
         n->last_seen = wrp_client_now ();
@@ -400,8 +404,7 @@ wrp_monitor_run (wrp_plan_t *plan)
             snprintf (line, sizeof line, "agent up; %s", what ? what : "");
             free (what);
             s_line (&self, host, "up", line);
-        }
-        else if (n->up && initial_done) {
+        } else if (n->up && initial_done) {
             char *change = s_describe_change (n->status, msg);
             if (change) {
                 const char *state = wrp_msg_str (msg, "state");

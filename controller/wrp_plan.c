@@ -229,8 +229,20 @@ wrp_plan_new (const wrp_plan_options_t *options, char **ret_err)
     }
     if (!(state = wrp_state_new (options->home, &err)))
         goto fail;
-    if (s_resolve_pipeline (self, options, state, &pipeline, &err))
-        goto fail;
+    if (s_resolve_pipeline (self, options, state, &pipeline, &err)) {
+        //  A broken current pipeline must not stop an operator who names
+        //  the hosts from stopping or inspecting the runtime.
+        if (options->need_pipeline || options->pipeline || !options->hostfile)
+            goto fail;
+        wrp_warning ("%s; going on without a pipeline (hosts from -H)", err);
+        free (err);
+        err = NULL;
+        free (self->pipeline);
+        free (self->pipeline_file);
+        free (self->pkg_name);
+        self->pipeline = self->pipeline_file = self->pkg_name = NULL;
+        self->current = false;
+    }
     self->params = pipeline ? wrp_params_dup (wrp_pipeline_params (pipeline)) : wrp_params_new ();
     if (!self->params) {
         err = strdup ("out of memory");
@@ -374,6 +386,28 @@ wrp_plan_test (bool verbose)
             && plan->security.key_file[0] != '~' && plan->agent_key_file);
     wrp_plan_destroy (&plan);
     wrp_plan_destroy (&plan);
+
+    //  A current pipeline that no longer loads: start refuses, status with
+    //  -H goes on without it.
+    state = wrp_state_new (home, NULL);
+    assert (state && wrp_state_load (state, "demo", pipe_path, NULL, NULL) == 0);
+    wrp_state_destroy (&state);
+    s_write_file (pipe_path, "pkgs: [\n");
+    options = (wrp_plan_options_t) {.home = home, .need_pipeline = true, .insecure = true,
+                                    .hostfile = hosts};
+    plan = wrp_plan_new (&options, &err);
+    assert (!plan && strstr (err, "current pipeline 'demo'") && strstr (err, "YAML syntax"));
+    free (err);
+    options.need_pipeline = false;
+    wrp_log_set_level (WRP_LOG_ERROR);
+    plan = wrp_plan_new (&options, &err);
+    wrp_log_set_level (WRP_LOG_WARNING);
+    assert (plan && !plan->pipeline && plan->host_count == 3);
+    wrp_plan_destroy (&plan);
+    options.hostfile = NULL;
+    plan = wrp_plan_new (&options, &err);
+    assert (!plan && strstr (err, "YAML syntax"));
+    free (err);
 
     unsetenv ("WRP_PLAN_TEST_VAR");
     snprintf (cmd, sizeof cmd, "rm -rf '%s'", dir);

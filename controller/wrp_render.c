@@ -17,10 +17,10 @@
 //  A growing string. On OOM it goes "failed" and the renderer returns NULL.
 
 typedef struct {
-    char *data;                  //  NUL-terminated text
-    size_t len;                  //  bytes used, without the NUL
-    size_t alloc;                //  bytes allocated
-    bool failed;                 //  an allocation failed
+    char *data;   //  NUL-terminated text
+    size_t len;   //  bytes used, without the NUL
+    size_t alloc; //  bytes allocated
+    bool failed;  //  an allocation failed
 } s_buf_t;
 
 static void
@@ -57,8 +57,8 @@ s_buf_str (s_buf_t *b, const char *text)
     s_buf_add (b, text, strlen (text));
 }
 
-static void
-s_buf_printf (s_buf_t *b, const char *format, ...) __attribute__ ((format (printf, 2, 3)));
+static void s_buf_printf (s_buf_t *b, const char *format, ...)
+    __attribute__ ((format (printf, 2, 3)));
 
 static void
 s_buf_printf (s_buf_t *b, const char *format, ...)
@@ -70,17 +70,17 @@ s_buf_printf (s_buf_t *b, const char *format, ...)
     va_end (args);
     if (n < 0)
         return;
-    if ((size_t) n < sizeof small) {
-        s_buf_add (b, small, (size_t) n);
+    if ((size_t)n < sizeof small) {
+        s_buf_add (b, small, (size_t)n);
         return;
     }
-    s_buf_reserve (b, (size_t) n);
+    s_buf_reserve (b, (size_t)n);
     if (b->failed)
         return;
     va_start (args, format);
-    vsnprintf (b->data + b->len, (size_t) n + 1, format, args);
+    vsnprintf (b->data + b->len, (size_t)n + 1, format, args);
     va_end (args);
-    b->len += (size_t) n;
+    b->len += (size_t)n;
 }
 
 static char *
@@ -107,16 +107,13 @@ s_utf8_len (const unsigned char *s, size_t len)
     else if (c >= 0xC2 && c <= 0xDF) {
         need = 2;
         cp = c & 0x1F;
-    }
-    else if (c >= 0xE0 && c <= 0xEF) {
+    } else if (c >= 0xE0 && c <= 0xEF) {
         need = 3;
         cp = c & 0x0F;
-    }
-    else if (c >= 0xF0 && c <= 0xF4) {
+    } else if (c >= 0xF0 && c <= 0xF4) {
         need = 4;
         cp = c & 0x07;
-    }
-    else
+    } else
         return 0;
     if (len < need)
         return 0;
@@ -125,8 +122,8 @@ s_utf8_len (const unsigned char *s, size_t len)
             return 0;
         cp = (cp << 6) | (s[k] & 0x3F);
     }
-    if ((need == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF)))
-        || (need == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
+    if ((need == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+        (need == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
         return 0;
     return need;
 }
@@ -140,7 +137,7 @@ s_json_string (s_buf_t *b, const char *text)
         s_buf_str (b, "null");
         return;
     }
-    const unsigned char *s = (const unsigned char *) text;
+    const unsigned char *s = (const unsigned char *)text;
     size_t len = strlen (text);
     s_buf_add (b, "\"", 1);
     for (size_t i = 0; i < len;) {
@@ -164,7 +161,7 @@ s_json_string (s_buf_t *b, const char *text)
                 i++;
                 continue;
             }
-            s_buf_add (b, (const char *) s + i, n);
+            s_buf_add (b, (const char *)s + i, n);
             i += n;
             continue;
         }
@@ -178,7 +175,7 @@ s_json_string (s_buf_t *b, const char *text)
 static void
 s_prom_label (s_buf_t *b, const char *text)
 {
-    const unsigned char *s = (const unsigned char *) text;
+    const unsigned char *s = (const unsigned char *)text;
     size_t len = strlen (text);
     for (size_t i = 0; i < len;) {
         unsigned char c = s[i];
@@ -195,7 +192,7 @@ s_prom_label (s_buf_t *b, const char *text)
                 i++;
                 continue;
             }
-            s_buf_add (b, (const char *) s + i, n);
+            s_buf_add (b, (const char *)s + i, n);
             i += n;
             continue;
         }
@@ -221,10 +218,10 @@ s_int (const wrp_msg_t *msg, const char *key, int64_t *ret_value)
 }
 
 static const char *const s_signal_names[][2] = {
-    { "HUP", "1" }, { "INT", "2" }, { "QUIT", "3" }, { "ILL", "4" }, { "TRAP", "5" },
-    { "ABRT", "6" }, { "BUS", "7" }, { "FPE", "8" }, { "KILL", "9" }, { "USR1", "10" },
-    { "SEGV", "11" }, { "USR2", "12" }, { "PIPE", "13" }, { "ALRM", "14" },
-    { "TERM", "15" }, { "XCPU", "24" }, { "XFSZ", "25" }, { "SYS", "31" },
+    {"HUP", "1"},   {"INT", "2"},   {"QUIT", "3"},  {"ILL", "4"},   {"TRAP", "5"},
+    {"ABRT", "6"},  {"BUS", "7"},   {"FPE", "8"},   {"KILL", "9"},  {"USR1", "10"},
+    {"SEGV", "11"}, {"USR2", "12"}, {"PIPE", "13"}, {"ALRM", "14"}, {"TERM", "15"},
+    {"XCPU", "24"}, {"XFSZ", "25"}, {"SYS", "31"},
 };
 
 //  The signal as a number; the agent sends a number, a name is accepted.
@@ -256,7 +253,7 @@ wrp_render_bytes (uint64_t bytes, char *buf, size_t size)
         snprintf (buf, size, "%" PRIu64, bytes);
         return;
     }
-    double value = (double) bytes;
+    double value = (double)bytes;
     int unit = -1;
     while (value >= 1024 && unit < 5) {
         value /= 1024;
@@ -273,7 +270,7 @@ wrp_render_duration (double seconds, char *buf, size_t size)
 {
     if (seconds < 0)
         seconds = 0;
-    uint64_t s = (uint64_t) seconds;
+    uint64_t s = (uint64_t)seconds;
     if (s < 60)
         snprintf (buf, size, "%" PRIu64 "s", s);
     else if (s < 3600)
@@ -295,28 +292,33 @@ wrp_render_signal (int64_t signo, char *buf, size_t size)
     snprintf (buf, size, "signal %" PRId64, signo);
 }
 
-//  The most telling line of the runtime's output: the last one naming a
-//  fatal error, else the last non-blank one. Into buf; false if none.
+//  The most telling line of the runtime's output: the last one that looks
+//  like an error (FATAL, error, abort, assert, panic). Into buf; false if
+//  none.
 static bool
 s_telling_line (const char *output, char *buf, size_t size)
 {
     if (!output)
         return false;
-    const char *best = NULL, *last = NULL;
-    size_t best_len = 0, last_len = 0;
+    const char *best = NULL;
+    size_t best_len = 0;
     const char *line = output;
     while (*line) {
         const char *end = strchr (line, '\n');
-        size_t len = end ? (size_t) (end - line) : strlen (line);
+        size_t len = end ? (size_t)(end - line) : strlen (line);
         bool blank = true;
         for (size_t k = 0; k < len; k++)
             if (line[k] != ' ' && line[k] != '\t' && line[k] != '\r')
                 blank = false;
         if (!blank) {
-            last = line;
-            last_len = len;
-            if (memmem (line, len, "FATAL", 5) || memmem (line, len, "Fatal", 5)
-                || memmem (line, len, "fatal", 5)) {
+            static const char *const words[] = {"FATAL", "Fatal", "fatal", "ERROR",
+                                                "Error", "error", "abort", "Abort",
+                                                "ssert", "panic"};
+            bool telling = false;
+            for (size_t w = 0; w < sizeof words / sizeof words[0]; w++)
+                if (memmem (line, len, words[w], strlen (words[w])))
+                    telling = true;
+            if (telling) {
                 best = line;
                 best_len = len;
             }
@@ -325,15 +327,11 @@ s_telling_line (const char *output, char *buf, size_t size)
             break;
         line = end + 1;
     }
-    if (!best) {
-        best = last;
-        best_len = last_len;
-    }
     if (!best)
         return false;
     while (best_len > 0 && (best[best_len - 1] == '\r' || best[best_len - 1] == ' '))
         best_len--;
-    snprintf (buf, size, "%.*s", (int) (best_len < size - 1 ? best_len : size - 1), best);
+    snprintf (buf, size, "%.*s", (int)(best_len < size - 1 ? best_len : size - 1), best);
     return true;
 }
 
@@ -342,31 +340,26 @@ wrp_render_failure (const wrp_msg_t *status)
 {
     if (!status)
         return NULL;
-    //  How it ended, and the words that show the agent's text already says so.
-    char how[96] = "", mark1[48] = "", mark2[48] = "";
+    //  How it ended, in our words (unless the agent's text already says it
+    //  in the same words), then the agent's text, then the runtime's most
+    //  telling output line when one looks like an error.
+    char how[96] = "";
     int64_t code, signo;
     if (s_signal (status, &signo)) {
         char name[32];
         wrp_render_signal (signo, name, sizeof name);
         snprintf (how, sizeof how, "killed by %s", name);
-        snprintf (mark1, sizeof mark1, "%s", name);
-        snprintf (mark2, sizeof mark2, "signal %" PRId64, signo);
-    }
-    else if (s_int (status, "exit_code", &code)) {
+    } else if (s_int (status, "exit_code", &code))
         snprintf (how, sizeof how, "exited with code %" PRId64, code);
-        snprintf (mark1, sizeof mark1, "code %" PRId64, code);
-        snprintf (mark2, sizeof mark2, "status %" PRId64, code);
-    }
-    s_buf_t b = { 0 };
+    s_buf_t b = {0};
     const char *error = wrp_msg_str (status, "error");
-    bool said = error && *mark1 && (strstr (error, mark1) || strstr (error, mark2));
-    if (*how && !said)
+    if (*how && !(error && strstr (error, how)))
         s_buf_str (&b, how);
     if (error && *error)
         s_buf_printf (&b, "%s%s", b.len ? ": " : "", error);
     char line[512];
-    if (s_telling_line (wrp_msg_str (status, "output"), line, sizeof line)
-        && !(error && strstr (error, line)))
+    if (s_telling_line (wrp_msg_str (status, "output"), line, sizeof line) &&
+        !(error && strstr (error, line)))
         s_buf_printf (&b, "%s%s", b.len ? " | " : "", line);
     if (b.len == 0) {
         free (b.data);
@@ -389,7 +382,7 @@ wrp_render_node_failing (const wrp_render_node_t *node)
 void
 wrp_render_summarize (const wrp_render_view_t *view, wrp_render_summary_t *ret_summary)
 {
-    wrp_render_summary_t sum = { .total = view->count };
+    wrp_render_summary_t sum = {.total = view->count};
     for (size_t i = 0; i < view->count; i++) {
         const wrp_render_node_t *node = &view->nodes[i];
         const char *state = node->reachable ? s_state (node) : NULL;
@@ -399,8 +392,8 @@ wrp_render_summarize (const wrp_render_view_t *view, wrp_render_summary_t *ret_s
             sum.running++;
         if (state && !strcmp (state, "failed"))
             sum.failed++;
-        if (!node->reachable || (node->result && strcmp (node->result, "ok"))
-            || (!node->result && node->error))
+        if (!node->reachable || (node->result && strcmp (node->result, "ok")) ||
+            (!node->result && node->error))
             sum.errors++;
     }
     *ret_summary = sum;
@@ -483,7 +476,9 @@ wrp_render_table (const wrp_render_view_t *view)
             strcpy (buf[c], "-");
         snprintf (buf[0], sizeof buf[0], "%s", node->host);
         snprintf (buf[1], sizeof buf[1], "%s",
-                  node->unauthorized ? "denied" : node->reachable ? "up" : "down");
+                  node->unauthorized ? "denied"
+                  : node->reachable  ? "up"
+                                     : "down");
         if (state)
             snprintf (buf[2], sizeof buf[2], "%s", state);
         else if (!node->reachable)
@@ -491,10 +486,10 @@ wrp_render_table (const wrp_render_view_t *view)
         int64_t v;
         if (s_int (st, "pid", &v))
             snprintf (buf[3], sizeof buf[3], "%" PRId64, v);
-        if (s_int (st, "uptime_ms", &v) && state
-            && (!strcmp (state, "running") || !strcmp (state, "starting")
-                || !strcmp (state, "stopping")))
-            wrp_render_duration ((double) v / 1000.0, buf[4], sizeof buf[4]);
+        if (s_int (st, "uptime_ms", &v) && state &&
+            (!strcmp (state, "running") || !strcmp (state, "starting") ||
+             !strcmp (state, "stopping")))
+            wrp_render_duration ((double)v / 1000.0, buf[4], sizeof buf[4]);
         if (s_int (st, "generation", &v))
             snprintf (buf[5], sizeof buf[5], "%" PRId64, v);
         size_t segs;
@@ -509,14 +504,14 @@ wrp_render_table (const wrp_render_view_t *view)
 
         //  DETAIL: what went wrong, else how the runtime failed, else the note.
         char *detail = NULL;
-        char *failure = (state && !strcmp (state, "failed")) ? wrp_render_failure (st) : NULL;
+        char *failure =
+            (state && !strcmp (state, "failed")) ? wrp_render_failure (st) : NULL;
         if (node->error && failure && !strstr (node->error, failure)) {
             size_t len = strlen (node->error) + strlen (failure) + 4;
             detail = malloc (len);
             if (detail)
                 snprintf (detail, len, "%s; %s", node->error, failure);
-        }
-        else if (node->error)
+        } else if (node->error)
             detail = strdup (node->error);
         else if (failure)
             detail = strdup (failure);
@@ -542,10 +537,10 @@ wrp_render_table (const wrp_render_view_t *view)
         }
     }
 
-    s_buf_t b = { 0 };
+    s_buf_t b = {0};
     for (int c = 0; c < S_COLS; c++) {
         if (c < S_COLS - 1)
-            s_buf_printf (&b, "%-*s  ", (int) width[c], s_headers[c]);
+            s_buf_printf (&b, "%-*s  ", (int)width[c], s_headers[c]);
         else
             s_buf_printf (&b, "%s\n", s_headers[c]);
     }
@@ -553,8 +548,8 @@ wrp_render_table (const wrp_render_view_t *view)
         for (int c = 0; c < S_COLS; c++) {
             const char *text = cells[r][c] ? cells[r][c] : "";
             const char *color = view->color ? s_cell_color (c, text) : NULL;
-            if (view->color && c == S_COLS - 1 && *text
-                && wrp_render_node_failing (&view->nodes[order[r]]))
+            if (view->color && c == S_COLS - 1 && *text &&
+                wrp_render_node_failing (&view->nodes[order[r]]))
                 color = "31";
             if (color)
                 s_buf_printf (&b, "\033[%sm", color);
@@ -562,9 +557,8 @@ wrp_render_table (const wrp_render_view_t *view)
                 s_buf_str (&b, text);
                 if (color)
                     s_buf_str (&b, "\033[0m");
-                s_buf_printf (&b, "%*s", (int) (width[c] - strlen (text) + 2), "");
-            }
-            else {
+                s_buf_printf (&b, "%*s", (int)(width[c] - strlen (text) + 2), "");
+            } else {
                 s_buf_str (&b, text);
                 if (color)
                     s_buf_str (&b, "\033[0m");
@@ -603,9 +597,9 @@ wrp_render_table (const wrp_render_view_t *view)
             start = output;
         for (const char *line = start; *line;) {
             const char *end = strchr (line, '\n');
-            size_t len = end ? (size_t) (end - line) : strlen (line);
+            size_t len = end ? (size_t)(end - line) : strlen (line);
             if (len > 0)
-                s_buf_printf (&b, "    %.*s\n", (int) len, line);
+                s_buf_printf (&b, "    %.*s\n", (int)len, line);
             line = end ? end + 1 : line + len;
         }
         shown++;
@@ -625,8 +619,7 @@ wrp_render_table (const wrp_render_view_t *view)
                           sum.errors, sum.total);
         else
             s_buf_printf (&b, "; %s done on all", view->command);
-    }
-    else if (sum.total > sum.reachable)
+    } else if (sum.total > sum.reachable)
         s_buf_printf (&b, "; %zu not answering", sum.total - sum.reachable);
     s_buf_str (&b, "\n");
 
@@ -654,13 +647,15 @@ s_json_number_or_null (s_buf_t *b, const wrp_msg_t *msg, const char *key)
 static void
 s_iso_time (double t, char *buf, size_t size)
 {
-    time_t secs = (time_t) t;
+    time_t secs = (time_t)t;
     struct tm tm;
     gmtime_r (&secs, &tm);
-    int ms = (int) ((t - (double) secs) * 1000);
+    int ms = (int)((t - (double)secs) * 1000);
     snprintf (buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
               tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-              ms < 0 ? 0 : ms > 999 ? 999 : ms);
+              ms < 0     ? 0
+              : ms > 999 ? 999
+                         : ms);
 }
 
 //  A "name\tbytes" list as [{"K1": name, "K2": bytes}, ...].
@@ -671,10 +666,10 @@ s_json_pairs (s_buf_t *b, const char *list, const char *k1, const char *k2)
     bool first = true;
     for (const char *line = list; line && *line;) {
         const char *end = strchr (line, '\n');
-        size_t len = end ? (size_t) (end - line) : strlen (line);
+        size_t len = end ? (size_t)(end - line) : strlen (line);
         const char *tab = memchr (line, '\t', len);
         if (tab) {
-            char *name = strndup (line, (size_t) (tab - line));
+            char *name = strndup (line, (size_t)(tab - line));
             uint64_t bytes = strtoull (tab + 1, NULL, 10);
             s_buf_printf (b, "%s{\"%s\":", first ? "" : ",", k1);
             s_json_string (b, name ? name : "");
@@ -691,7 +686,7 @@ char *
 wrp_render_json (const wrp_render_view_t *view)
 {
     assert (view);
-    s_buf_t b = { 0 };
+    s_buf_t b = {0};
     wrp_render_summary_t sum;
     wrp_render_summarize (view, &sum);
     s_buf_str (&b, "{\"pipeline\":");
@@ -704,15 +699,17 @@ wrp_render_json (const wrp_render_view_t *view)
         s_buf_str (&b, ",\"updated_at\":");
         s_json_string (&b, iso);
     }
-    s_buf_printf (&b, ",\"summary\":{\"total\":%zu,\"reachable\":%zu,\"running\":%zu,"
-                      "\"failed\":%zu},\"nodes\":[",
+    s_buf_printf (&b,
+                  ",\"summary\":{\"total\":%zu,\"reachable\":%zu,\"running\":%zu,"
+                  "\"failed\":%zu},\"nodes\":[",
                   sum.total, sum.reachable, sum.running, sum.failed);
     for (size_t i = 0; i < view->count; i++) {
         const wrp_render_node_t *node = &view->nodes[i];
         const wrp_msg_t *st = node->reachable ? node->status : NULL;
         s_buf_str (&b, i ? ",{\"host\":" : "{\"host\":");
         s_json_string (&b, node->host);
-        s_buf_printf (&b, ",\"reachable\":%s,\"rtt_ms\":", node->reachable ? "true" : "false");
+        s_buf_printf (
+            &b, ",\"reachable\":%s,\"rtt_ms\":", node->reachable ? "true" : "false");
         if (node->reachable && node->rtt_ms >= 0)
             s_buf_printf (&b, "%.3f", node->rtt_ms);
         else
@@ -726,7 +723,7 @@ wrp_render_json (const wrp_render_view_t *view)
             int64_t v;
             s_buf_str (&b, ",\"uptime_s\":");
             if (s_int (st, "uptime_ms", &v))
-                s_buf_printf (&b, "%.3f", (double) v / 1000.0);
+                s_buf_printf (&b, "%.3f", (double)v / 1000.0);
             else
                 s_buf_str (&b, "null");
             s_buf_str (&b, ",\"exit_code\":");
@@ -742,8 +739,7 @@ wrp_render_json (const wrp_render_view_t *view)
             else
                 s_buf_str (&b, "0");
             s_buf_str (&b, "}");
-        }
-        else
+        } else
             s_buf_str (&b, ",\"runtime\":null");
         if (st && (wrp_msg_has (st, "generation") || wrp_msg_has (st, "sha256"))) {
             s_buf_str (&b, ",\"config\":{\"pipeline\":");
@@ -753,14 +749,14 @@ wrp_render_json (const wrp_render_view_t *view)
             s_buf_str (&b, ",\"sha256\":");
             s_json_string (&b, wrp_msg_str (st, "sha256"));
             s_buf_str (&b, "}");
-        }
-        else
+        } else
             s_buf_str (&b, ",\"config\":null");
         s_buf_str (&b, ",\"shm\":");
         s_json_pairs (&b, st ? wrp_msg_str (st, "shm") : NULL, "name", "bytes");
         //  error: what went wrong with the command or the node; for a failed
         //  runtime, how it ended.
-        char *failure = (state && !strcmp (state, "failed")) ? wrp_render_failure (st) : NULL;
+        char *failure =
+            (state && !strcmp (state, "failed")) ? wrp_render_failure (st) : NULL;
         s_buf_str (&b, ",\"error\":");
         if (node->error)
             s_json_string (&b, node->error);
@@ -773,7 +769,7 @@ wrp_render_json (const wrp_render_view_t *view)
         bool first = true;
         for (const char *line = output; line && *line;) {
             const char *end = strchr (line, '\n');
-            char *one = end ? strndup (line, (size_t) (end - line)) : strdup (line);
+            char *one = end ? strndup (line, (size_t)(end - line)) : strdup (line);
             s_buf_str (&b, first ? "" : ",");
             s_json_string (&b, one ? one : "");
             free (one);
@@ -795,8 +791,7 @@ wrp_render_json (const wrp_render_view_t *view)
                 char iso[80];
                 s_iso_time (node->last_seen, iso, sizeof iso);
                 s_json_string (&b, iso);
-            }
-            else
+            } else
                 s_buf_str (&b, "null");
         }
         s_buf_str (&b, "}");
@@ -808,7 +803,7 @@ wrp_render_json (const wrp_render_view_t *view)
 //  --------------------------------------------------------------------------
 //  Prometheus
 
-static const char *s_states[] = { "stopped", "starting", "running", "stopping", "failed" };
+static const char *s_states[] = {"stopped", "starting", "running", "stopping", "failed"};
 
 static void
 s_prom_head (s_buf_t *b, const char *name, const char *type, const char *help)
@@ -828,12 +823,13 @@ char *
 wrp_render_prometheus (const wrp_render_view_t *view)
 {
     assert (view);
-    s_buf_t b = { 0 };
+    s_buf_t b = {0};
     const wrp_render_node_t *nodes = view->nodes;
     size_t n = view->count;
     int64_t v;
 
-    s_prom_head (&b, "wrp_agent_up", "gauge", "1 when the node's wrp-agentd answered, else 0.");
+    s_prom_head (&b, "wrp_agent_up", "gauge",
+                 "1 when the node's wrp-agentd answered, else 0.");
     for (size_t i = 0; i < n; i++) {
         s_prom_host (&b, "wrp_agent_up", nodes[i].host);
         s_buf_printf (&b, "} %d\n", nodes[i].reachable ? 1 : 0);
@@ -846,7 +842,8 @@ wrp_render_prometheus (const wrp_render_view_t *view)
             s_buf_printf (&b, "} %.6f\n", nodes[i].rtt_ms / 1000.0);
         }
     s_prom_head (&b, "wrp_runtime_up", "gauge",
-                 "1 when the runtime is running (serving), else 0; absent when the agent did not answer.");
+                 "1 when the runtime is running (serving), else 0; absent when the agent "
+                 "did not answer.");
     for (size_t i = 0; i < n; i++) {
         const char *state = nodes[i].reachable ? s_state (&nodes[i]) : NULL;
         if (!state)
@@ -862,7 +859,8 @@ wrp_render_prometheus (const wrp_render_view_t *view)
             continue;
         for (size_t s = 0; s < sizeof s_states / sizeof s_states[0]; s++) {
             s_prom_host (&b, "wrp_runtime_state", nodes[i].host);
-            s_buf_printf (&b, ",state=\"%s\"} %d\n", s_states[s], !strcmp (state, s_states[s]));
+            s_buf_printf (&b, ",state=\"%s\"} %d\n", s_states[s],
+                          !strcmp (state, s_states[s]));
         }
     }
     s_prom_head (&b, "wrp_runtime_uptime_seconds", "gauge",
@@ -871,7 +869,7 @@ wrp_render_prometheus (const wrp_render_view_t *view)
         const wrp_msg_t *st = nodes[i].reachable ? nodes[i].status : NULL;
         if (s_int (st, "uptime_ms", &v)) {
             s_prom_host (&b, "wrp_runtime_uptime_seconds", nodes[i].host);
-            s_buf_printf (&b, "} %.3f\n", (double) v / 1000.0);
+            s_buf_printf (&b, "} %.3f\n", (double)v / 1000.0);
         }
     }
     s_prom_head (&b, "wrp_runtime_starts_total", "counter",
@@ -900,14 +898,15 @@ wrp_render_prometheus (const wrp_render_view_t *view)
                               : NULL;
         for (const char *line = shm; line && *line;) {
             const char *end = strchr (line, '\n');
-            size_t len = end ? (size_t) (end - line) : strlen (line);
+            size_t len = end ? (size_t)(end - line) : strlen (line);
             const char *tab = memchr (line, '\t', len);
             if (tab) {
-                char *name = strndup (line, (size_t) (tab - line));
+                char *name = strndup (line, (size_t)(tab - line));
                 s_prom_host (&b, "wrp_shm_bytes", nodes[i].host);
                 s_buf_str (&b, ",name=\"");
                 s_prom_label (&b, name ? name : "");
-                s_buf_printf (&b, "\"} %" PRIu64 "\n", (uint64_t) strtoull (tab + 1, NULL, 10));
+                s_buf_printf (&b, "\"} %" PRIu64 "\n",
+                              (uint64_t)strtoull (tab + 1, NULL, 10));
                 free (name);
             }
             line = end ? end + 1 : NULL;
@@ -956,14 +955,19 @@ wrp_render_test (bool verbose)
     wrp_msg_set_str (failed, "output", "starting\nFATAL: cannot parse \"port\"\nbye\n");
 
     wrp_render_node_t nodes[3] = {
-        { .host = "node01", .reachable = true, .rtt_ms = 0.42, .status = running },
-        { .host = "node\"02\\", .reachable = true, .rtt_ms = 0.5, .status = failed },
-        { .host = "node03", .reachable = false, .rtt_ms = -1,
-          .error = "unreachable: no reply within 5.0 s" },
+        {.host = "node01", .reachable = true, .rtt_ms = 0.42, .status = running},
+        {.host = "node\"02\\", .reachable = true, .rtt_ms = 0.5, .status = failed},
+        {.host = "node03",
+         .reachable = false,
+         .rtt_ms = -1,
+         .error = "unreachable: no reply within 5.0 s"},
     };
     wrp_render_view_t view = {
-        .pipeline = "basic", .generation = 3, .command = "status",
-        .nodes = nodes, .count = 3,
+        .pipeline = "basic",
+        .generation = 3,
+        .command = "status",
+        .nodes = nodes,
+        .count = 3,
     };
     wrp_render_summary_t sum;
     wrp_render_summarize (&view, &sum);
@@ -999,13 +1003,14 @@ wrp_render_test (bool verbose)
         printf ("%s", json);
     assert (strstr (json, "\"summary\":{\"total\":3,\"reachable\":2,\"running\":1"));
     assert (strstr (json, "\"host\":\"node\\\"02\\\\\""));
-    assert (strstr (json, "\"shm\":[{\"name\":\"chi_main_segment_root\",\"bytes\":1073758208}"));
+    assert (strstr (
+        json, "\"shm\":[{\"name\":\"chi_main_segment_root\",\"bytes\":1073758208}"));
     assert (strstr (json, "\"runtime\":null"));
     assert (strstr (json, "\"exit_code\":1"));
     free (json);
 
     //  Control characters and broken UTF-8 still give valid JSON.
-    s_buf_t b = { 0 };
+    s_buf_t b = {0};
     s_json_string (&b, "a\x01\xff\xc3\xa9\n");
     assert (!strcmp (b.data, "\"a\\u0001\\ufffd\xc3\xa9\\n\""));
     free (b.data);

@@ -33,13 +33,15 @@ _kill_marked () {
     local p
     for p in /proc/[0-9]*; do
         [ "${p#/proc/}" != "$$" ] || continue
-        if tr '\0' '\n' < "$p/environ" 2>/dev/null | grep -qx "WRP_TEST_MARK=$WRP_TEST_MARK"; then
+        if { tr "\0" "\n" < "$p/environ"; } 2>/dev/null | grep -qx "WRP_TEST_MARK=$WRP_TEST_MARK"; then
             kill -9 "${p#/proc/}" 2>/dev/null
         fi
     done
     return 0
 }
 at_exit _kill_marked
+# On failure, show the end of each agent's log ($rc: the exit code lib.sh keeps).
+at_exit '[ "${rc:-0}" = 0 ] || for l in "$T"/*/agent.log; do [ -f "$l" ] && { echo "--- $l"; tail -n 25 "$l"; }; done'
 
 AGENT_PID=
 AGENT_PORT=

@@ -43,16 +43,40 @@ cleanup () {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-say () { printf '\n\033[1m# %s\033[0m\n' "$*"; }
-show () {
-    printf '$ %s\n' "$*"
+if [ -t 1 ]; then
+    say () { printf '\n\033[1m# %s\033[0m\n' "$*"; }
+else
+    say () { printf '\n# %s\n' "$*"; }
+fi
+# wrp ARGS: run wrp-controller against the demo's agent, showing the command.
+wrp () {
+    printf '$ wrp-controller %s\n' "$*"
     local rc=0
-    "$@" || rc=$?
-    [ $rc -eq 0 ] || printf '(exit %d)\n' "$rc"
+    "$BIN/wrp-controller" "${CTL[@]}" "$@" || rc=$?
+    [ $rc -eq 0 ] || { printf '(exit %d)\n' "$rc"; failed=$((failed + 1)); }
     return 0
 }
-free_port () {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+failed=0
+# free_port_pair [AVOID]: a port P with P and P+1 both free on loopback (the
+# runtime serves on port and port+1), P and P+1 different from AVOID.
+free_port_pair () {
+    python3 - "${1:-0}" <<'PY'
+import socket, sys
+avoid = int(sys.argv[1])
+for _ in range(100):
+    a = socket.socket(); a.bind(("127.0.0.1", 0)); p = a.getsockname()[1]
+    b = socket.socket()
+    try:
+        if p + 1 > 65535 or avoid in (p, p + 1):
+            continue
+        b.bind(("127.0.0.1", p + 1))
+        print(p)
+        break
+    except OSError:
+        pass
+    finally:
+        a.close(); b.close()
+PY
 }
 
 [ -x "$BIN/wrp-agentd" ] && [ -x "$BIN/wrp-controller" ] || { echo "demo: run make first" >&2; exit 1; }
@@ -75,8 +99,8 @@ mkdir -p "$D/authorized" "$D/state" "$D/shm"
 "$BIN/wrp-controller" keygen "$D/controller.key" >/dev/null
 cp "$D/controller.key" "$D/authorized/controller.key"
 
-AGENT_PORT=$(free_port)
-RUNTIME_PORT=$(free_port)
+AGENT_PORT=$(free_port_pair)
+RUNTIME_PORT=$(free_port_pair "$AGENT_PORT")
 echo 127.0.0.1 >"$D/hostfile"
 CTL=(-H "$D/hostfile" --port "$AGENT_PORT" --key "$D/controller.key" --agent-key "$D/agent.key")
 AGENT=("$BIN/wrp-agentd" --endpoint "tcp://127.0.0.1:$AGENT_PORT" --state-dir "$D/state"
@@ -117,22 +141,31 @@ shm_ls () {
     if [ "$SHM_VIEW" = /dev/shm ]; then ls -l "/proc/$agent/root/dev/shm"; else ls -l "$SHM_VIEW"; fi
 }
 
+say "Every wrp-controller command below runs with these options (the demo's hostfile, agent port and keys):"
+echo "  ${CTL[*]}"
+cd "$TOP"
 say "Load the basic pipeline (all defaults, sleep: 1) and give the runtime a free port"
-show "$BIN/wrp-controller" ppl load "$TOP/pipelines/basic_runtime.yaml"
-show "$BIN/wrp-controller" pkg conf runtime port="$RUNTIME_PORT"
+wrp ppl load pipelines/basic_runtime.yaml
+wrp pkg conf runtime port="$RUNTIME_PORT"
 say "Status before start"
-show "$BIN/wrp-controller" "${CTL[@]}" status
-say "Start"
-show "$BIN/wrp-controller" "${CTL[@]}" start
+wrp status
+say "Start (pushes the config, starts the runtime, returns once it serves; then the pipeline's sleep)"
+wrp start
 say "Status"
-show "$BIN/wrp-controller" "${CTL[@]}" status
+wrp status
 say "The runtime's shared memory on the node"
 shm_ls
 say "Stop (returns once the process is gone; the segments stay)"
-show "$BIN/wrp-controller" "${CTL[@]}" stop
+wrp stop
 say "Clean (removes the pushed config, the log and the chi_* segments)"
-show "$BIN/wrp-controller" "${CTL[@]}" clean
+wrp clean
 shm_ls
 say "Status after clean"
-show "$BIN/wrp-controller" "${CTL[@]}" status
-say "Done: stopping the agent; nothing is left running."
+wrp status
+if [ $failed -eq 0 ]; then
+    say "Done: stopping the agent; nothing is left running."
+else
+    say "$failed command(s) failed (see above; the agent's log follows). Stopping the agent."
+    cat "$D/agent.log"
+    exit 1
+fi

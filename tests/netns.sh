@@ -27,6 +27,13 @@ NETNS_NET=10.213.$(( NETNS_TAG % 250 + 1 ))
 NETNS_HOSTFILE=$T/hosts
 declare -a NETNS_NS NETNS_IP NETNS_AGENT_PID NETNS_STATE NETNS_DIR
 
+# _netns_alive PID: the process exists and is not a zombie.
+_netns_alive () {
+    local state
+    state=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) || return 1
+    [ -n "$state" ] && [ "$state" != Z ]
+}
+
 # Remove what killed earlier runs left: namespaces, bridges and veths whose
 # owning test pid no longer exists.
 netns_clean_stale () {
@@ -34,7 +41,7 @@ netns_clean_stale () {
     for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep -E '^wrpt-[0-9]+-[0-9]+$' || true); do
         pid=${ns#wrpt-}; pid=${pid%%-*}
         [ "$pid" != "$NETNS_TAG" ] || continue
-        kill -0 "$pid" 2>/dev/null && continue
+        _netns_alive "$pid" && continue
         ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null || true
         ip netns del "$ns" 2>/dev/null || true
     done
@@ -42,7 +49,7 @@ netns_clean_stale () {
                   | grep -E '^(wrb[0-9]+|wrv[0-9]+h[0-9]+)$' || true); do
         pid=${link#wr?}; pid=${pid%%h*}
         [ "$pid" != "$NETNS_TAG" ] || continue
-        kill -0 "$pid" 2>/dev/null && continue
+        _netns_alive "$pid" && continue
         ip link del "$link" 2>/dev/null || true
     done
 }

@@ -19,6 +19,8 @@ pkgs:
     runtime_data_segment_size: 4M
 YAML
 
+# A sanitizer build of the stand-in would catch the SIGSEGV itself and exit 1.
+NETNS_ENV_1="ASAN_OPTIONS=handle_segv=0"
 netns_up 2
 run_cmd out rc ctl ppl load "$T/mon.yaml"
 assert_eq 0 "$rc" "ppl load: $out"
@@ -26,9 +28,13 @@ run_cmd out rc ctl start
 assert_eq 0 "$rc" "start: $out"
 
 mkdir -p "$T/textfile"
-ctl monitor --write-json "$T/view.json" --textfile "$T/textfile" >"$T/monitor.out" 2>"$T/monitor.err" &
+# The binary itself in the background (not the ctl function: its subshell
+# would take the SIGTERM).
+"$BIN/wrp-controller" -H "$NETNS_HOSTFILE" --port "$NETNS_PORT" --insecure \
+    monitor --write-json "$T/view.json" --textfile "$T/textfile" >"$T/monitor.out" 2>"$T/monitor.err" &
 mon=$!
 at_exit "kill -9 $mon 2>/dev/null"
+at_exit 'echo "--- monitor stdout:"; cat "$T/monitor.out"; echo "--- monitor stderr:"; cat "$T/monitor.err"'
 wait_for 5 grep -q "monitoring 2 nodes" "$T/monitor.out"
 assert_contains "$(head -n 1 "$T/monitor.out")" "2 up, 2 running" "first line: the initial view"
 wait_for 5 test -s "$T/view.json"
@@ -85,4 +91,3 @@ kill -TERM $mon
 rc=0
 wait $mon || rc=$?
 assert_eq 0 "$rc" "monitor exit code on SIGTERM"
-cat "$T/monitor.out"

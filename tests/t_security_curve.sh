@@ -62,7 +62,7 @@ wait_for 5 grep -qF "$stranger" "$T/agent.log"
 grep -F "$stranger" "$T/agent.log" | grep -q "refused" || fail "agent log: no refusal naming the key"
 
 note "refused controllers hammering while the authorized one works"
-( for _ in $(seq 20); do ctl "$k/stranger.key" status >/dev/null 2>&1; done ) &
+( for _ in $(seq 20); do ctl "$k/stranger.key" status >/dev/null 2>&1 || true; done ) &
 hammer=$!
 at_exit "kill $hammer 2>/dev/null"
 for i in 1 2 3; do authorized_status "during $i"; done
@@ -70,7 +70,7 @@ wait "$hammer" || true
 alive
 authorized_status "after"
 # Repeats of the same key are rate-limited in the log, not one line each.
-lines=$(grep -cF "$stranger" "$T/agent.log")
+lines=$(grep -cF "$stranger" "$T/agent.log" || true)
 [ "$lines" -le 3 ] || fail "refusals of one key flood the log: $lines lines"
 
 note "plain controller against the CURVE agent"

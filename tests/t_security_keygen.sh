@@ -43,10 +43,8 @@ run_cmd out rc "$BIN/wrp-controller" keygen
 [ "$rc" -ne 0 ] || fail "keygen without FILE succeeded"
 
 port=$(free_port)
-agent () {
-    "$BIN/wrp-agentd" --endpoint "tcp://127.0.0.1:$port" --state-dir "$T/state" \
-        --shm-dir "$T/shm" --node-name sec "$@"
-}
+agent=("$BIN/wrp-agentd" --endpoint "tcp://127.0.0.1:$port" --state-dir "$T/state"
+       --shm-dir "$T/shm" --node-name sec)
 mkdir -p "$T/shm"
 
 note "no keys, no --insecure: refuses to start, says how to make keys"
@@ -67,20 +65,20 @@ if [ ! -e /etc/wrp/agent.key ]; then
 fi
 
 note "no authorized-keys directory: refused, directory named"
-run_cmd out rc timeout 10 agent --key "$key" --authorized-keys "$T/no-such-dir"
+run_cmd out rc timeout 10 "${agent[@]}" --key "$key" --authorized-keys "$T/no-such-dir"
 [ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] || fail "agent without authorized keys dir: exit $rc"
 assert_contains "$out" "$T/no-such-dir" "message names the authorized keys directory"
 
 note "secret readable by others: refused like ssh"
 mkdir -p "$T/authorized"
 chmod 0644 "${key}_secret"
-run_cmd out rc timeout 10 agent --key "$key" --authorized-keys "$T/authorized"
+run_cmd out rc timeout 10 "${agent[@]}" --key "$key" --authorized-keys "$T/authorized"
 [ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] || fail "agent with a readable secret: exit $rc"
 assert_contains "$out" "chmod 600" "readable-secret message says the fix"
 chmod 0600 "${key}_secret"
 
 note "--insecure is said loudly"
-agent --insecure >"$T/agent.log" 2>&1 &
+"${agent[@]}" --insecure >"$T/agent.log" 2>&1 &
 apid=$!
 at_exit "kill $apid 2>/dev/null; wait $apid 2>/dev/null"
 wait_for 10 grep -qi "insecure" "$T/agent.log"
