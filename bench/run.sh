@@ -739,6 +739,7 @@ ratio () {
     awk -v a="$a" -v b="$b" 'BEGIN {if (b == 0) {printf "—"; exit}
         r = a / b; if (r >= 10) printf "%.0f×", r; else printf "%.2f×", r}'
 }
+mib () { if [ -n "$1" ]; then awk -v k="$1" 'BEGIN {printf "%.1f", k / 1024}'; else printf '—'; fi; }
 row () { printf '| %s | %s | %s | %s | %s | %s |\n' "$@"; }
 
 {
@@ -796,16 +797,17 @@ row () { printf '| %s | %s | %s | %s | %s | %s |\n' "$@"; }
     for v in status start stop clean; do
         c=${RSS[$v|curve]:-} p=${RSS[$v|insecure]:-}
         [ -n "$c$p" ] || continue
-        row "controller peak RSS, \`$v\` (MiB)" "$big" \
-            "$(awk -v k="${c:-0}" 'BEGIN {printf "%.1f", k / 1024}')" \
-            "$(awk -v k="${p:-0}" 'BEGIN {printf "%.1f", k / 1024}')" "target < 64 MiB (/usr/bin/time)" ""
+        row "controller peak RSS, \`$v\` (MiB)" "$big" "$(mib "$c")" "$(mib "$p")" \
+            "target < 64 MiB (/usr/bin/time)" ""
     done
     row "runtime SIGSEGV → agent says \`failed\` (ms)" 1 "$(cell "crash|1|curve")" \
         "$(cell "crash|1|insecure")" "target ≤ 50 ms; STATUS back to back" ""
     row "agent SIGKILL → \`monitor\` prints it (ms)" 1 "$(cell "agentloss|1|curve")" \
         "$(cell "agentloss|1|insecure")" "first line monitor prints after the kill" ""
     if [ $WRP_OK != 1 ]; then echo; echo "wrp figures skipped: $WRP_WHY."; fi
-    if [ $SSH_OK != 1 ]; then echo; echo "parallel-ssh anchor skipped (needs root, pssh and openssh-server)."; fi
+    if [ $SSH_OK != 1 ] && part_on anchor; then
+        echo; echo "parallel-ssh anchor skipped (needs root, pssh and openssh-server)."
+    fi
 } >"$OUT/results.md"
 say "done in $(elapsed_s)s; table in ${OUT#$TOP/}/results.md, log in ${LOG#$TOP/}"
 echo
