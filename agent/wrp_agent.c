@@ -574,6 +574,18 @@ wrp_agent_destroy (wrp_agent_t **self_p)
     *self_p = NULL;
 }
 
+//  Log what the transport refused (unknown controller keys, plain-TCP peers);
+//  the transport already rate-limits them.
+static void
+s_log_notices (wrp_agent_t *self)
+{
+    char *line;
+    while ((line = wrp_transport_notice (self->transport))) {
+        wrp_warning ("%s", line);
+        free (line);
+    }
+}
+
 int
 wrp_agent_run (wrp_agent_t *self)
 {
@@ -586,12 +598,15 @@ wrp_agent_run (wrp_agent_t *self)
         self->next_watchdog = s_now () + self->watchdog_ms;
     }
     while (!self->terminated) {
-        zmq_pollitem_t items[3] = {
+        //  The supervisor's pidfd comes last: it exists only while a runtime does.
+        zsock_t *notices = wrp_transport_notices (self->transport);
+        zmq_pollitem_t items[4] = {
             {zsock_resolve (self->router), 0, ZMQ_POLLIN, 0},
             {NULL, self->sigfd, ZMQ_POLLIN, 0},
+            {notices ? zsock_resolve (notices) : NULL, -1, notices ? ZMQ_POLLIN : 0, 0},
             {NULL, wrp_supervisor_fd (self->supervisor), ZMQ_POLLIN, 0},
         };
-        int count = items[2].fd >= 0 ? 3 : 2;
+        int count = items[3].fd >= 0 ? 4 : 3;
         int64_t now = s_now ();
         int64_t deadline = wrp_supervisor_deadline (self->supervisor);
         if (self->watchdog_ms && (deadline < 0 || self->next_watchdog < deadline))
@@ -604,6 +619,8 @@ wrp_agent_run (wrp_agent_t *self)
         }
         if (items[1].revents & ZMQ_POLLIN)
             s_read_signals (self);
+        if (items[2].revents & ZMQ_POLLIN)
+            s_log_notices (self);
         //  Exits, probes, escalation steps; also after SIGCHLD (stop binary).
         wrp_supervisor_wake (self->supervisor);
         for (int i = 0; i < S_BATCH && (zsock_events (self->router) & ZMQ_POLLIN); i++) {
