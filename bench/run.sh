@@ -136,7 +136,7 @@ timed () {
 }
 
 # Results: R[key] = "median min max runs failed unit" (key: what|N|mode).
-declare -A R RSS
+declare -A R RSS CPU ACPU
 # record KEY UNIT FAILED SAMPLES...
 record () {
     local key=$1 unit=$2 failed=$3
@@ -167,6 +167,11 @@ wait_until () {
 }
 
 part_on () { [ -z "${BENCH_ONLY:-}" ] || [[ " $BENCH_ONLY " == *" $1 "* ]]; }
+
+# sum_ticks PID...: CPU time (user+sys, clock ticks) of these processes
+sum_ticks () {
+    (cd /proc && cat $(printf '%s/stat ' "$@") 2>/dev/null) | awk '{s += $14 + $15} END {print s + 0}'
+}
 
 elapsed_s () { local n; now_us n; echo $(((n - START_US) / 1000000)); }
 
@@ -200,6 +205,10 @@ for p in echo floor; do
         exit 1
     fi
 done
+if ! cc -std=c17 -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -o "$OUT/rtwrap" bench/rtwrap.c >>"$LOG" 2>&1; then
+    say "cannot build bench/rtwrap.c (see $LOG)"
+    exit 1
+fi
 PROBE=
 if [ -f "$BUILD/lib/libwrp.a" ] && cc -std=c17 -O2 -Wall -Wextra -Werror -D_GNU_SOURCE \
         -Icommon -Iproto $(pkg-config --cflags libczmq libzmq yaml-0.1 libsystemd) \
@@ -223,6 +232,14 @@ for f in "$AGENTD" "$CTL" "$RT_START" "$RT_STOP"; do
     fi
 done
 [ $WRP_OK = 1 ] || say "wrp parts skipped: $WRP_WHY (run make all and the test-bin targets)"
+# Many runtimes on one machine: each must bind only its own node address
+# (as on a cluster), or an early one takes a later node's address and that
+# agent refuses to start. A stand-in that knows FAKE_CHI_NODE_ADDR does it
+# itself; otherwise bench/rtwrap gives each runtime a one-line hostfile.
+AGENT_START_BIN=$OUT/rtwrap
+if [ $WRP_OK = 1 ] && grep -q FAKE_CHI_NODE_ADDR "$RT_START" 2>/dev/null; then
+    AGENT_START_BIN=$RT_START
+fi
 
 # ---------------------------------------------------------------- keys and files
 K=$W/keys
@@ -269,7 +286,7 @@ state_dir: $d/state
 shm_dir: $d/shm
 node_name: $addr
 log_level: warning
-start_binary: $RT_START
+start_binary: $AGENT_START_BIN
 stop_binary: $RT_STOP
 runtime_address: $addr
 EOF
@@ -279,8 +296,8 @@ EOF
 # is in $SPAWNED. The runtime it starts inherits the stand-in's knobs.
 agent_spawn () {
     local d=$W/a/$1 addr=$2 mode=$3
-    WRP_BENCH_TAG=$TAG FAKE_CHI_NO_SHM=1 FAKE_CHI_LOCAL_ADDR=$addr \
-        "$AGENTD" -c "$d/agentd.yaml" ${ASEC[$mode]} 2>>"$d/agent.log" &
+    WRP_BENCH_TAG=$TAG FAKE_CHI_NO_SHM=1 FAKE_CHI_LOCAL_ADDR=$addr FAKE_CHI_NODE_ADDR=$addr \
+        WRP_BENCH_RUNTIME=$RT_START "$AGENTD" -c "$d/agentd.yaml" ${ASEC[$mode]} 2>>"$d/agent.log" &
     SPAWNED=$!
 }
 
@@ -398,11 +415,16 @@ for n in $SCALE_SIZES; do
                 # The controller's peak RSS at the largest N: the last run
                 # goes through /usr/bin/time (one fork more, ~1 ms).
                 if [ "$r" = "$runs" ] && [ "$n" = "${SIZES##* }" ] && [ -x /usr/bin/time ]; then
-                    rsscmd=(/usr/bin/time -f %M -o "$W/rss-$v-$mode")
+                    rsscmd=(/usr/bin/time -f '%M %U %S' -o "$W/rss-$v-$mode")
                 fi
+                [ ${#rsscmd[@]} -gt 0 ] && c0=$(sum_ticks "${AGENT_PIDS[@]}")
                 if ! timed t "${rsscmd[@]}" "$CTL" -H "$W/hosts" -p "$PIPELINE" \
                         ${CSEC[$mode]} --timeout 120000 "$v"; then
                     F[$v]=$((F[$v] + 1))
+                fi
+                if [ ${#rsscmd[@]} -gt 0 ]; then
+                    ACPU["$v|$mode"]=$(awk -v d=$(($(sum_ticks "${AGENT_PIDS[@]}") - c0)) \
+                        -v t="$(getconf CLK_TCK)" 'BEGIN {printf "%.2f", d / t}')
                 fi
                 S[$v]="${S[$v]} $t"
             done
@@ -422,7 +444,11 @@ for n in $SCALE_SIZES; do
             record "$v|$n|$mode" ms "${F[$v]}" ${S[$v]}
         done
         for v in status start stop clean; do
-            [ -f "$W/rss-$v-$mode" ] && RSS["$v|$mode"]=$(tail -n 1 "$W/rss-$v-$mode")
+            if [ -f "$W/rss-$v-$mode" ]; then
+                read -r kb us ss < <(tail -n 1 "$W/rss-$v-$mode")
+                RSS["$v|$mode"]=$kb
+                CPU["$v|$mode"]=$(awk -v u="$us" -v s="$ss" 'BEGIN {printf "%.2f", u + s}')
+            fi
         done
         agents_down "$mode"
     done
@@ -798,7 +824,7 @@ row () { printf '| %s | %s | %s | %s | %s | %s |\n' "$@"; }
         c=${RSS[$v|curve]:-} p=${RSS[$v|insecure]:-}
         [ -n "$c$p" ] || continue
         row "controller peak RSS, \`$v\` (MiB)" "$big" "$(mib "$c")" "$(mib "$p")" \
-            "target < 64 MiB (/usr/bin/time)" ""
+            "target < 64 MiB; CPU (user+sys) of the controller: ${CPU[$v|curve]:-—} s / ${CPU[$v|insecure]:-—} s, of all agents: ${ACPU[$v|curve]:-—} s / ${ACPU[$v|insecure]:-—} s" ""
     done
     row "runtime SIGSEGV → agent says \`failed\` (ms)" 1 "$(cell "crash|1|curve")" \
         "$(cell "crash|1|insecure")" "target ≤ 50 ms; STATUS back to back" ""

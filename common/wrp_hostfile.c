@@ -194,9 +194,10 @@ s_all_digits (const char *text, size_t len)
 }
 
 //  Expand the inside of one bracket ("1,3,7-9", "a-c", "01-10") into
-//  choice. Returns NULL or an error message (caller frees).
+//  choice, or with choice NULL only check it and count its alternatives
+//  into *count. Returns NULL or an error message (caller frees).
 static char *
-s_expand_bracket (const char *text, size_t len, s_choice_t *choice)
+s_expand_bracket (const char *text, size_t len, s_choice_t *choice, size_t *count)
 {
     size_t alloc = 0;
     if (len == 0)
@@ -217,7 +218,9 @@ s_expand_bracket (const char *text, size_t len, s_choice_t *choice)
                     s_char_name (item[i], c, sizeof c);
                     return s_format ("invalid character %s in '[%.*s]'", c, (int) len, text);
                 }
-            if (s_choice_push (choice, strndup (item, item_len), &alloc))
+            if (count)
+                (*count)++;
+            if (choice && s_choice_push (choice, strndup (item, item_len), &alloc))
                 return strdup ("out of memory");
         }
         else {
@@ -238,7 +241,9 @@ s_expand_bracket (const char *text, size_t len, s_choice_t *choice)
                                      (int) item_len, item, WRP_HOSTFILE_MAX_HOSTS);
                 bool padded = (lo_len > 1 && lo[0] == '0') || (hi_len > 1 && hi[0] == '0');
                 int width = padded ? (int) (lo_len > hi_len ? lo_len : hi_len) : 0;
-                for (long n = from; n <= to; n++)
+                if (count)
+                    *count += (size_t) (to - from + 1);
+                for (long n = from; choice && n <= to; n++)
                     if (s_choice_push (choice, s_format ("%0*ld", width, n), &alloc))
                         return strdup ("out of memory");
             }
@@ -247,7 +252,9 @@ s_expand_bracket (const char *text, size_t len, s_choice_t *choice)
                      && !!islower ((unsigned char) *lo) == !!islower ((unsigned char) *hi)) {
                 if (*lo > *hi)
                     return s_format ("descending range '%.*s'", (int) item_len, item);
-                for (char c = *lo; c <= *hi; c++)
+                if (count)
+                    *count += (size_t) (*hi - *lo + 1);
+                for (char c = *lo; choice && c <= *hi; c++)
                     if (s_choice_push (choice, s_format ("%c", c), &alloc))
                         return strdup ("out of memory");
             }
@@ -274,10 +281,13 @@ s_expand_entry (wrp_hostfile_t *self, const char *entry, int port, size_t *total
             brackets++;
     s_choice_t *choices = calloc (brackets + 1, sizeof *choices);
     char **parts = calloc (brackets + 1, sizeof *parts);
+    const char **spans = calloc (brackets + 1, sizeof *spans);
+    size_t *span_lens = calloc (brackets + 1, sizeof *span_lens);
     char *err = NULL;
     char *name = NULL;
     size_t *odometer = NULL;
-    if (!choices || !parts) {
+    size_t product = 1;
+    if (!choices || !parts || !spans || !span_lens) {
         err = strdup ("out of memory");
         goto out;
     }
@@ -312,24 +322,26 @@ s_expand_entry (wrp_hostfile_t *self, const char *entry, int port, size_t *total
             err = s_format ("unmatched '[' in '%s'", entry);
             goto out;
         }
-        err = s_expand_bracket (open, (size_t) (p - open), &choices[used]);
-        used++;
-        if (err)
+        //  Check and count only: the product is bounded before anything
+        //  is built (a line may hold many large brackets).
+        size_t count = 0;
+        if ((err = s_expand_bracket (open, (size_t) (p - open), NULL, &count)))
             goto out;
+        spans[used] = open;
+        span_lens[used] = (size_t) (p - open);
+        if (product <= WRP_HOSTFILE_MAX_HOSTS)
+            product *= count;
+        used++;
         p++;
-    }
-    //  Bound the product before building anything.
-    size_t product = 1;
-    for (size_t i = 0; i < used; i++) {
-        product *= choices[i].count;
-        if (product > WRP_HOSTFILE_MAX_HOSTS)
-            break;
     }
     if (product > WRP_HOSTFILE_MAX_HOSTS - *total) {
         err = s_format ("hostfile expands to more than %d hosts", WRP_HOSTFILE_MAX_HOSTS);
         goto out;
     }
     *total += product;
+    for (size_t i = 0; i < used; i++)
+        if ((err = s_expand_bracket (spans[i], span_lens[i], &choices[i], NULL)))
+            goto out;
     odometer = calloc (used + 1, sizeof *odometer);
     name = malloc (S_LINE_MAX * 2);
     if (!odometer || !name) {
@@ -380,6 +392,8 @@ s_expand_entry (wrp_hostfile_t *self, const char *entry, int port, size_t *total
 out:
     free (name);
     free (odometer);
+    free (spans);
+    free (span_lens);
     if (parts)
         for (size_t i = 0; i <= brackets; i++)
             free (parts[i]);
@@ -619,6 +633,11 @@ wrp_hostfile_test (bool verbose)
     s_expect ("n[1-1000]x[1-101]", NULL, "hf:1: hostfile expands to more than 100000", verbose);
     s_expect ("a[1-60000]\nb[1-50000]", NULL, "hf:2: hostfile expands to more than 100000",
               verbose);
+    //  Many large brackets on one line: refused before anything is built.
+    char many[1200] = "";
+    for (int i = 0; i < 100; i++)
+        strcat (many, "a[1-99999]");
+    s_expect (many, NULL, "hf:1: hostfile expands to more than 100000", false);
     s_expect ("no!de", NULL, "invalid character '!'", verbose);
     s_expect ("node:0", NULL, "bad port '0'", verbose);
     s_expect ("node:70000", NULL, "bad port", verbose);

@@ -4,6 +4,8 @@
 #include "wrp_client.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <sys/stat.h>
 #include <stdarg.h>
 #include <math.h>
 #include <stdio.h>
@@ -50,6 +52,22 @@ s_mono_us (void)
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+//  The agent's public key for one host. --agent-key names one file shared by
+//  every agent, or a directory of per-host keys: DIR/HOST.key, else the
+//  cluster-wide DIR/agent.key. Returns the file into buf, or NULL.
+static const char *
+s_agent_key_for (const char *agent_key, const char *host, char *buf, size_t size)
+{
+    struct stat st;
+    if (!agent_key || stat (agent_key, &st) || !S_ISDIR (st.st_mode))
+        return agent_key;
+    snprintf (buf, size, "%s/%s.key", agent_key, host);
+    if (access (buf, R_OK) == 0)
+        return buf;
+    snprintf (buf, size, "%s/agent.key", agent_key);
+    return access (buf, R_OK) == 0 ? buf : NULL;
+}
+
 wrp_client_t *
 wrp_client_new (wrp_transport_t *transport, const wrp_plan_host_t *hosts, size_t count,
                 const char *agent_key_file)
@@ -77,8 +95,14 @@ wrp_client_new (wrp_transport_t *transport, const wrp_plan_host_t *hosts, size_t
         snprintf (node->endpoint, sizeof node->endpoint, "tcp://%s:%d", hosts[i].name,
                   hosts[i].port);
         char *err = NULL;
+        char key_buf[PATH_MAX];
+        const char *key =
+            s_agent_key_for (agent_key_file, hosts[i].name, key_buf, sizeof key_buf);
+        if (agent_key_file && !key)
+            err = strdup ("no agent key for this host (neither HOST.key nor agent.key "
+                          "in the --agent-key directory)");
         zsock_t *sock =
-            wrp_transport_connect (transport, node->endpoint, agent_key_file, &err);
+            err ? NULL : wrp_transport_connect (transport, node->endpoint, key, &err);
         if (!sock) {
             char buf[512];
             snprintf (buf, sizeof buf, "cannot connect to %s: %s", node->endpoint,

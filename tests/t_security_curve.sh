@@ -123,3 +123,20 @@ assert_eq 2 "$rc" "revoked key: $out"
 assert_contains "$out" "not authorized" "revoked key refused"
 alive
 authorized_status "at the end"
+
+note "per-host agent keys: --agent-key DIR holds HOST.key, else agent.key"
+mkdir -p "$T/agentkeys"
+cp "$k/agent.key" "$T/agentkeys/127.0.0.1.key"
+cp "$k/stranger.key" "$T/agentkeys/agent.key"
+run_cmd out rc "$BIN/wrp-controller" -H "$T/hosts" --port "$port" --timeout 3000 \
+    --key "$k/controller.key" --agent-key "$T/agentkeys" status
+assert_eq 0 "$rc" "per-host key file chosen over the shared one: $out"
+rm "$T/agentkeys/127.0.0.1.key"
+run_cmd out rc "$BIN/wrp-controller" -H "$T/hosts" --port "$port" --timeout 3000 \
+    --key "$k/controller.key" --agent-key "$T/agentkeys" status
+assert_eq 2 "$rc" "fallback DIR/agent.key (the wrong key here) is used: $out"
+rm "$T/agentkeys/agent.key"
+run_cmd out rc "$BIN/wrp-controller" -H "$T/hosts" --port "$port" --timeout 3000 \
+    --key "$k/controller.key" --agent-key "$T/agentkeys" status
+assert_eq 2 "$rc" "no key for the host: $out"
+assert_contains "$out" "no agent key for this host" "missing per-host key is named"
