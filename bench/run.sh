@@ -70,6 +70,7 @@ LOG=$OUT/bench.log
 : >"$LOG"
 export WRP_HOME=$W/wrp-home
 START_US=${EPOCHREALTIME/./}
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 WATCHDOG=
 
 say () { echo "bench: $*" >&2; echo "bench: $*" >>"$LOG"; }
@@ -110,7 +111,14 @@ trap 'say "interrupted"; exit 130' INT TERM
 
 # The whole run is bounded: past MAX_SECS the watchdog ends it (and the trap
 # kills everything it started).
-( WRP_BENCH_TAG=$TAG sleep "$MAX_SECS"; echo "bench: over ${MAX_SECS}s, stopping" >&2; kill -TERM $$ ) &
+# bash runs the TERM trap only once the foreground command is done, so the
+# watchdog also kills what the script started, which ends that command.
+(
+    WRP_BENCH_TAG=$TAG sleep "$MAX_SECS"
+    echo "bench: over ${MAX_SECS}s, stopping" >&2
+    kill -TERM $$
+    kill_tagged
+) &
 WATCHDOG=$!
 
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
@@ -773,6 +781,7 @@ row () { printf '| %s | %s | %s | %s | %s | %s |\n' "$@"; }
     echo
     echo "Machine: $(nproc) cores, $(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)," \
         "$(awk '/^MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo), kernel $(uname -r)." \
+        "Load average before the run: $LOAD_BEFORE (anything else running shares the 2 cores)." \
         "Times in ms, median (min–max) over the runs; N agents each on its own loopback address." \
         "Ratios compare medians: CURVE / --insecure."
     echo
