@@ -496,8 +496,12 @@ s_port_taken (const char *address, int port, char *holder, size_t holder_size)
             if (sscanf (line, " %*d: %63s %*s %x %*s %*s %*s %*d %*d %lu", local, &state, &node)
                 != 3)
                 continue;
+            //  "0100007F:15B3": the raw 32-bit address in hex, then the port. A
+            //  listener on our address or on any address holds it.
             char *colon = strrchr (local, ':');
-            if (colon && strtol (colon + 1, NULL, 16) == port && state == 0x0A) {
+            uint32_t addr = (uint32_t) strtoul (local, NULL, 16);
+            bool ours = t == 1 || addr == sa.sin_addr.s_addr || addr == 0;
+            if (colon && strtol (colon + 1, NULL, 16) == port && state == 0x0A && ours) {
                 inode = node;
                 break;
             }

@@ -470,6 +470,11 @@ wrp_client_call (wrp_client_t *self, wrp_msg_t **requests, int timeout_ms,
         if (!node->reachable) {
             node->reachable = true;
             node->rtt_ms = (double)(s_mono_us () - sent_us[index]) / 1000.0;
+            //  Silence counts from the last sign of life of any node, not from
+            //  the send: a controller or network busy with a thousand CURVE
+            //  handshakes is slow, and its nodes are not down.
+            if (live_deadline != INT64_MAX)
+                live_deadline = s_mono_us () + (int64_t)liveness_ms * 1000;
         }
         wrp_cmd_t cmd = wrp_msg_cmd (msg);
         if (wrp_msg_has (msg, "state") || wrp_msg_has (msg, "node")) {

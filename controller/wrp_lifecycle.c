@@ -175,7 +175,7 @@ s_status (s_run_t *run)
     wrp_msg_t *status = wrp_msg_new (WRP_CMD_STATUS, NULL);
     if (!status)
         return S_EXIT_FAILED;
-    int rc = wrp_client_call_all (run->client, status, s_liveness (run->plan),
+    int rc = wrp_client_call_all (run->client, status, s_timeout (run->plan),
                                   s_liveness (run->plan));
     wrp_msg_destroy (&status);
     s_render (run);
@@ -209,7 +209,7 @@ s_start (s_run_t *run)
         return S_EXIT_FAILED;
     wrp_client_set_progress (run->client, "start (asking every agent)");
     int answered =
-        wrp_client_call_all (run->client, status, s_liveness (plan), s_liveness (plan));
+        wrp_client_call_all (run->client, status, s_timeout (plan), s_liveness (plan));
     wrp_msg_destroy (&status);
     if (answered < 0) {
         s_collect (run, NULL);
