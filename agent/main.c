@@ -50,6 +50,7 @@ int
 main (int argc, char **argv)
 {
     wrp_log_init ("wrp-agentd", WRP_LOG_INFO);
+    wrp_log_timestamps (true);
     const char *config_file = NULL;
     bool check = false, verbose = false, insecure = false;
     const char *values[sizeof s_flags / sizeof s_flags[0]] = {NULL};

@@ -12,6 +12,7 @@
 
 static const char *s_program = "wrp";
 static wrp_log_level_t s_level = WRP_LOG_INFO;
+static bool s_timestamps = false;
 static const char *s_names[] = {"error", "warning", "info", "debug"};
 
 void
@@ -19,6 +20,12 @@ wrp_log_init (const char *program, wrp_log_level_t level)
 {
     s_program = program;
     s_level = level;
+}
+
+void
+wrp_log_timestamps (bool on)
+{
+    s_timestamps = on;
 }
 
 void
@@ -51,7 +58,7 @@ wrp_log (wrp_log_level_t level, const char *format, ...)
         return;
     char stamp[40] = "";
     //  The journal and a person at a terminal need no timestamp; a log file does.
-    if (!isatty (STDERR_FILENO) && !getenv ("JOURNAL_STREAM")) {
+    if (s_timestamps && !isatty (STDERR_FILENO) && !getenv ("JOURNAL_STREAM")) {
         struct timespec now;
         struct tm tm;
         clock_gettime (CLOCK_REALTIME, &now);

@@ -2,8 +2,9 @@
 
     Library code does not log; main() and the server loop do, once, through
     these calls. Lines look like "wrp-agentd: warning: text" (the program
-    name set by wrp_log_init), with an ISO timestamp when stderr is not a
-    TTY and not under systemd's journal (which stamps lines itself).          */
+    name set by wrp_log_init). A daemon asks for timestamps; they are added
+    when stderr is neither a TTY nor systemd's journal (which stamps lines
+    itself). A command-line tool's messages carry none.                       */
 
 #ifndef WRP_LOG_H_INCLUDED
 #define WRP_LOG_H_INCLUDED
@@ -19,6 +20,9 @@ typedef enum {
 
 //  Set the program name and the most verbose level printed.
 void wrp_log_init (const char *program, wrp_log_level_t level);
+
+//  Timestamp lines written to a plain file or pipe (daemons).
+void wrp_log_timestamps (bool on);
 
 //  Raise or lower the level later (e.g. -v given after the config file).
 void wrp_log_set_level (wrp_log_level_t level);
