@@ -8,6 +8,12 @@ export BUILD=${BUILD:-build}
 export WRP_TOP=$PWD
 logs=$BUILD/test-logs
 mkdir -p "$logs"
+logs=$(cd "$logs" && pwd)
+# Sanitizer builds: every process under test reports into the log dir, so a
+# finding in a daemon that a test stops with a signal is not lost with it.
+rm -f "$logs"/sanitizer.*
+export ASAN_OPTIONS=${ASAN_OPTIONS:-log_path=$logs/sanitizer.asan:detect_leaks=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-log_path=$logs/sanitizer.ubsan:print_stacktrace=1}
 tests=("$@")
 [ ${#tests[@]} -gt 0 ] || tests=(tests/t_*.sh)
 pass=0 fail=0 skip=0 failed=()
@@ -26,6 +32,15 @@ for t in "${tests[@]}"; do
         printf 'FAIL %-32s %6ss (exit %d)\n' "$name" "$secs" "$rc"
         sed 's/^/    | /' "$logs/$name.log" | tail -n 40 ;;
     esac
+done
+for report in "$logs"/sanitizer.*; do
+    [ -e "$report" ] || continue
+    # LeakSanitizer's "Unable to get registers" notes (a thread ending as the
+    # check runs) are not findings; findings say ERROR or runtime error.
+    grep -qE 'ERROR: |runtime error' "$report" || continue
+    fail=$((fail + 1))
+    echo "FAIL sanitizer report $(basename "$report"):"
+    sed 's/^/    | /' "$report" | head -n 40
 done
 echo "$pass passed, $fail failed, $skip skipped"
 [ $fail -eq 0 ]
