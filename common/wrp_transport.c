@@ -74,6 +74,7 @@ typedef struct {
     char *agent_key_file;        //  the agent key it was given (may be NULL)
     s_hs_state_t state;          //  last handshake outcome
     char *reason;                //  why it failed (S_HS_FAILED)
+    int dropped;                 //  plain handshakes cut off in a row
 } s_monitor_t;
 
 struct _wrp_transport_t {
@@ -963,7 +964,14 @@ s_monitor_fail (wrp_transport_t *self, s_monitor_t *monitor, uint16_t event, uin
                  "--agent-key %s the public key of that agent?)", monitor->endpoint,
                  monitor->agent_key_file ? monitor->agent_key_file : "?");
     else
-        return;     //  a plain connection lost mid-handshake: not a security failure
+    if (++monitor->dropped >= 2)
+        //  A CURVE agent that reads our NULL greeting first closes before we
+        //  read its own, so the mismatch often shows only as a cut-off
+        //  handshake; a plain agent never cuts one off twice.
+        s_error (&reason, "security mismatch: the agent at %s closes every plain (--insecure) "
+                 "handshake; it probably requires CURVE", monitor->endpoint);
+    else
+        return;     //  one plain connection lost mid-handshake: not yet a failure
     free (monitor->reason);
     monitor->reason = reason;
     monitor->state = reason ? S_HS_FAILED : S_HS_NONE;
@@ -982,6 +990,7 @@ wrp_transport_auth_failed (wrp_transport_t *self, zsock_t *sock, char **ret_reas
     while (s_monitor_read (monitor->pair, &event, &value, endpoint, sizeof endpoint) == 0) {
         if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
             monitor->state = S_HS_OK;
+            monitor->dropped = 0;
             zstr_free (&monitor->reason);
         }
         else
