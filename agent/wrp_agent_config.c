@@ -1,6 +1,7 @@
 /*  wrp_agent_config — the agent's configuration. See wrp_agent_config.h.   */
 
 #include "wrp_agent_config.h"
+#include "wrp_str.h"
 
 #include <arpa/inet.h>
 #include <assert.h>
@@ -43,18 +44,6 @@ static const s_key_t s_keys[] = {
     {"user", S_STR, S_FIELD (user), false},
 };
 #define S_KEY_COUNT (sizeof s_keys / sizeof s_keys[0])
-
-static char *
-s_format (const char *format, ...)
-{
-    va_list args;
-    va_start (args, format);
-    char *text = NULL;
-    if (vasprintf (&text, format, args) < 0)
-        text = NULL;
-    va_end (args);
-    return text;
-}
 
 static char **
 s_str_field (wrp_agent_config_t *self, const s_key_t *key)
@@ -138,15 +127,15 @@ wrp_agent_config_set (wrp_agent_config_t *self, const char *key, const char *val
         if (!strcmp (s_keys[i].name, key))
             spec = &s_keys[i];
     if (!spec) {
-        *ret_err = s_format ("unknown key '%s'", key);
+        *ret_err = wrp_strf ("unknown key '%s'", key);
         return -1;
     }
     if (spec->file_only && !from_file) {
-        *ret_err = s_format ("'%s' can only be set in the config file", key);
+        *ret_err = wrp_strf ("'%s' can only be set in the config file", key);
         return -1;
     }
     if (strlen (value) > 4096) {
-        *ret_err = s_format ("'%s': value longer than 4096 bytes", key);
+        *ret_err = wrp_strf ("'%s': value longer than 4096 bytes", key);
         return -1;
     }
     switch (spec->type) {
@@ -158,7 +147,7 @@ wrp_agent_config_set (wrp_agent_config_t *self, const char *key, const char *val
             if (!strcmp (value, "false") || !strcmp (value, "no") || !strcmp (value, "0"))
                 *field = false;
             else {
-                *ret_err = s_format ("'%s': expected true or false, got '%s'", key, value);
+                *ret_err = wrp_strf ("'%s': expected true or false, got '%s'", key, value);
                 return -1;
             }
             return 0;
@@ -168,7 +157,7 @@ wrp_agent_config_set (wrp_agent_config_t *self, const char *key, const char *val
             errno = 0;
             long number = strtol (value, &end, 10);
             if (errno || end == value || *end || number < 1 || number > 3600000) {
-                *ret_err = s_format ("'%s': expected milliseconds 1..3600000, got '%s'", key, value);
+                *ret_err = wrp_strf ("'%s': expected milliseconds 1..3600000, got '%s'", key, value);
                 return -1;
             }
             *(int *) ((char *) self + spec->offset) = (int) number;
@@ -177,7 +166,7 @@ wrp_agent_config_set (wrp_agent_config_t *self, const char *key, const char *val
         case S_ADDR: {
             struct in_addr addr;
             if (inet_pton (AF_INET, value, &addr) != 1) {
-                *ret_err = s_format ("'%s': expected an IPv4 address, got '%s'", key, value);
+                *ret_err = wrp_strf ("'%s': expected an IPv4 address, got '%s'", key, value);
                 return -1;
             }
             break;
@@ -185,28 +174,28 @@ wrp_agent_config_set (wrp_agent_config_t *self, const char *key, const char *val
         case S_LEVEL:
             if (strcmp (value, "error") && strcmp (value, "warning") && strcmp (value, "info")
                 && strcmp (value, "debug")) {
-                *ret_err = s_format ("'%s': expected error, warning, info or debug, got '%s'",
+                *ret_err = wrp_strf ("'%s': expected error, warning, info or debug, got '%s'",
                                      key, value);
                 return -1;
             }
             break;
         case S_BINARY:
             if (!*value || (strchr (value, '/') && value[0] != '/')) {
-                *ret_err = s_format ("'%s': expected a program name or an absolute path, got '%s'",
+                *ret_err = wrp_strf ("'%s': expected a program name or an absolute path, got '%s'",
                                      key, value);
                 return -1;
             }
             break;
         case S_STR:
             if (!*value) {
-                *ret_err = s_format ("'%s': empty value", key);
+                *ret_err = wrp_strf ("'%s': empty value", key);
                 return -1;
             }
             break;
     }
     char *copy = strdup (value);
     if (!copy) {
-        *ret_err = s_format ("out of memory");
+        *ret_err = wrp_strf ("out of memory");
         return -1;
     }
     char **field = s_str_field (self, spec);
@@ -221,13 +210,13 @@ wrp_agent_config_parse (wrp_agent_config_t *self, const char *name, const void *
 {
     wrp_agent_config_t *work = s_dup (self);
     if (!work) {
-        *ret_err = s_format ("%s: out of memory", name);
+        *ret_err = wrp_strf ("%s: out of memory", name);
         return -1;
     }
     yaml_parser_t parser;
     if (!yaml_parser_initialize (&parser)) {
         wrp_agent_config_destroy (&work);
-        *ret_err = s_format ("%s: cannot start the YAML parser", name);
+        *ret_err = wrp_strf ("%s: cannot start the YAML parser", name);
         return -1;
     }
     yaml_parser_set_input_string (&parser, data, size);
@@ -241,7 +230,7 @@ wrp_agent_config_parse (wrp_agent_config_t *self, const char *name, const void *
     while (!done && !err) {
         yaml_event_t event;
         if (!yaml_parser_parse (&parser, &event)) {
-            err = s_format ("%s:%zu: YAML syntax error: %s", name,
+            err = wrp_strf ("%s:%zu: YAML syntax error: %s", name,
                             (size_t) parser.problem_mark.line + 1,
                             parser.problem ? parser.problem : "unknown");
             break;
@@ -259,7 +248,7 @@ wrp_agent_config_parse (wrp_agent_config_t *self, const char *name, const void *
                 break;
             case YAML_MAPPING_START_EVENT:
                 if (in_map)
-                    err = s_format ("%s:%zu: '%s' must be a single value, not a mapping", name,
+                    err = wrp_strf ("%s:%zu: '%s' must be a single value, not a mapping", name,
                                     line, key ? key : "?");
                 else
                     in_map = true;
@@ -268,16 +257,16 @@ wrp_agent_config_parse (wrp_agent_config_t *self, const char *name, const void *
                 in_map = false;
                 break;
             case YAML_SEQUENCE_START_EVENT:
-                err = s_format ("%s:%zu: %s%s%s must be a single value, not a list", name, line,
+                err = wrp_strf ("%s:%zu: %s%s%s must be a single value, not a list", name, line,
                                 key ? "'" : "", key ? key : "the file", key ? "'" : "");
                 break;
             case YAML_ALIAS_EVENT:
-                err = s_format ("%s:%zu: YAML aliases are not accepted", name, line);
+                err = wrp_strf ("%s:%zu: YAML aliases are not accepted", name, line);
                 break;
             case YAML_SCALAR_EVENT: {
                 const char *text = (const char *) event.data.scalar.value;
                 if (!in_map)
-                    err = s_format ("%s:%zu: expected a mapping of keys, got '%s'", name, line,
+                    err = wrp_strf ("%s:%zu: expected a mapping of keys, got '%s'", name, line,
                                     text);
                 else
                 if (!key) {
@@ -286,22 +275,22 @@ wrp_agent_config_parse (wrp_agent_config_t *self, const char *name, const void *
                         if (!strcmp (s_keys[i].name, text))
                             break;
                     if (i == S_KEY_COUNT)
-                        err = s_format ("%s:%zu: unknown key '%s'", name, line, text);
+                        err = wrp_strf ("%s:%zu: unknown key '%s'", name, line, text);
                     else
                     if (seen[i])
-                        err = s_format ("%s:%zu: duplicate key '%s'", name, line, text);
+                        err = wrp_strf ("%s:%zu: duplicate key '%s'", name, line, text);
                     else {
                         seen[i] = 1;
                         key = strdup (text);
                         key_line = line;
                         if (!key)
-                            err = s_format ("%s: out of memory", name);
+                            err = wrp_strf ("%s: out of memory", name);
                     }
                 }
                 else {
                     char *why = NULL;
                     if (wrp_agent_config_set (work, key, text, true, &why)) {
-                        err = s_format ("%s:%zu: %s", name, line, why ? why : "bad value");
+                        err = wrp_strf ("%s:%zu: %s", name, line, why ? why : "bad value");
                         free (why);
                     }
                     free (key);
@@ -315,7 +304,7 @@ wrp_agent_config_parse (wrp_agent_config_t *self, const char *name, const void *
         yaml_event_delete (&event);
     }
     if (!err && key)
-        err = s_format ("%s:%zu: '%s' has no value", name, key_line, key);
+        err = wrp_strf ("%s:%zu: '%s' has no value", name, key_line, key);
     free (key);
     yaml_parser_delete (&parser);
     if (err) {
@@ -335,12 +324,12 @@ wrp_agent_config_load (wrp_agent_config_t *self, const char *path, bool required
     if (fd < 0) {
         if (errno == ENOENT && !required)
             return 0;
-        *ret_err = s_format ("%s: %s", path, strerror (errno));
+        *ret_err = wrp_strf ("%s: %s", path, strerror (errno));
         return -1;
     }
     struct stat st;
     if (fstat (fd, &st) || !S_ISREG (st.st_mode) || st.st_size > WRP_AGENT_CONFIG_MAX_FILE) {
-        *ret_err = s_format ("%s: not a regular file of at most 1 MiB", path);
+        *ret_err = wrp_strf ("%s: not a regular file of at most 1 MiB", path);
         close (fd);
         return -1;
     }
@@ -356,7 +345,7 @@ wrp_agent_config_load (wrp_agent_config_t *self, const char *path, bool required
     }
     close (fd);
     if (!data) {
-        *ret_err = s_format ("%s: out of memory", path);
+        *ret_err = wrp_strf ("%s: out of memory", path);
         return -1;
     }
     int rc = wrp_agent_config_parse (self, path, data, have, ret_err);
@@ -370,12 +359,12 @@ wrp_agent_config_finish (wrp_agent_config_t *self, char **ret_err)
     if (!self->node_name) {
         char host[HOST_NAME_MAX + 1] = "";
         if (gethostname (host, sizeof host) || !*host) {
-            *ret_err = s_format ("cannot read the host name: set node_name");
+            *ret_err = wrp_strf ("cannot read the host name: set node_name");
             return -1;
         }
         host[HOST_NAME_MAX] = 0;
         if (!(self->node_name = strdup (host))) {
-            *ret_err = s_format ("out of memory");
+            *ret_err = wrp_strf ("out of memory");
             return -1;
         }
     }
@@ -383,11 +372,11 @@ wrp_agent_config_finish (wrp_agent_config_t *self, char **ret_err)
         struct passwd *pw = getpwuid (geteuid ());
         const char *name = pw ? pw->pw_name : getenv ("USER");
         if (!name) {
-            *ret_err = s_format ("cannot tell the agent's user name: set user");
+            *ret_err = wrp_strf ("cannot tell the agent's user name: set user");
             return -1;
         }
         if (!(self->user = strdup (name))) {
-            *ret_err = s_format ("out of memory");
+            *ret_err = wrp_strf ("out of memory");
             return -1;
         }
     }

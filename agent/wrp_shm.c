@@ -1,6 +1,7 @@
 /*  wrp_shm — list and remove chi_* segments. See wrp_shm.h.                 */
 
 #include "wrp_shm.h"
+#include "wrp_str.h"
 
 #include <assert.h>
 #include <dirent.h>
@@ -17,18 +18,6 @@ typedef struct {
     char *name;                  //  entry name
     struct stat st;              //  lstat-like information
 } s_entry_t;
-
-static char *
-s_format (const char *format, ...)
-{
-    va_list args;
-    va_start (args, format);
-    char *text = NULL;
-    if (vasprintf (&text, format, args) < 0)
-        text = NULL;
-    va_end (args);
-    return text;
-}
 
 static int
 s_compare (const void *a, const void *b)
@@ -50,13 +39,13 @@ s_scan (const char *dir, s_entry_t **ret_entries, size_t *ret_count, char **ret_
 {
     int dfd = open (dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (dfd < 0) {
-        *ret_err = s_format ("%s: %s", dir, strerror (errno));
+        *ret_err = wrp_strf ("%s: %s", dir, strerror (errno));
         return -1;
     }
     int lfd = dup (dfd);
     DIR *handle = lfd >= 0 ? fdopendir (lfd) : NULL;
     if (!handle) {
-        *ret_err = s_format ("%s: %s", dir, strerror (errno));
+        *ret_err = wrp_strf ("%s: %s", dir, strerror (errno));
         if (lfd >= 0)
             close (lfd);
         close (dfd);
@@ -78,7 +67,7 @@ s_scan (const char *dir, s_entry_t **ret_entries, size_t *ret_count, char **ret_
             s_entries_free (grown ? grown : entries, count);
             closedir (handle);
             close (dfd);
-            *ret_err = s_format ("%s: out of memory", dir);
+            *ret_err = wrp_strf ("%s: out of memory", dir);
             return -1;
         }
         entries = grown;
@@ -149,7 +138,7 @@ wrp_shm_list (const char *dir, char **ret_text, char **ret_err)
     char *result = rc == 0 ? s_finish (text, size) : NULL;
     if (!result) {
         free (text);
-        *ret_err = s_format ("%s: out of memory", dir);
+        *ret_err = wrp_strf ("%s: out of memory", dir);
         return -1;
     }
     *ret_text = result;
@@ -174,19 +163,19 @@ wrp_shm_clean (const char *dir, char **ret_removed, char **ret_err)
         if (unlinkat (dfd, entries[i].name, 0)) {
             if (errno == ENOENT)
                 continue;
-            err = s_format ("%s/%s: %s", dir, entries[i].name, strerror (errno));
+            err = wrp_strf ("%s/%s: %s", dir, entries[i].name, strerror (errno));
             break;
         }
         char line[4600];
         snprintf (line, sizeof line, "%s/%s\t%lld", dir, entries[i].name,
                   S_ISLNK (entries[i].st.st_mode) ? 0LL : (long long) entries[i].st.st_size);
         if (s_append (&text, &size, line))
-            err = s_format ("%s: out of memory", dir);
+            err = wrp_strf ("%s: out of memory", dir);
     }
     close (dfd);
     s_entries_free (entries, count);
     if (err) {
-        char *full = s_format ("%s%s%s", err, text ? "; removed before: " : "", text ? text : "");
+        char *full = wrp_strf ("%s%s%s", err, text ? "; removed before: " : "", text ? text : "");
         free (err);
         free (text);
         *ret_err = full;
@@ -194,7 +183,7 @@ wrp_shm_clean (const char *dir, char **ret_removed, char **ret_err)
     }
     char *result = s_finish (text, size);
     if (!result) {
-        *ret_err = s_format ("%s: out of memory", dir);
+        *ret_err = wrp_strf ("%s: out of memory", dir);
         return -1;
     }
     *ret_removed = result;

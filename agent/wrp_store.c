@@ -1,6 +1,7 @@
 /*  wrp_store — the agent's state and command record. See wrp_store.h.      */
 
 #include "wrp_store.h"
+#include "wrp_str.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -26,24 +27,12 @@ struct _wrp_store_t {
     size_t count;                //  recorded replies (<= max)
 };
 
-static char *
-s_format (const char *format, ...)
-{
-    va_list args;
-    va_start (args, format);
-    char *text = NULL;
-    if (vasprintf (&text, format, args) < 0)
-        text = NULL;
-    va_end (args);
-    return text;
-}
-
 int
 wrp_store_mkdirs (const char *path, mode_t mode, char **ret_err)
 {
     char *copy = strdup (path);
     if (!copy) {
-        *ret_err = s_format ("out of memory");
+        *ret_err = wrp_strf ("out of memory");
         return -1;
     }
     for (char *slash = copy + 1;; slash++) {
@@ -52,7 +41,7 @@ wrp_store_mkdirs (const char *path, mode_t mode, char **ret_err)
             continue;
         *slash = 0;
         if (mkdir (copy, mode) && errno != EEXIST) {
-            *ret_err = s_format ("%s: %s", copy, strerror (errno));
+            *ret_err = wrp_strf ("%s: %s", copy, strerror (errno));
             free (copy);
             return -1;
         }
@@ -63,7 +52,7 @@ wrp_store_mkdirs (const char *path, mode_t mode, char **ret_err)
     free (copy);
     struct stat st;
     if (stat (path, &st) || !S_ISDIR (st.st_mode)) {
-        *ret_err = s_format ("%s: not a directory", path);
+        *ret_err = wrp_strf ("%s: not a directory", path);
         return -1;
     }
     return 0;
@@ -73,14 +62,14 @@ int
 wrp_store_write_atomic (const char *path, const void *data, size_t size, mode_t mode,
                         char **ret_err)
 {
-    char *temp = s_format ("%s.tmp.%d", path, (int) getpid ());
+    char *temp = wrp_strf ("%s.tmp.%d", path, (int) getpid ());
     if (!temp) {
-        *ret_err = s_format ("out of memory");
+        *ret_err = wrp_strf ("out of memory");
         return -1;
     }
     int fd = open (temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
     if (fd < 0) {
-        *ret_err = s_format ("%s: %s", temp, strerror (errno));
+        *ret_err = wrp_strf ("%s: %s", temp, strerror (errno));
         free (temp);
         return -1;
     }
@@ -98,7 +87,7 @@ wrp_store_write_atomic (const char *path, const void *data, size_t size, mode_t 
     if (done < size || fsync (fd)) {
         if (done == size)
             saved = errno;
-        *ret_err = s_format ("%s: %s", temp, strerror (saved));
+        *ret_err = wrp_strf ("%s: %s", temp, strerror (saved));
         close (fd);
         unlink (temp);
         free (temp);
@@ -106,7 +95,7 @@ wrp_store_write_atomic (const char *path, const void *data, size_t size, mode_t 
     }
     close (fd);
     if (rename (temp, path)) {
-        *ret_err = s_format ("%s: %s", path, strerror (errno));
+        *ret_err = wrp_strf ("%s: %s", path, strerror (errno));
         unlink (temp);
         free (temp);
         return -1;
@@ -235,7 +224,7 @@ wrp_store_save_state (wrp_store_t *self, const wrp_store_state_t *state, char **
     s_copy_field (s->error, sizeof s->error, s->error);
     s_copy_field (s->pipeline, sizeof s->pipeline, s->pipeline);
     s_copy_field (s->state, sizeof s->state, s->state);
-    char *text = s_format ("pid=%d\nstart_time=%" PRIu64 "\nstarted_at_ms=%" PRId64 "\n"
+    char *text = wrp_strf ("pid=%d\nstart_time=%" PRIu64 "\nstarted_at_ms=%" PRId64 "\n"
                            "pipeline=%s\ngeneration=%" PRId64 "\nsha256=%s\nstarts=%" PRId64 "\n"
                            "port=%d\nstate=%s\nexit_code=%d\nsignal=%d\nstop_requested=%d\n"
                            "error=%s\n",
@@ -243,7 +232,7 @@ wrp_store_save_state (wrp_store_t *self, const wrp_store_state_t *state, char **
                            s->generation, s->sha256, s->starts, s->port, s->state, s->exit_code,
                            s->signal, s->stop_requested ? 1 : 0, s->error);
     if (!text) {
-        *ret_err = s_format ("out of memory");
+        *ret_err = wrp_strf ("out of memory");
         return -1;
     }
     int rc = wrp_store_write_atomic (self->state_path, text, strlen (text), 0600, ret_err);
@@ -307,7 +296,7 @@ s_save_commands (wrp_store_t *self, char **ret_err)
     }
     if (buf.failed) {
         free (buf.data);
-        *ret_err = s_format ("out of memory");
+        *ret_err = wrp_strf ("out of memory");
         return -1;
     }
     int rc = wrp_store_write_atomic (self->commands_path, buf.data, buf.size, 0600, ret_err);
@@ -386,17 +375,17 @@ wrp_store_new (const char *state_dir, char **ret_warning, char **ret_err)
         return NULL;
     wrp_store_t *self = calloc (1, sizeof *self);
     if (!self) {
-        *ret_err = s_format ("out of memory");
+        *ret_err = wrp_strf ("out of memory");
         return NULL;
     }
     self->dir = strdup (state_dir);
-    self->state_path = s_format ("%s/agent.state", state_dir);
-    self->commands_path = s_format ("%s/commands", state_dir);
-    char *pipelines = s_format ("%s/pipelines", state_dir);
+    self->state_path = wrp_strf ("%s/agent.state", state_dir);
+    self->commands_path = wrp_strf ("%s/commands", state_dir);
+    char *pipelines = wrp_strf ("%s/pipelines", state_dir);
     if (!self->dir || !self->state_path || !self->commands_path || !pipelines) {
         free (pipelines);
         wrp_store_destroy (&self);
-        *ret_err = s_format ("out of memory");
+        *ret_err = wrp_strf ("out of memory");
         return NULL;
     }
     int rc = wrp_store_mkdirs (pipelines, 0700, ret_err);
@@ -407,7 +396,7 @@ wrp_store_new (const char *state_dir, char **ret_warning, char **ret_err)
     }
     //  Check the dir is writable now rather than at the first command.
     if (access (state_dir, W_OK | X_OK)) {
-        *ret_err = s_format ("%s: %s", state_dir, strerror (errno));
+        *ret_err = wrp_strf ("%s: %s", state_dir, strerror (errno));
         wrp_store_destroy (&self);
         return NULL;
     }
@@ -418,17 +407,17 @@ wrp_store_new (const char *state_dir, char **ret_warning, char **ret_err)
         s_parse_state (&self->state, text);
     else
     if (errno != ENOENT)
-        *ret_warning = s_format ("%s: %s", self->state_path, strerror (errno));
+        *ret_warning = wrp_strf ("%s: %s", self->state_path, strerror (errno));
     free (text);
     char *data = s_read_file (self->commands_path, S_MAX_RECORD_FILE, &size);
     if (data) {
         if (s_load_commands (self, data, size))
-            *ret_warning = s_format ("%s: damaged after %zu records; the rest ignored",
+            *ret_warning = wrp_strf ("%s: damaged after %zu records; the rest ignored",
                                      self->commands_path, self->count);
     }
     else
     if (errno != ENOENT)
-        *ret_warning = s_format ("%s: %s", self->commands_path, strerror (errno));
+        *ret_warning = wrp_strf ("%s: %s", self->commands_path, strerror (errno));
     free (data);
     return self;
 }
@@ -474,7 +463,7 @@ wrp_store_record (wrp_store_t *self, const wrp_msg_t *reply, char **ret_err)
 {
     wrp_msg_t *copy = wrp_msg_dup (reply);
     if (!copy) {
-        *ret_err = s_format ("out of memory");
+        *ret_err = wrp_strf ("out of memory");
         return -1;
     }
     s_remember (self, copy);

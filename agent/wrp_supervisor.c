@@ -1,6 +1,7 @@
 /*  wrp_supervisor — the runtime process. See wrp_supervisor.h.             */
 
 #include "wrp_supervisor.h"
+#include "wrp_str.h"
 
 #include "wrp_log.h"
 #include "wrp_sha256.h"
@@ -74,18 +75,6 @@ struct _wrp_supervisor_t {
     off_t log_offset;            //  runtime.log size when this run started
     char **child_env;            //  env the runtime got (for the stop binary)
 };
-
-static char *
-s_format (const char *format, ...)
-{
-    va_list args;
-    va_start (args, format);
-    char *text = NULL;
-    if (vasprintf (&text, format, args) < 0)
-        text = NULL;
-    va_end (args);
-    return text;
-}
 
 static int64_t
 s_now_mono (void)
@@ -343,7 +332,7 @@ s_resolve (const char *name)
     char *result = NULL;
     for (char *save = NULL, *dir = copy ? strtok_r (copy, ":", &save) : NULL; dir && !result;
          dir = strtok_r (NULL, ":", &save)) {
-        char *full = s_format ("%s/%s", dir, name);
+        char *full = wrp_strf ("%s/%s", dir, name);
         struct stat st;
         if (full && stat (full, &st) == 0 && S_ISREG (st.st_mode) && access (full, X_OK) == 0)
             result = full;
@@ -357,7 +346,7 @@ s_resolve (const char *name)
 static char *
 s_pipeline_path (wrp_supervisor_t *self, const char *pipeline, const char *file)
 {
-    return s_format ("%s/pipelines/%s%s%s", wrp_store_dir (self->store), pipeline,
+    return wrp_strf ("%s/pipelines/%s%s%s", wrp_store_dir (self->store), pipeline,
                      file ? "/" : "", file ? file : "");
 }
 
@@ -419,11 +408,11 @@ s_build_env (const char *conf_path, const char *user, const wrp_start_req_t *req
         if (!replaced && !(env[n++] = strdup (*e)))
             goto fail;
     }
-    if (!(env[n++] = s_format ("CHI_SERVER_CONF=%s", conf_path))
-        || !(env[n++] = s_format ("USER=%s", user)))
+    if (!(env[n++] = wrp_strf ("CHI_SERVER_CONF=%s", conf_path))
+        || !(env[n++] = wrp_strf ("USER=%s", user)))
         goto fail;
     for (size_t i = 0; i < req->env_count; i++)
-        if (!(env[n++] = s_format ("%s=%s", req->env_name[i], req->env_value[i])))
+        if (!(env[n++] = wrp_strf ("%s=%s", req->env_name[i], req->env_value[i])))
             goto fail;
     return env;
 fail:
@@ -786,10 +775,10 @@ s_on_exit (wrp_supervisor_t *self)
     if (self->op == WRP_CMD_START) {
         char *text = NULL;
         if (self->timed_out)
-            text = s_format ("runtime not ready within its start timeout: %s after it was killed",
+            text = wrp_strf ("runtime not ready within its start timeout: %s after it was killed",
                              how);
         else
-            text = s_format ("runtime pid %d %s before serving%s%s", pid, how,
+            text = wrp_strf ("runtime pid %d %s before serving%s%s", pid, how,
                              *reason ? ": " : "", reason);
         snprintf (self->rec.error, sizeof self->rec.error, "%s", text ? text : how);
         s_set_state (self, WRP_RT_FAILED);
@@ -801,14 +790,14 @@ s_on_exit (wrp_supervisor_t *self)
         || self->rec.stop_requested) {
         self->rec.error[0] = 0;
         s_set_state (self, WRP_RT_STOPPED);
-        char *text = s_format ("runtime pid %d %s%s%s", pid, how,
+        char *text = wrp_strf ("runtime pid %d %s%s%s", pid, how,
                                self->stop_note ? " " : "", self->stop_note ? self->stop_note : "");
         s_finish_op (self, true, NULL, text ? text : how);
         free (text);
         return;
     }
     //  Nobody asked it to end.
-    char *text = s_format ("runtime pid %d %s without being asked%s%s", pid, how,
+    char *text = wrp_strf ("runtime pid %d %s without being asked%s%s", pid, how,
                            *reason ? ": " : "", reason);
     snprintf (self->rec.error, sizeof self->rec.error, "%s", text ? text : how);
     free (text);
@@ -895,7 +884,7 @@ wrp_supervisor_wake (wrp_supervisor_t *self)
         if (self->phase == S_PHASE_TERM)
             s_escalate (self, S_PHASE_KILL);
         else {
-            char *text = s_format ("runtime pid %d still there after SIGKILL", self->rec.pid);
+            char *text = wrp_strf ("runtime pid %d still there after SIGKILL", self->rec.pid);
             self->phase = S_PHASE_NONE;
             s_finish_op (self, false, "TIMEOUT", text ? text : "still there after SIGKILL");
             free (text);
@@ -939,14 +928,14 @@ wrp_supervisor_start (wrp_supervisor_t *self, const wrp_start_req_t *req,
         return 1;
     if (self->pidfd >= 0) {
         *ret_code = "BUSY";
-        *ret_text = s_format ("runtime pid %d is %s", self->rec.pid,
+        *ret_text = wrp_strf ("runtime pid %d is %s", self->rec.pid,
                               wrp_supervisor_state_name (self->state));
         return -1;
     }
     char *binary = s_resolve (self->config->start_binary);
     if (!binary) {
         *ret_code = "NOT_FOUND";
-        *ret_text = s_format ("%s: not found%s%s", self->config->start_binary,
+        *ret_text = wrp_strf ("%s: not found%s%s", self->config->start_binary,
                               self->config->start_binary[0] == '/' ? "" : " on the agent's PATH ",
                               self->config->start_binary[0] == '/' ? "" : (getenv ("PATH") ? getenv ("PATH") : ""));
         return -1;
@@ -957,7 +946,7 @@ wrp_supervisor_start (wrp_supervisor_t *self, const wrp_start_req_t *req,
         char holder[128];
         if (s_port_taken (self->config->runtime_address, p, holder, sizeof holder)) {
             *ret_code = "BUSY";
-            *ret_text = s_format ("port %d on %s is already in use%s%s; not starting a second "
+            *ret_text = wrp_strf ("port %d on %s is already in use%s%s; not starting a second "
                                   "runtime", p, self->config->runtime_address,
                                   *holder ? " by " : "", holder);
             free (binary);
@@ -974,7 +963,7 @@ wrp_supervisor_start (wrp_supervisor_t *self, const wrp_start_req_t *req,
     int rc = -1;
     *ret_code = "INTERNAL";
     if (!dir || !conf || !hostfile || !log) {
-        *ret_text = s_format ("out of memory");
+        *ret_text = wrp_strf ("out of memory");
         goto out;
     }
     if (wrp_store_mkdirs (dir, 0700, &err)
@@ -986,19 +975,19 @@ wrp_supervisor_start (wrp_supervisor_t *self, const wrp_start_req_t *req,
         goto out;
     }
     if (!(env = s_build_env (conf, self->config->user, req))) {
-        *ret_text = s_format ("out of memory");
+        *ret_text = wrp_strf ("out of memory");
         goto out;
     }
     log_fd = open (log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0640);
     struct stat st;
     if (log_fd < 0 || fstat (log_fd, &st)) {
-        *ret_text = s_format ("%s: %s", log, strerror (errno));
+        *ret_text = wrp_strf ("%s: %s", log, strerror (errno));
         goto out;
     }
     pid_t pid = s_spawn (binary, env, log_fd);
     if (pid < 0) {
         *ret_code = "FAILED";
-        *ret_text = s_format ("cannot run %s: %s", binary, strerror (errno));
+        *ret_text = wrp_strf ("cannot run %s: %s", binary, strerror (errno));
         goto out;
     }
     self->pidfd = s_pidfd_open (pid);
@@ -1006,7 +995,7 @@ wrp_supervisor_start (wrp_supervisor_t *self, const wrp_start_req_t *req,
         //  Cannot watch it: do not leave an unsupervised runtime behind.
         killpg (pid, SIGKILL);
         waitpid (pid, NULL, 0);
-        *ret_text = s_format ("pidfd_open: %s", strerror (errno));
+        *ret_text = wrp_strf ("pidfd_open: %s", strerror (errno));
         goto out;
     }
     self->is_child = true;
@@ -1096,7 +1085,7 @@ wrp_supervisor_stop (wrp_supervisor_t *self, int timeout_ms)
         wrp_warning ("%s: not found on the agent's PATH; stopping with SIGTERM",
                      self->config->stop_binary);
     free (self->stop_note);
-    self->stop_note = s_format ("(%s not found: stopped by signal)", self->config->stop_binary);
+    self->stop_note = wrp_strf ("(%s not found: stopped by signal)", self->config->stop_binary);
     free (binary);
     s_escalate (self, S_PHASE_TERM);
     return 0;
@@ -1127,7 +1116,7 @@ wrp_supervisor_clean (wrp_supervisor_t *self, const char *pipeline, char **ret_r
 {
     if (self->pidfd >= 0) {
         *ret_code = "REFUSED";
-        *ret_text = s_format ("runtime pid %d is %s: stop it before clean", self->rec.pid,
+        *ret_text = wrp_strf ("runtime pid %d is %s: stop it before clean", self->rec.pid,
                               wrp_supervisor_state_name (self->state));
         return -1;
     }
@@ -1135,7 +1124,7 @@ wrp_supervisor_clean (wrp_supervisor_t *self, const char *pipeline, char **ret_r
         pipeline = self->rec.pipeline;
     if (pipeline && !wrp_supervisor_pipeline_name_ok (pipeline)) {
         *ret_code = "REFUSED";
-        *ret_text = s_format ("pipeline name '%.80s' is not [A-Za-z0-9_.-]{1,64}", pipeline);
+        *ret_text = wrp_strf ("pipeline name '%.80s' is not [A-Za-z0-9_.-]{1,64}", pipeline);
         return -1;
     }
     char *text = NULL;
@@ -1145,7 +1134,7 @@ wrp_supervisor_clean (wrp_supervisor_t *self, const char *pipeline, char **ret_r
         char *path = s_pipeline_path (self, pipeline, files[i]);
         struct stat st;
         if (path && lstat (path, &st) == 0 && unlink (path) == 0) {
-            char *line = s_format ("%s%s%s\t%lld", text ? text : "", text ? "\n" : "", path,
+            char *line = wrp_strf ("%s%s%s\t%lld", text ? text : "", text ? "\n" : "", path,
                                    S_ISREG (st.st_mode) ? (long long) st.st_size : 0LL);
             if (line) {
                 free (text);
@@ -1164,18 +1153,18 @@ wrp_supervisor_clean (wrp_supervisor_t *self, const char *pipeline, char **ret_r
     char *segments = NULL, *err = NULL;
     if (wrp_shm_clean (self->config->shm_dir, &segments, &err)) {
         *ret_code = "INTERNAL";
-        *ret_text = s_format ("%s%s%s", err ? err : "shm clean failed", text ? "; removed: " : "",
+        *ret_text = wrp_strf ("%s%s%s", err ? err : "shm clean failed", text ? "; removed: " : "",
                               text ? text : "");
         free (err);
         free (text);
         return -1;
     }
-    char *all = s_format ("%s%s%s", text ? text : "", (size && *segments) ? "\n" : "", segments);
+    char *all = wrp_strf ("%s%s%s", text ? text : "", (size && *segments) ? "\n" : "", segments);
     free (text);
     free (segments);
     if (!all) {
         *ret_code = "INTERNAL";
-        *ret_text = s_format ("out of memory");
+        *ret_text = wrp_strf ("out of memory");
         return -1;
     }
     *ret_removed = all;
@@ -1297,7 +1286,7 @@ wrp_supervisor_adopt (wrp_supervisor_t *self)
         //  A stop cut short by the agent's restart is not pending any more.
         self->rec.stop_requested = false;
         s_save (self);
-        return s_format ("re-adopted runtime pid %d (pipeline %s, was %s, now %s)", (int) pid,
+        return wrp_strf ("re-adopted runtime pid %d (pipeline %s, was %s, now %s)", (int) pid,
                          self->rec.pipeline, wrp_supervisor_state_name (was),
                          wrp_supervisor_state_name (self->state));
     }
@@ -1313,13 +1302,13 @@ wrp_supervisor_adopt (wrp_supervisor_t *self)
     if (self->rec.stop_requested) {
         self->rec.error[0] = 0;
         s_set_state (self, WRP_RT_STOPPED);
-        return s_format ("runtime pid %d ended while the agent was down (it was being stopped)",
+        return wrp_strf ("runtime pid %d ended while the agent was down (it was being stopped)",
                          (int) pid);
     }
     snprintf (self->rec.error, sizeof self->rec.error,
               "runtime pid %d ended while the agent was down; exit status unknown", (int) pid);
     s_set_state (self, WRP_RT_FAILED);
-    return s_format ("%s", self->rec.error);
+    return wrp_strf ("%s", self->rec.error);
 }
 
 void

@@ -1,6 +1,7 @@
 /*  wrp_hostfile — Jarvis-compatible hostfiles. See wrp_hostfile.h.          */
 
 #include "wrp_hostfile.h"
+#include "wrp_str.h"
 #include "wrp_file.h"
 
 #include <arpa/inet.h>
@@ -30,21 +31,6 @@ typedef struct {
     char **items;                //  the alternatives
     size_t count;                //  how many
 } s_choice_t;
-
-static char *
-s_format (const char *format, ...) __attribute__ ((format (printf, 1, 2)));
-
-static char *
-s_format (const char *format, ...)
-{
-    va_list args;
-    va_start (args, format);
-    char *text = NULL;
-    if (vasprintf (&text, format, args) < 0)
-        text = NULL;
-    va_end (args);
-    return text;
-}
 
 static wrp_hostfile_t *
 s_new (void)
@@ -132,7 +118,7 @@ s_check_host (const char *host)
     if (len == 0)
         return strdup ("empty host name");
     if (len > S_HOST_MAX)
-        return s_format ("host name longer than %d characters", S_HOST_MAX);
+        return wrp_strf ("host name longer than %d characters", S_HOST_MAX);
     bool numeric = true;
     for (const char *p = host; *p; p++)
         if (!isdigit ((unsigned char) *p) && *p != '.')
@@ -140,15 +126,15 @@ s_check_host (const char *host)
     if (numeric) {
         struct in_addr addr;
         if (inet_pton (AF_INET, host, &addr) != 1)
-            return s_format ("'%s' is not a valid IPv4 address", host);
+            return wrp_strf ("'%s' is not a valid IPv4 address", host);
         return NULL;
     }
     if (host[0] == '-' || host[0] == '.')
-        return s_format ("host '%s' starts with '%c'", host, host[0]);
+        return wrp_strf ("host '%s' starts with '%c'", host, host[0]);
     if (strstr (host, ".."))
-        return s_format ("host '%s' has an empty label", host);
+        return wrp_strf ("host '%s' has an empty label", host);
     if (host[len - 1] == '.' || host[len - 1] == '-')
-        return s_format ("host '%s' ends with '%c'", host, host[len - 1]);
+        return wrp_strf ("host '%s' ends with '%c'", host, host[len - 1]);
     return NULL;
 }
 
@@ -209,14 +195,14 @@ s_expand_bracket (const char *text, size_t len, s_choice_t *choice, size_t *coun
         const char *stop = comma ? comma : end;
         size_t item_len = (size_t) (stop - item);
         if (item_len == 0)
-            return s_format ("empty item in '[%.*s]'", (int) len, text);
+            return wrp_strf ("empty item in '[%.*s]'", (int) len, text);
         const char *dash = memchr (item, '-', item_len);
         if (!dash) {
             for (size_t i = 0; i < item_len; i++)
                 if (!s_host_char (item[i])) {
                     char c[16];
                     s_char_name (item[i], c, sizeof c);
-                    return s_format ("invalid character %s in '[%.*s]'", c, (int) len, text);
+                    return wrp_strf ("invalid character %s in '[%.*s]'", c, (int) len, text);
                 }
             if (count)
                 (*count)++;
@@ -230,36 +216,36 @@ s_expand_bracket (const char *text, size_t len, s_choice_t *choice, size_t *coun
             size_t hi_len = (size_t) (stop - hi);
             if (s_all_digits (lo, lo_len) && s_all_digits (hi, hi_len)) {
                 if (lo_len > S_DIGITS_MAX || hi_len > S_DIGITS_MAX)
-                    return s_format ("range bound in '%.*s' has more than %d digits",
+                    return wrp_strf ("range bound in '%.*s' has more than %d digits",
                                      (int) item_len, item, S_DIGITS_MAX);
                 long from = strtol (lo, NULL, 10);
                 long to = strtol (hi, NULL, 10);
                 if (from > to)
-                    return s_format ("descending range '%.*s'", (int) item_len, item);
+                    return wrp_strf ("descending range '%.*s'", (int) item_len, item);
                 if (to - from + 1 > WRP_HOSTFILE_MAX_HOSTS)
-                    return s_format ("range '%.*s' expands to more than %d hosts",
+                    return wrp_strf ("range '%.*s' expands to more than %d hosts",
                                      (int) item_len, item, WRP_HOSTFILE_MAX_HOSTS);
                 bool padded = (lo_len > 1 && lo[0] == '0') || (hi_len > 1 && hi[0] == '0');
                 int width = padded ? (int) (lo_len > hi_len ? lo_len : hi_len) : 0;
                 if (count)
                     *count += (size_t) (to - from + 1);
                 for (long n = from; choice && n <= to; n++)
-                    if (s_choice_push (choice, s_format ("%0*ld", width, n), &alloc))
+                    if (s_choice_push (choice, wrp_strf ("%0*ld", width, n), &alloc))
                         return strdup ("out of memory");
             }
             else if (lo_len == 1 && hi_len == 1 && isalpha ((unsigned char) *lo)
                      && isalpha ((unsigned char) *hi)
                      && !!islower ((unsigned char) *lo) == !!islower ((unsigned char) *hi)) {
                 if (*lo > *hi)
-                    return s_format ("descending range '%.*s'", (int) item_len, item);
+                    return wrp_strf ("descending range '%.*s'", (int) item_len, item);
                 if (count)
                     *count += (size_t) (*hi - *lo + 1);
                 for (char c = *lo; choice && c <= *hi; c++)
-                    if (s_choice_push (choice, s_format ("%c", c), &alloc))
+                    if (s_choice_push (choice, wrp_strf ("%c", c), &alloc))
                         return strdup ("out of memory");
             }
             else
-                return s_format ("bad range '%.*s' (use numbers like 01-10 or single "
+                return wrp_strf ("bad range '%.*s' (use numbers like 01-10 or single "
                                  "letters like a-c)", (int) item_len, item);
         }
         if (!comma)
@@ -299,13 +285,13 @@ s_expand_entry (wrp_hostfile_t *self, const char *entry, int port, size_t *total
             if (!s_host_char (*p)) {
                 char c[16];
                 s_char_name (*p, c, sizeof c);
-                err = s_format ("invalid character %s in host '%s'", c, entry);
+                err = wrp_strf ("invalid character %s in host '%s'", c, entry);
                 goto out;
             }
             p++;
         }
         if (*p == ']') {
-            err = s_format ("unmatched ']' in '%s'", entry);
+            err = wrp_strf ("unmatched ']' in '%s'", entry);
             goto out;
         }
         parts[used] = strndup (literal, (size_t) (p - literal));
@@ -319,7 +305,7 @@ s_expand_entry (wrp_hostfile_t *self, const char *entry, int port, size_t *total
         while (*p && *p != ']' && *p != '[')
             p++;
         if (*p != ']') {
-            err = s_format ("unmatched '[' in '%s'", entry);
+            err = wrp_strf ("unmatched '[' in '%s'", entry);
             goto out;
         }
         //  Check and count only: the product is bounded before anything
@@ -335,7 +321,7 @@ s_expand_entry (wrp_hostfile_t *self, const char *entry, int port, size_t *total
         p++;
     }
     if (product > WRP_HOSTFILE_MAX_HOSTS - *total) {
-        err = s_format ("hostfile expands to more than %d hosts", WRP_HOSTFILE_MAX_HOSTS);
+        err = wrp_strf ("hostfile expands to more than %d hosts", WRP_HOSTFILE_MAX_HOSTS);
         goto out;
     }
     *total += product;
@@ -365,7 +351,7 @@ s_expand_entry (wrp_hostfile_t *self, const char *entry, int port, size_t *total
         }
         name[len] = 0;
         if (too_long) {
-            err = s_format ("host name from '%s' is longer than %d characters", entry, S_HOST_MAX);
+            err = wrp_strf ("host name from '%s' is longer than %d characters", entry, S_HOST_MAX);
             goto out;
         }
         if ((err = s_check_host (name)))
@@ -421,7 +407,7 @@ s_parse_line (wrp_hostfile_t *self, char *line, size_t *total)
         return NULL;
     for (char *p = start; *p; p++)
         if (*p == ' ' || *p == '\t')
-            return s_format ("one host per line: unexpected space in '%s'", start);
+            return wrp_strf ("one host per line: unexpected space in '%s'", start);
     int port = 0;
     char *colon = strchr (start, ':');
     if (colon) {
@@ -430,7 +416,7 @@ s_parse_line (wrp_hostfile_t *self, char *line, size_t *total)
         size_t len = strlen (digits);
         long value = s_all_digits (digits, len) && len <= 5 ? strtol (digits, NULL, 10) : -1;
         if (value < 1 || value > 65535)
-            return s_format ("bad port '%s' in '%s:%s' (expected 1..65535)", digits, start, digits);
+            return wrp_strf ("bad port '%s' in '%s:%s' (expected 1..65535)", digits, start, digits);
         port = (int) value;
     }
     return s_expand_entry (self, start, port, total);
@@ -451,7 +437,7 @@ wrp_hostfile_parse (const char *data, size_t size, const char *name, char **ret_
         goto fail;
     }
     if (size > WRP_HOSTFILE_MAX_BYTES) {
-        err = s_format ("larger than %d bytes", WRP_HOSTFILE_MAX_BYTES);
+        err = wrp_strf ("larger than %d bytes", WRP_HOSTFILE_MAX_BYTES);
         goto fail;
     }
     size_t total = 0;
@@ -461,7 +447,7 @@ wrp_hostfile_parse (const char *data, size_t size, const char *name, char **ret_
         const char *nl = memchr (data + offset, '\n', size - offset);
         size_t len = nl ? (size_t) (nl - (data + offset)) : size - offset;
         if (len > S_LINE_MAX) {
-            err = s_format ("line longer than %d characters", S_LINE_MAX);
+            err = wrp_strf ("line longer than %d characters", S_LINE_MAX);
             goto fail;
         }
         if (memchr (data + offset, 0, len)) {
@@ -485,8 +471,8 @@ fail:
     free (line);
     wrp_hostfile_destroy (&self);
     if (ret_err) {
-        char *full = lineno ? s_format ("%s:%zu: %s", name, lineno, err ? err : "out of memory")
-                            : s_format ("%s: %s", name, err ? err : "out of memory");
+        char *full = lineno ? wrp_strf ("%s:%zu: %s", name, lineno, err ? err : "out of memory")
+                            : wrp_strf ("%s: %s", name, err ? err : "out of memory");
         *ret_err = full ? full : strdup ("out of memory");
     }
     free (err);

@@ -5,6 +5,7 @@
     that it still fits in milliseconds.                                       */
 
 #include "wrp_params.h"
+#include "wrp_str.h"
 #include "wrp_size.h"
 
 #include <assert.h>
@@ -77,21 +78,6 @@ struct _wrp_params_t {
     int64_t number[S_COUNT];     //  int and size values (bytes for sizes)
     wrp_source_t source[S_COUNT];    //  where each value came from
 };
-
-static char *
-s_format (const char *format, ...) __attribute__ ((format (printf, 1, 2)));
-
-static char *
-s_format (const char *format, ...)
-{
-    va_list args;
-    va_start (args, format);
-    char *text = NULL;
-    if (vasprintf (&text, format, args) < 0)
-        text = NULL;
-    va_end (args);
-    return text;
-}
 
 //  Value text as it may be shown in a message: printable and bounded.
 static char *
@@ -168,30 +154,30 @@ s_validate (const wrp_param_def_t *def, const char *value, char **ret_text,
     switch (def->type) {
         case WRP_PARAM_INT: {
             if (s_parse_int (value, &number)) {
-                err = s_format ("parameter '%s': '%s' is not an integer", def->name, shown);
+                err = wrp_strf ("parameter '%s': '%s' is not an integer", def->name, shown);
                 break;
             }
             if (number < def->min || number > def->max) {
                 char *range = wrp_params_constraint (def);
-                err = s_format ("parameter '%s': %s is out of range (%s)", def->name, shown,
+                err = wrp_strf ("parameter '%s': %s is out of range (%s)", def->name, shown,
                                 range ? range : "?");
                 free (range);
                 break;
             }
-            text = s_format ("%lld", (long long) number);
+            text = wrp_strf ("%lld", (long long) number);
             break;
         }
         case WRP_PARAM_SIZE: {
             char *reason = NULL;
             if (wrp_size_parse (value, &number, &reason)) {
-                err = s_format ("parameter '%s': invalid size '%s': %s", def->name, shown,
+                err = wrp_strf ("parameter '%s': invalid size '%s': %s", def->name, shown,
                                 reason ? reason : "out of memory");
                 free (reason);
                 break;
             }
             if (number < def->min || number > def->max) {
                 char *range = wrp_params_constraint (def);
-                err = s_format ("parameter '%s': size '%s' is out of range (%s)", def->name,
+                err = wrp_strf ("parameter '%s': size '%s' is out of range (%s)", def->name,
                                 shown, range ? range : "?");
                 free (range);
                 break;
@@ -205,7 +191,7 @@ s_validate (const wrp_param_def_t *def, const char *value, char **ret_text,
                     text = strdup (value);
             if (!text) {
                 char *list = wrp_params_constraint (def);
-                err = s_format ("parameter '%s': '%s' is not one of %s", def->name, shown,
+                err = wrp_strf ("parameter '%s': '%s' is not one of %s", def->name, shown,
                                 list ? list : "?");
                 free (list);
                 //  Did not fail for lack of memory: keep err.
@@ -219,12 +205,12 @@ s_validate (const wrp_param_def_t *def, const char *value, char **ret_text,
                 if ((unsigned char) value[i] < 0x20 || value[i] == 0x7f)
                     control = true;
             if (len == 0)
-                err = s_format ("parameter '%s': empty path", def->name);
+                err = wrp_strf ("parameter '%s': empty path", def->name);
             else if (len > S_PATH_MAX)
-                err = s_format ("parameter '%s': path '%s' is longer than %d bytes", def->name,
+                err = wrp_strf ("parameter '%s': path '%s' is longer than %d bytes", def->name,
                                 shown, S_PATH_MAX);
             else if (control)
-                err = s_format ("parameter '%s': path '%s' holds control characters",
+                err = wrp_strf ("parameter '%s': path '%s' holds control characters",
                                 def->name, shown);
             else
                 text = strdup (value);
@@ -360,8 +346,8 @@ s_unknown (const char *name)
         return NULL;
     const char *suggestion = wrp_params_suggest (name);
     char *err = suggestion
-        ? s_format ("unknown parameter '%s' (did you mean '%s'?)", shown, suggestion)
-        : s_format ("unknown parameter '%s' (`wrp-controller ppl show` lists them)", shown);
+        ? wrp_strf ("unknown parameter '%s' (did you mean '%s'?)", shown, suggestion)
+        : wrp_strf ("unknown parameter '%s' (`wrp-controller ppl show` lists them)", shown);
     free (shown);
     return err;
 }
@@ -467,8 +453,8 @@ wrp_params_constraint (const wrp_param_def_t *def)
     switch (def->type) {
         case WRP_PARAM_INT:
             if (def->max == S_INT_MAX)
-                return s_format (">= %lld (max %lld)", (long long) def->min, S_INT_MAX);
-            return s_format ("%lld..%lld", (long long) def->min, (long long) def->max);
+                return wrp_strf (">= %lld (max %lld)", (long long) def->min, S_INT_MAX);
+            return wrp_strf ("%lld..%lld", (long long) def->min, (long long) def->max);
         case WRP_PARAM_SIZE:
             return strdup ("> 0, at most 8191P");
         case WRP_PARAM_CHOICE: {

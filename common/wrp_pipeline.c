@@ -1,6 +1,7 @@
 /*  wrp_pipeline — the pipeline YAML reader. See wrp_pipeline.h.             */
 
 #include "wrp_pipeline.h"
+#include "wrp_str.h"
 #include "wrp_file.h"
 
 #include <assert.h>
@@ -33,21 +34,6 @@ typedef struct {
     char *err;                   //  first error, "SOURCE:LINE: what"
 } s_ctx_t;
 
-static char *
-s_format (const char *format, ...) __attribute__ ((format (printf, 1, 2)));
-
-static char *
-s_format (const char *format, ...)
-{
-    va_list args;
-    va_start (args, format);
-    char *text = NULL;
-    if (vasprintf (&text, format, args) < 0)
-        text = NULL;
-    va_end (args);
-    return text;
-}
-
 static void
 s_fail (s_ctx_t *ctx, const yaml_node_t *node, const char *format, ...)
     __attribute__ ((format (printf, 3, 4)));
@@ -65,7 +51,7 @@ s_fail (s_ctx_t *ctx, const yaml_node_t *node, const char *format, ...)
         what = NULL;
     va_end (args);
     size_t line = node ? node->start_mark.line + 1 : 1;
-    ctx->err = s_format ("%s:%zu: %s", ctx->source, line, what ? what : "out of memory");
+    ctx->err = wrp_strf ("%s:%zu: %s", ctx->source, line, what ? what : "out of memory");
     if (!ctx->err)
         ctx->err = strdup ("out of memory");
     free (what);
@@ -192,7 +178,7 @@ wrp_pipeline_check_name (const char *name, char **ret_err)
     if (ok)
         return 0;
     if (ret_err) {
-        *ret_err = s_format ("bad pipeline name '%.64s' (use 1 to %d of A-Z a-z 0-9 _ . -, "
+        *ret_err = wrp_strf ("bad pipeline name '%.64s' (use 1 to %d of A-Z a-z 0-9 _ . -, "
                              "not '.' or '..')", name ? name : "", S_NAME_MAX);
         if (!*ret_err)
             *ret_err = strdup ("out of memory");
@@ -210,12 +196,12 @@ wrp_pipeline_check_env_name (const char *name, char **ret_err)
         if (!isalnum ((unsigned char) name[i]) && name[i] != '_')
             ok = false;
     if (!ok)
-        why = s_format ("'%.128s' is not a variable name ([A-Za-z_][A-Za-z0-9_]*, at most %d)",
+        why = wrp_strf ("'%.128s' is not a variable name ([A-Za-z_][A-Za-z0-9_]*, at most %d)",
                         name ? name : "", S_ENV_MAX);
     else if (!strncmp (name, "LD_", 3) && strcmp (name, "LD_LIBRARY_PATH"))
-        why = s_format ("'%s' is a dynamic loader variable and is never forwarded", name);
+        why = wrp_strf ("'%s' is a dynamic loader variable and is never forwarded", name);
     else if (!strcmp (name, "CHI_SERVER_CONF"))
-        why = s_format ("'%s' is set by the agent (the pushed config)", name);
+        why = wrp_strf ("'%s' is set by the agent (the pushed config)", name);
     else
         return 0;
     if (ret_err)
@@ -253,7 +239,7 @@ s_set_hostfile (s_ctx_t *ctx, wrp_pipeline_t *self, const yaml_node_t *node, con
 {
     char *path = NULL;
     if (value[0] != '/' && ctx->dir && *ctx->dir)
-        path = s_format ("%s%s", ctx->dir, value);
+        path = wrp_strf ("%s%s", ctx->dir, value);
     else
         path = strdup (value);
     if (!path) {
@@ -480,7 +466,7 @@ s_parse (const char *data, size_t size, const char *source, const char *dir, cha
         goto out;
     }
     if (size > WRP_PIPELINE_MAX_BYTES) {
-        ctx.err = s_format ("%s: larger than %d bytes", source, WRP_PIPELINE_MAX_BYTES);
+        ctx.err = wrp_strf ("%s: larger than %d bytes", source, WRP_PIPELINE_MAX_BYTES);
         goto out;
     }
     if (!yaml_parser_initialize (&parser)) {
@@ -493,10 +479,10 @@ s_parse (const char *data, size_t size, const char *source, const char *dir, cha
         const char *problem = parser.problem ? parser.problem : "malformed YAML";
         size_t line = parser.problem_mark.line + 1;
         if (parser.context)
-            ctx.err = s_format ("%s:%zu: YAML syntax error: %s (%s)", source, line,
+            ctx.err = wrp_strf ("%s:%zu: YAML syntax error: %s (%s)", source, line,
                                 problem, parser.context);
         else
-            ctx.err = s_format ("%s:%zu: YAML syntax error: %s", source, line, problem);
+            ctx.err = wrp_strf ("%s:%zu: YAML syntax error: %s", source, line, problem);
         if (!ctx.err)
             s_oom (&ctx);
         goto out;
@@ -505,7 +491,7 @@ s_parse (const char *data, size_t size, const char *source, const char *dir, cha
     ctx.doc = &doc;
     yaml_node_t *root = yaml_document_get_root_node (&doc);
     if (!root) {
-        ctx.err = s_format ("%s:1: empty pipeline: missing required key 'pkgs'", source);
+        ctx.err = wrp_strf ("%s:1: empty pipeline: missing required key 'pkgs'", source);
         if (!ctx.err)
             s_oom (&ctx);
         goto out;
@@ -516,7 +502,7 @@ s_parse (const char *data, size_t size, const char *source, const char *dir, cha
     //  One document per file.
     yaml_document_t next;
     if (!yaml_parser_load (&parser, &next)) {
-        ctx.err = s_format ("%s:%zu: YAML syntax error: %s", source,
+        ctx.err = wrp_strf ("%s:%zu: YAML syntax error: %s", source,
                             parser.problem_mark.line + 1,
                             parser.problem ? parser.problem : "malformed YAML");
         if (!ctx.err)
@@ -528,7 +514,7 @@ s_parse (const char *data, size_t size, const char *source, const char *dir, cha
         s_fail (&ctx, extra, "more than one YAML document (a pipeline is one)");
     yaml_document_delete (&next);
     if (!ctx.err && wrp_pipeline_check_name (self->name, NULL))
-        ctx.err = s_format ("%s:1: the file name does not give a valid pipeline name; set "
+        ctx.err = wrp_strf ("%s:1: the file name does not give a valid pipeline name; set "
                             "'name:' ([A-Za-z0-9_.-], at most %d)", source, S_NAME_MAX);
 out:
     if (doc_ready)

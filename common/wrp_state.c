@@ -1,6 +1,7 @@
 /*  wrp_state — the controller's state under $WRP_HOME. See wrp_state.h.     */
 
 #include "wrp_state.h"
+#include "wrp_str.h"
 #include "wrp_file.h"
 #include "wrp_pipeline.h"
 
@@ -33,21 +34,6 @@ typedef struct {
     size_t alloc;                //  bytes allocated
 } s_buffer_t;
 
-static char *
-s_format (const char *format, ...) __attribute__ ((format (printf, 1, 2)));
-
-static char *
-s_format (const char *format, ...)
-{
-    va_list args;
-    va_start (args, format);
-    char *text = NULL;
-    if (vasprintf (&text, format, args) < 0)
-        text = NULL;
-    va_end (args);
-    return text;
-}
-
 static void
 s_set_err (char **ret_err, char *err)
 {
@@ -75,7 +61,7 @@ wrp_state_new (const char *home, char **ret_err)
             s_set_err (ret_err, strdup ("no state directory: set WRP_HOME or HOME"));
             return NULL;
         }
-        dir = s_format ("%s/.wrp", user_home);
+        dir = wrp_strf ("%s/.wrp", user_home);
     }
     wrp_state_t *self = dir ? calloc (1, sizeof *self) : NULL;
     if (!self) {
@@ -190,7 +176,7 @@ s_write_yaml (const char *path, const char *header, const char *const *keys,
     yaml_emitter_delete (&emitter);
     if (!ok) {
         free (buffer.data);
-        s_set_err (ret_err, s_format ("%s: cannot format state", path));
+        s_set_err (ret_err, wrp_strf ("%s: cannot format state", path));
         return -1;
     }
     int rc = wrp_file_write_atomic (path, buffer.data, buffer.size, 0600, ret_err);
@@ -218,7 +204,7 @@ s_read_yaml (const char *path, yaml_document_t *doc, char **ret_err)
     yaml_parser_set_input_string (&parser, (unsigned char *) data, size);
     int rc = 0;
     if (!yaml_parser_load (&parser, doc)) {
-        s_set_err (ret_err, s_format ("%s:%zu: corrupt state file: %s", path,
+        s_set_err (ret_err, wrp_strf ("%s:%zu: corrupt state file: %s", path,
                                       parser.problem_mark.line + 1,
                                       parser.problem ? parser.problem : "bad YAML"));
         rc = -1;
@@ -226,7 +212,7 @@ s_read_yaml (const char *path, yaml_document_t *doc, char **ret_err)
     else {
         yaml_node_t *root = yaml_document_get_root_node (doc);
         if (!root || root->type != YAML_MAPPING_NODE) {
-            s_set_err (ret_err, s_format ("%s:1: corrupt state file: expected a mapping", path));
+            s_set_err (ret_err, wrp_strf ("%s:1: corrupt state file: expected a mapping", path));
             yaml_document_delete (doc);
             rc = -1;
         }
@@ -256,7 +242,7 @@ s_conf_free (s_conf_t *conf)
 static char *
 s_conf_path (wrp_state_t *self, const char *name)
 {
-    return s_format ("%s/pipelines/%s/conf.yaml", self->home, name);
+    return wrp_strf ("%s/pipelines/%s/conf.yaml", self->home, name);
 }
 
 //  Read pipeline name's overrides; a missing file is an empty set.
@@ -301,7 +287,7 @@ s_conf_load (wrp_state_t *self, const char *name, s_conf_t *conf, char **ret_err
             errno = 0;
             unsigned long long gen = v ? strtoull (v, &end, 10) : 0;
             if (!v || !*v || *end || errno || *v == '-')
-                err = s_format ("%s:%zu: corrupt state file: bad generation", path, line);
+                err = wrp_strf ("%s:%zu: corrupt state file: bad generation", path, line);
             else
                 conf->generation = gen;
         }
@@ -313,10 +299,10 @@ s_conf_load (wrp_state_t *self, const char *name, s_conf_t *conf, char **ret_err
                 const char *text = s_text (yaml_document_get_node (&doc, q->value));
                 char *canonical = NULL, *why = NULL;
                 if (!param || !text)
-                    err = s_format ("%s:%zu: corrupt state file: bad entry", path,
+                    err = wrp_strf ("%s:%zu: corrupt state file: bad entry", path,
                                     ck->start_mark.line + 1);
                 else if (wrp_params_check (param, text, &canonical, &why)) {
-                    err = s_format ("%s:%zu: %s", path, ck->start_mark.line + 1,
+                    err = wrp_strf ("%s:%zu: %s", path, ck->start_mark.line + 1,
                                     why ? why : "out of memory");
                     free (why);
                 }
@@ -328,7 +314,7 @@ s_conf_load (wrp_state_t *self, const char *name, s_conf_t *conf, char **ret_err
             }
         }
         else if (!k || strcmp (k, "pipeline"))
-            err = s_format ("%s:%zu: corrupt state file: unexpected key", path, line);
+            err = wrp_strf ("%s:%zu: corrupt state file: unexpected key", path, line);
     }
     yaml_document_delete (&doc);
     if (err) {
@@ -344,7 +330,7 @@ s_conf_load (wrp_state_t *self, const char *name, s_conf_t *conf, char **ret_err
 static int
 s_conf_save (wrp_state_t *self, const char *name, const s_conf_t *conf, char **ret_err)
 {
-    char *dir = s_format ("%s/pipelines/%s", self->home, name);
+    char *dir = wrp_strf ("%s/pipelines/%s", self->home, name);
     char *path = s_conf_path (self, name);
     char generation[32];
     snprintf (generation, sizeof generation, "%llu", (unsigned long long) conf->generation);
@@ -367,7 +353,7 @@ int
 wrp_state_current (wrp_state_t *self, char **ret_name, char **ret_file, char **ret_err)
 {
     assert (self && ret_name && ret_file);
-    char *path = s_format ("%s/current", self->home);
+    char *path = wrp_strf ("%s/current", self->home);
     if (!path) {
         s_set_err (ret_err, NULL);
         return -1;
@@ -390,7 +376,7 @@ wrp_state_current (wrp_state_t *self, char **ret_name, char **ret_file, char **r
     }
     char *err = NULL;
     if (!name || wrp_pipeline_check_name (name, NULL))
-        err = s_format ("%s:1: corrupt state file: no valid pipeline name (run `wrp-controller "
+        err = wrp_strf ("%s:1: corrupt state file: no valid pipeline name (run `wrp-controller "
                         "ppl load` again)", path);
     char *name_copy = name ? strdup (name) : NULL;
     char *file_copy = file && *file ? strdup (file) : NULL;
@@ -440,7 +426,7 @@ wrp_state_load (wrp_state_t *self, const char *name, const char *file,
     if (rc == 0)
         rc = s_conf_save (self, name, &conf, ret_err);
     if (rc == 0) {
-        char *path = s_format ("%s/current", self->home);
+        char *path = wrp_strf ("%s/current", self->home);
         const char *keys[] = {"name", "file"};
         const char *values[] = {name, file ? file : ""};
         const bool plain[] = {false, false};

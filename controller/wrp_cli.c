@@ -1,6 +1,7 @@
 /*  wrp_cli — wrp-controller's command line. See wrp_cli.h.                  */
 
 #include "wrp_cli.h"
+#include "wrp_str.h"
 #include "wrp_commands.h"
 #include "wrp_index.h"
 #include "wrp_log.h"
@@ -100,21 +101,6 @@ static const char s_options_help[] =
     "Environment: WRP_HOME (state, default ~/.wrp), WRP_PIPELINE_PATH (index path),\n"
     "NO_COLOR. Exit codes: 0 done, 1 bad input or usage (nothing sent), 2 some node\n"
     "failed or did not answer.\n";
-
-static char *
-s_format (const char *format, ...) __attribute__ ((format (printf, 1, 2)));
-
-static char *
-s_format (const char *format, ...)
-{
-    va_list args;
-    va_start (args, format);
-    char *text = NULL;
-    if (vasprintf (&text, format, args) < 0)
-        text = NULL;
-    va_end (args);
-    return text;
-}
 
 const wrp_verb_t *
 wrp_cli_verbs (void)
@@ -245,14 +231,14 @@ wrp_cli_parse (int argc, char **argv, wrp_cli_t *cli, char **ret_err)
                 break;
             case OPT_PORT:
                 if (s_parse_number (optarg, 1, 65535, &number)) {
-                    *ret_err = s_format ("--port '%.32s': expected a port number 1..65535", optarg);
+                    *ret_err = wrp_strf ("--port '%.32s': expected a port number 1..65535", optarg);
                     return -1;
                 }
                 cli->options.agent_port = (int) number;
                 break;
             case OPT_TIMEOUT:
                 if (s_parse_number (optarg, 1, 2147483647L, &number)) {
-                    *ret_err = s_format ("--timeout '%.32s': expected milliseconds, "
+                    *ret_err = wrp_strf ("--timeout '%.32s': expected milliseconds, "
                                          "1..2147483647", optarg);
                     return -1;
                 }
@@ -267,7 +253,7 @@ wrp_cli_parse (int argc, char **argv, wrp_cli_t *cli, char **ret_err)
                 else if (!strcmp (optarg, "prometheus"))
                     cli->options.format = WRP_FORMAT_PROMETHEUS;
                 else {
-                    *ret_err = s_format ("--format '%.32s': expected table, json or prometheus",
+                    *ret_err = wrp_strf ("--format '%.32s': expected table, json or prometheus",
                                          optarg);
                     return -1;
                 }
@@ -297,19 +283,19 @@ wrp_cli_parse (int argc, char **argv, wrp_cli_t *cli, char **ret_err)
                 cli->help = true;
                 break;
             case ':':
-                *ret_err = s_format ("option '%s' needs a value", argv[optind - 1]);
+                *ret_err = wrp_strf ("option '%s' needs a value", argv[optind - 1]);
                 return -1;
             default:
                 if (optopt)
-                    *ret_err = s_format ("unknown option '-%c'", optopt);
+                    *ret_err = wrp_strf ("unknown option '-%c'", optopt);
                 else
-                    *ret_err = s_format ("unknown option '%s'", argv[optind - 1]);
+                    *ret_err = wrp_strf ("unknown option '%s'", argv[optind - 1]);
                 return -1;
         }
     }
     if (json) {
         if (format && cli->options.format != WRP_FORMAT_JSON) {
-            *ret_err = s_format ("--json and --format %s contradict each other", format);
+            *ret_err = wrp_strf ("--json and --format %s contradict each other", format);
             return -1;
         }
         cli->options.format = WRP_FORMAT_JSON;
@@ -339,13 +325,13 @@ wrp_cli_parse (int argc, char **argv, wrp_cli_t *cli, char **ret_err)
             if (!strncmp (v->name, words[0], strlen (words[0])) && v->name[strlen (words[0])] == ' ')
                 group = true;
         if (group && count > 1)
-            *ret_err = s_format ("unknown verb '%.64s %.64s' (`wrp-controller --help` lists them)",
+            *ret_err = wrp_strf ("unknown verb '%.64s %.64s' (`wrp-controller --help` lists them)",
                                  words[0], words[1]);
         else if (group)
-            *ret_err = s_format ("'%.64s' needs a verb (`wrp-controller --help` lists them)",
+            *ret_err = wrp_strf ("'%.64s' needs a verb (`wrp-controller --help` lists them)",
                                  words[0]);
         else
-            *ret_err = s_format ("unknown verb '%.64s' (`wrp-controller --help` lists them)",
+            *ret_err = wrp_strf ("unknown verb '%.64s' (`wrp-controller --help` lists them)",
                                  words[0]);
         return -1;
     }
@@ -355,12 +341,12 @@ wrp_cli_parse (int argc, char **argv, wrp_cli_t *cli, char **ret_err)
     if (cli->help)
         return 0;
     if ((int) cli->arg_count < verb->min_args) {
-        *ret_err = s_format ("`%s` needs %s (see `wrp-controller %s --help`)", verb->name,
+        *ret_err = wrp_strf ("`%s` needs %s (see `wrp-controller %s --help`)", verb->name,
                              verb->operands, verb->name);
         return -1;
     }
     if (verb->max_args >= 0 && (int) cli->arg_count > verb->max_args) {
-        *ret_err = s_format ("`%s`: unexpected '%.64s'%s", verb->name,
+        *ret_err = wrp_strf ("`%s`: unexpected '%.64s'%s", verb->name,
                              cli->args[verb->max_args],
                              verb->max_args ? "" : " (it takes no operands)");
         return -1;

@@ -1,6 +1,7 @@
 /*  wrp_index — where pipelines are found by name. See wrp_index.h.          */
 
 #include "wrp_index.h"
+#include "wrp_str.h"
 
 #include <assert.h>
 #include <dirent.h>
@@ -11,21 +12,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-static char *
-s_format (const char *format, ...) __attribute__ ((format (printf, 1, 2)));
-
-static char *
-s_format (const char *format, ...)
-{
-    va_list args;
-    va_start (args, format);
-    char *text = NULL;
-    if (vasprintf (&text, format, args) < 0)
-        text = NULL;
-    va_end (args);
-    return text;
-}
 
 char **
 wrp_index_dirs (void)
@@ -91,7 +77,7 @@ s_search (char **dirs, const char *name)
     for (char **d = dirs; *d; d++) {
         const char *ext[] = {".yaml", ".yml"};
         for (int e = 0; e < 2; e++) {
-            char *path = s_format ("%s/%s%s", *d, name, ext[e]);
+            char *path = wrp_strf ("%s/%s%s", *d, name, ext[e]);
             if (path && s_is_file (path))
                 return path;
             free (path);
@@ -110,9 +96,9 @@ wrp_index_find (const char *arg, char **ret_err)
     else if (strchr (arg, '/') || s_yaml_name (arg)) {
         struct stat st;
         if (stat (arg, &st))
-            err = s_format ("%s: cannot open: %s", arg, strerror (errno));
+            err = wrp_strf ("%s: cannot open: %s", arg, strerror (errno));
         else if (!S_ISREG (st.st_mode))
-            err = s_format ("%s: not a regular file", arg);
+            err = wrp_strf ("%s: not a regular file", arg);
         else {
             char *path = strdup (arg);
             if (path)
@@ -139,7 +125,7 @@ wrp_index_find (const char *arg, char **ret_err)
                 strcat (joined, ":");
             strcat (joined, *d);
         }
-        err = s_format ("pipeline '%s' not found on the index path (%s); `wrp-controller ppl "
+        err = wrp_strf ("pipeline '%s' not found on the index path (%s); `wrp-controller ppl "
                         "index list` shows what is there, or give a file path", arg,
                         joined ? joined : "?");
         free (joined);
@@ -193,7 +179,7 @@ wrp_index_list (size_t *ret_count)
         if (name_count)
             qsort (names, name_count, sizeof *names, s_compare);
         for (size_t i = 0; i < name_count; i++) {
-            char *file = s_format ("%s/%s", *d, names[i]);
+            char *file = wrp_strf ("%s/%s", *d, names[i]);
             size_t len = strlen (names[i]);
             char *stem = strndup (names[i], len - (strcmp (names[i] + len - 4, ".yml") ? 5 : 4));
             if (!file || !s_is_file (file) || !stem) {

@@ -1,6 +1,7 @@
 /*  wrp_plan — everything a lifecycle verb needs. See wrp_plan.h.            */
 
 #include "wrp_plan.h"
+#include "wrp_str.h"
 #include "wrp_hostfile.h"
 #include "wrp_index.h"
 #include "wrp_log.h"
@@ -16,28 +17,13 @@
 
 #define S_ENV_VALUE_MAX (1024 * 1024)    //  longest forwarded value
 
-static char *
-s_format (const char *format, ...) __attribute__ ((format (printf, 1, 2)));
-
-static char *
-s_format (const char *format, ...)
-{
-    va_list args;
-    va_start (args, format);
-    char *text = NULL;
-    if (vasprintf (&text, format, args) < 0)
-        text = NULL;
-    va_end (args);
-    return text;
-}
-
 //  "~/x" -> "$HOME/x"; anything else copied.
 static char *
 s_expand_home (const char *path)
 {
     const char *home = getenv ("HOME");
     if (!strncmp (path, "~/", 2) && home && *home)
-        return s_format ("%s/%s", home, path + 2);
+        return wrp_strf ("%s/%s", home, path + 2);
     return strdup (path);
 }
 
@@ -84,7 +70,7 @@ s_forward (wrp_plan_t *self, const char *name, size_t alloc)
         if (!strncmp (self->forward_env[i], name, len) && self->forward_env[i][len] == '=')
             return 0;
     assert (self->forward_env_count < alloc);
-    char *entry = s_format ("%s=%s", name, value);
+    char *entry = wrp_strf ("%s=%s", name, value);
     if (!entry)
         return -1;
     self->forward_env[self->forward_env_count++] = entry;
@@ -116,7 +102,7 @@ s_resolve_pipeline (wrp_plan_t *self, const wrp_plan_options_t *options, wrp_sta
             return 0;
         }
         if (!file) {
-            *ret_err = s_format ("current pipeline '%s' has no file; run `wrp-controller ppl "
+            *ret_err = wrp_strf ("current pipeline '%s' has no file; run `wrp-controller ppl "
                                  "load` again", state_name);
             free (state_name);
             return -1;
@@ -127,7 +113,7 @@ s_resolve_pipeline (wrp_plan_t *self, const wrp_plan_options_t *options, wrp_sta
     wrp_pipeline_t *pipeline = wrp_pipeline_load (file, &err);
     if (!pipeline) {
         if (state_name)
-            *ret_err = s_format ("current pipeline '%s': %s", state_name, err ? err : "?");
+            *ret_err = wrp_strf ("current pipeline '%s': %s", state_name, err ? err : "?");
         else
             *ret_err = err, err = NULL;
         free (err);

@@ -1,0 +1,33 @@
+/*  wrp_str — small string helpers every class shares. See wrp_str.h.       */
+
+#include "wrp_str.h"
+
+#include <assert.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+char *
+wrp_strf (const char *format, ...)
+{
+    va_list args;
+    va_start (args, format);
+    char *text = NULL;
+    if (vasprintf (&text, format, args) < 0)
+        text = NULL;
+    va_end (args);
+    return text;
+}
+
+void
+wrp_str_test (bool verbose)
+{
+    (void) verbose;
+    char *text = wrp_strf ("%s:%d: %s", "pipe.yaml", 7, "bad");
+    assert (text && !strcmp (text, "pipe.yaml:7: bad"));
+    free (text);
+    text = wrp_strf ("%s", "");
+    assert (text && !*text);
+    free (text);
+}
