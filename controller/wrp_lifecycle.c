@@ -189,7 +189,39 @@ typedef struct {
     char *config;                //  the generated chimaera_config.yaml
     size_t size;                 //  its length
     char sha256[WRP_SHA256_HEX]; //  its hash, to compare with the running one
+    wrp_msg_t *start;            //  the START carrying it, shared by its agents
 } s_config_t;
+
+//  The START request for one config: the same message (and id) goes to every
+//  agent that shares the state dir, so a thousand nodes cost one copy.
+static wrp_msg_t *
+s_start_request (const wrp_plan_t *plan, const char *id, const s_config_t *config,
+                 int timeout)
+{
+    wrp_msg_t *start = wrp_msg_new (WRP_CMD_START, id);
+    if (!start)
+        return NULL;
+    int set = 0;
+    set |= wrp_msg_set_str (start, "pipeline", plan->pipeline);
+    set |= wrp_msg_set_int (start, "generation", (int64_t)plan->generation);
+    set |= wrp_msg_set (start, "config", config->config, config->size);
+    if (plan->runtime_hostfile)
+        set |= wrp_msg_set_str (start, "hostfile", plan->runtime_hostfile);
+    set |= wrp_msg_set_int (start, "port", wrp_params_int (plan->params, "port"));
+    set |= wrp_msg_set_int (start, "timeout_ms", timeout);
+    for (size_t e = 0; e < plan->forward_env_count; e++) {
+        const char *eq = strchr (plan->forward_env[e], '=');
+        if (!eq || eq == plan->forward_env[e])
+            continue;
+        char key[WRP_MSG_MAX_KEY + 1];
+        snprintf (key, sizeof key, "env.%.*s", (int)(eq - plan->forward_env[e]),
+                  plan->forward_env[e]);
+        set |= wrp_msg_set_str (start, key, eq + 1);
+    }
+    if (set != 0)
+        wrp_msg_destroy (&start);
+    return start;
+}
 
 static int
 s_start (s_run_t *run)
@@ -232,7 +264,6 @@ s_start (s_run_t *run)
     }
     char id[WRP_MSG_MAX_ID + 1];
     wrp_msg_new_id (id);
-    int64_t port = wrp_params_int (plan->params, "port");
     for (size_t i = 0; i < run->count; i++) {
         wrp_client_node_t *cn = wrp_client_node (run->client, i);
         s_row_t *row = &run->rows[i];
@@ -271,38 +302,16 @@ s_start (s_run_t *run)
             configs[c].config = config;
             configs[c].size = size;
             wrp_sha256_hex (config, size, configs[c].sha256);
+            configs[c].start = s_start_request (plan, id, &configs[c], timeout);
             config_count++;
         }
-        config_of[i] = c;
-        wrp_msg_t *start = wrp_msg_new (WRP_CMD_START, id);
-        if (!start) {
-            s_row_error (row, "out of memory");
-            continue;
-        }
-        int set = 0;
-        set |= wrp_msg_set_str (start, "pipeline", plan->pipeline);
-        set |= wrp_msg_set_int (start, "generation", (int64_t)plan->generation);
-        set |= wrp_msg_set (start, "config", configs[c].config, configs[c].size);
-        if (plan->runtime_hostfile)
-            set |= wrp_msg_set_str (start, "hostfile", plan->runtime_hostfile);
-        set |= wrp_msg_set_int (start, "port", port);
-        set |= wrp_msg_set_int (start, "timeout_ms", timeout);
-        for (size_t e = 0; e < plan->forward_env_count; e++) {
-            const char *eq = strchr (plan->forward_env[e], '=');
-            if (!eq || eq == plan->forward_env[e])
-                continue;
-            char key[WRP_MSG_MAX_KEY + 1];
-            snprintf (key, sizeof key, "env.%.*s", (int)(eq - plan->forward_env[e]),
-                      plan->forward_env[e]);
-            set |= wrp_msg_set_str (start, key, eq + 1);
-        }
-        if (set != 0) {
+        if (!configs[c].start) {
             s_row_error (row, "the START message breaks the protocol's limits "
                               "(config, hostfile or environment too large)");
-            wrp_msg_destroy (&start);
             continue;
         }
-        requests[i] = start;
+        config_of[i] = c;
+        requests[i] = configs[c].start;
         asked[i] = true;
     }
 
@@ -377,11 +386,10 @@ s_start (s_run_t *run)
     }
     s_render (run);
     rc = s_exit_code (run);
-    for (size_t i = 0; i < run->count; i++)
-        wrp_msg_destroy (&requests[i]);
     for (size_t c = 0; c < config_count; c++) {
         free (configs[c].state_dir);
         free (configs[c].config);
+        wrp_msg_destroy (&configs[c].start);
     }
     free (requests);
     free (asked);
