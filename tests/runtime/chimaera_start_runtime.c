@@ -27,6 +27,9 @@
       FAKE_CHI_READY_DELAY_MS=N    delay before binding (default 20)
       FAKE_CHI_NO_SHM=1            create no segments (many runtimes per machine)
       FAKE_CHI_LOCAL_ADDR=IP       local server address instead of 127.0.0.1
+      FAKE_CHI_NODE_ADDR=IP        main server only on IP, the hostfile line
+                                   naming it (many runtimes per machine, where
+                                   every hostfile address is local)
 
     Tests read its environment from /proc/PID/environ.                        */
 
@@ -171,10 +174,15 @@ main (void)
             int node = 0, main_fd = -1;
             FILE *hosts = conf.hostfile[0] ? fopen (conf.hostfile, "r") : NULL;
             char line[256];
+            const char *only = getenv ("FAKE_CHI_NODE_ADDR");
             for (int index = 0; hosts && main_fd < 0 && fgets (line, sizeof line, hosts);) {
                 line[strcspn (line, "\r\n")] = 0;
                 if (!line[0])
                     continue;
+                if (only && *only && strcmp (line, only)) {
+                    index++;
+                    continue;
+                }
                 main_fd = s_listen (line, conf.port);
                 if (main_fd >= 0) {
                     snprintf (node_ip, sizeof node_ip, "%s", line);
