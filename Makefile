@@ -144,7 +144,8 @@ bench: all $(TESTBINS)
 # The main job on this machine: an agent on loopback, the basic pipeline
 # through start, status, stop, clean (tests/demo.sh; leaves nothing running).
 .PHONY: demo
-demo: all $(TESTBINS)
+demo: deps
+	$(MAKE) --no-print-directory all $(TESTBINS)
 	BUILD=$(BUILD) bash tests/demo.sh
 
 install: all
