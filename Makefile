@@ -81,6 +81,12 @@ $(CTL): $(call obj,controller/main.c) $(LIBCTL) $(LIBWRP)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# Objects that bake in the install prefix are rebuilt when PREFIX changes.
+PREFIX_STAMP := $(BUILD)/gen/prefix-$(subst /,_,$(PREFIX))
+$(PREFIX_STAMP):
+	@mkdir -p $(dir $@) && rm -f $(BUILD)/gen/prefix-* && touch $@
+$(call obj,controller/wrp_cli.c controller/wrp_index.c): $(PREFIX_STAMP)
+
 # The self-test runner calls every `void wrp_x_test (bool verbose);` a header declares.
 $(BUILD)/gen/selftests.h: $(wildcard common/*.h proto/*.h agent/*.h controller/*.h)
 	@mkdir -p $(dir $@)
