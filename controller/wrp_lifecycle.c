@@ -470,13 +470,9 @@ wrp_lifecycle_run (wrp_plan_t *plan, const char *verb)
         wrp_error ("unknown command '%s' (start, stop, kill, clean, status)", verb);
         return S_EXIT_USAGE;
     }
-    char *err = NULL;
-    wrp_transport_t *transport = wrp_transport_new (&plan->security, false, &err);
-    if (!transport) {
-        wrp_error ("%s", err ? err : "cannot set up the transport");
-        free (err);
+    wrp_transport_t *transport = wrp_plan_transport (plan);
+    if (!transport)
         return S_EXIT_USAGE;
-    }
     s_run_t run = {
         .plan = plan, .transport = transport, .verb = verb, .count = plan->host_count};
     int64_t t0 = zclock_usecs ();

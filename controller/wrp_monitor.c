@@ -260,13 +260,9 @@ int
 wrp_monitor_run (wrp_plan_t *plan)
 {
     assert (plan);
-    char *err = NULL;
-    wrp_transport_t *transport = wrp_transport_new (&plan->security, false, &err);
-    if (!transport) {
-        wrp_error ("%s", err ? err : "cannot set up the transport");
-        free (err);
+    wrp_transport_t *transport = wrp_plan_transport (plan);
+    if (!transport)
         return 1;
-    }
     s_monitor_t self = {.plan = plan, .count = plan->host_count};
     int64_t interval =
         plan->params ? wrp_params_int (plan->params, "heartbeat_interval") : 1000;

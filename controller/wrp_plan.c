@@ -137,6 +137,22 @@ s_resolve_pipeline (wrp_plan_t *self, const wrp_plan_options_t *options, wrp_sta
     return 0;
 }
 
+wrp_transport_t *
+wrp_plan_transport (const wrp_plan_t *self)
+{
+    char *err = NULL;
+    wrp_transport_t *transport = wrp_transport_new (&self->security, false, &err);
+    if (!transport) {
+        wrp_error ("%s", err ? err : "cannot set up the transport");
+        free (err);
+        return NULL;
+    }
+    if (self->security.insecure)
+        wrp_warning ("INSECURE: --insecure: commands go over plain TCP, unencrypted and "
+                     "unauthenticated; use it on loopback or a trusted test network only");
+    return transport;
+}
+
 wrp_pipeline_t *
 wrp_plan_pipeline (const wrp_plan_options_t *options, bool *ret_current, char **ret_err)
 {

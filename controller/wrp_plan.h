@@ -85,6 +85,10 @@ wrp_pipeline_t *wrp_plan_pipeline (const wrp_plan_options_t *options, bool *ret_
 //  Destroy a plan; NULL-safe, nulls the caller's pointer.
 void wrp_plan_destroy (wrp_plan_t **self_p);
 
+//  The controller's end of the control channel for this plan (keys loaded;
+//  a loud warning when --insecure). Logs why and returns NULL on failure.
+wrp_transport_t *wrp_plan_transport (const wrp_plan_t *self);
+
 //  The variables forwarded to the runtime from the controller's environment
 //  whatever the pipeline says (when set).
 #define WRP_PLAN_FORWARD_ALWAYS { "PATH", "LD_LIBRARY_PATH", "CHI_REPO_PATH" }
