@@ -15,7 +15,6 @@
 #include <string.h>
 #include <sys/signalfd.h>
 #include <systemd/sd-daemon.h>
-#include <time.h>
 #include <unistd.h>
 
 #define S_DROP_LOG_WINDOW_MS 10000   //  rate limit of "dropped" log lines:
@@ -173,14 +172,6 @@ wrp_agent_decide (const wrp_agent_view_t *view, zmsg_t *frames, wrp_agent_decisi
 // ---------------------------------------------------------------------------
 //  Loop helpers
 
-static int64_t
-s_now (void)
-{
-    struct timespec ts;
-    clock_gettime (CLOCK_MONOTONIC, &ts);
-    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 //  The one place that talks to systemd; its return value does not matter
 //  (no NOTIFY_SOCKET: not under systemd).
 static void
@@ -325,7 +316,7 @@ s_on_result (void *arg, const wrp_supervisor_result_t *result)
 static void
 s_log_drop (wrp_agent_t *self, const char *why)
 {
-    int64_t now = s_now ();
+    int64_t now = zclock_mono ();
     if (now - self->drop_window >= S_DROP_LOG_WINDOW_MS) {
         if (self->drop_suppressed > 0)
             wrp_warning ("%d more bad messages dropped (not logged)", self->drop_suppressed);
@@ -595,7 +586,7 @@ wrp_agent_run (wrp_agent_t *self)
     s_notify_status (self);
     if (self->watchdog_ms) {
         s_notify ("WATCHDOG=1");
-        self->next_watchdog = s_now () + self->watchdog_ms;
+        self->next_watchdog = zclock_mono () + self->watchdog_ms;
     }
     while (!self->terminated) {
         //  The supervisor's pidfd comes last: it exists only while a runtime does.
@@ -607,7 +598,7 @@ wrp_agent_run (wrp_agent_t *self)
             {NULL, wrp_supervisor_fd (self->supervisor), ZMQ_POLLIN, 0},
         };
         int count = items[3].fd >= 0 ? 4 : 3;
-        int64_t now = s_now ();
+        int64_t now = zclock_mono ();
         int64_t deadline = wrp_supervisor_deadline (self->supervisor);
         if (self->watchdog_ms && (deadline < 0 || self->next_watchdog < deadline))
             deadline = self->next_watchdog;
@@ -629,9 +620,9 @@ wrp_agent_run (wrp_agent_t *self)
                 break;
             s_handle (self, frames);
         }
-        if (self->watchdog_ms && s_now () >= self->next_watchdog) {
+        if (self->watchdog_ms && zclock_mono () >= self->next_watchdog) {
             s_notify ("WATCHDOG=1");
-            self->next_watchdog = s_now () + self->watchdog_ms;
+            self->next_watchdog = zclock_mono () + self->watchdog_ms;
         }
     }
     s_notify ("STOPPING=1");

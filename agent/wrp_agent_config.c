@@ -1,19 +1,18 @@
 /*  wrp_agent_config — the agent's configuration. See wrp_agent_config.h.   */
 
 #include "wrp_agent_config.h"
+#include "wrp_file.h"
 #include "wrp_str.h"
 
 #include <arpa/inet.h>
 #include <assert.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include <yaml.h>
 
@@ -320,35 +319,21 @@ int
 wrp_agent_config_load (wrp_agent_config_t *self, const char *path, bool required,
                        char **ret_err)
 {
-    int fd = open (path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        if (errno == ENOENT && !required)
-            return 0;
-        *ret_err = wrp_strf ("%s: %s", path, strerror (errno));
+    char *data = NULL;
+    size_t size = 0;
+    char *err = NULL;
+    if (wrp_file_read (path, WRP_AGENT_CONFIG_MAX_FILE, &data, &size, &err)) {
+        if (errno == ENOENT) {
+            //  Missing: fine when optional, else plainly "PATH: No such file ...".
+            free (err);
+            if (!required)
+                return 0;
+            err = wrp_strf ("%s: %s", path, strerror (ENOENT));
+        }
+        *ret_err = err;
         return -1;
     }
-    struct stat st;
-    if (fstat (fd, &st) || !S_ISREG (st.st_mode) || st.st_size > WRP_AGENT_CONFIG_MAX_FILE) {
-        *ret_err = wrp_strf ("%s: not a regular file of at most 1 MiB", path);
-        close (fd);
-        return -1;
-    }
-    char *data = malloc ((size_t) st.st_size + 1);
-    size_t have = 0;
-    while (data && have < (size_t) st.st_size) {
-        ssize_t got = read (fd, data + have, (size_t) st.st_size - have);
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got <= 0)
-            break;
-        have += (size_t) got;
-    }
-    close (fd);
-    if (!data) {
-        *ret_err = wrp_strf ("%s: out of memory", path);
-        return -1;
-    }
-    int rc = wrp_agent_config_parse (self, path, data, have, ret_err);
+    int rc = wrp_agent_config_parse (self, path, data, size, ret_err);
     free (data);
     return rc;
 }

@@ -1,6 +1,7 @@
 /*  wrp_shm — list and remove chi_* segments. See wrp_shm.h.                 */
 
 #include "wrp_shm.h"
+#include "wrp_buf.h"
 #include "wrp_str.h"
 
 #include <assert.h>
@@ -83,33 +84,6 @@ s_scan (const char *dir, s_entry_t **ret_entries, size_t *ret_count, char **ret_
     return dfd;
 }
 
-//  Appends a line to a growing text; returns -1 when out of memory.
-static int
-s_append (char **text, size_t *size, const char *line)
-{
-    size_t add = strlen (line);
-    char *grown = realloc (*text, *size + add + 2);
-    if (!grown)
-        return -1;
-    memcpy (grown + *size, line, add);
-    *size += add;
-    grown[(*size)++] = '\n';
-    grown[*size] = 0;
-    *text = grown;
-    return 0;
-}
-
-//  Ends the text: drops the last newline, or makes "" when empty.
-static char *
-s_finish (char *text, size_t size)
-{
-    if (!text)
-        return strdup ("");
-    if (size > 0 && text[size - 1] == '\n')
-        text[size - 1] = 0;
-    return text;
-}
-
 int
 wrp_shm_list (const char *dir, char **ret_text, char **ret_err)
 {
@@ -119,25 +93,22 @@ wrp_shm_list (const char *dir, char **ret_text, char **ret_err)
     if (dfd < 0)
         return -1;
     close (dfd);
-    char *text = NULL;
-    size_t size = 0;
-    int rc = 0;
-    for (size_t i = 0; i < count && rc == 0; i++) {
-        char line[512];
+    //  One line per entry, without a newline after the last.
+    wrp_buf_t text = {0};
+    for (size_t i = 0; i < count; i++) {
+        const char *sep = i ? "\n" : "";
         if (S_ISLNK (entries[i].st.st_mode))
-            snprintf (line, sizeof line, "%s\t0\tsymlink", entries[i].name);
+            wrp_buf_printf (&text, "%s%s\t0\tsymlink", sep, entries[i].name);
         else
         if (S_ISDIR (entries[i].st.st_mode))
-            snprintf (line, sizeof line, "%s\t0\tdirectory", entries[i].name);
+            wrp_buf_printf (&text, "%s%s\t0\tdirectory", sep, entries[i].name);
         else
-            snprintf (line, sizeof line, "%s\t%lld", entries[i].name,
-                      (long long) entries[i].st.st_size);
-        rc = s_append (&text, &size, line);
+            wrp_buf_printf (&text, "%s%s\t%lld", sep, entries[i].name,
+                            (long long) entries[i].st.st_size);
     }
     s_entries_free (entries, count);
-    char *result = rc == 0 ? s_finish (text, size) : NULL;
+    char *result = wrp_buf_finish (&text, NULL);
     if (!result) {
-        free (text);
         *ret_err = wrp_strf ("%s: out of memory", dir);
         return -1;
     }
@@ -153,8 +124,7 @@ wrp_shm_clean (const char *dir, char **ret_removed, char **ret_err)
     int dfd = s_scan (dir, &entries, &count, ret_err);
     if (dfd < 0)
         return -1;
-    char *text = NULL;
-    size_t size = 0;
+    wrp_buf_t text = {0};
     char *err = NULL;
     for (size_t i = 0; i < count && !err; i++) {
         if (S_ISDIR (entries[i].st.st_mode))
@@ -166,27 +136,27 @@ wrp_shm_clean (const char *dir, char **ret_removed, char **ret_err)
             err = wrp_strf ("%s/%s: %s", dir, entries[i].name, strerror (errno));
             break;
         }
-        char line[4600];
-        snprintf (line, sizeof line, "%s/%s\t%lld", dir, entries[i].name,
-                  S_ISLNK (entries[i].st.st_mode) ? 0LL : (long long) entries[i].st.st_size);
-        if (s_append (&text, &size, line))
+        if (wrp_buf_printf (&text, "%s%s/%s\t%lld", text.size ? "\n" : "", dir, entries[i].name,
+                            S_ISLNK (entries[i].st.st_mode) ? 0LL
+                                                            : (long long) entries[i].st.st_size))
             err = wrp_strf ("%s: out of memory", dir);
     }
     close (dfd);
     s_entries_free (entries, count);
+    char *removed = wrp_buf_finish (&text, NULL);
     if (err) {
-        char *full = wrp_strf ("%s%s%s", err, text ? "; removed before: " : "", text ? text : "");
+        char *full = wrp_strf ("%s%s%s", err, removed && *removed ? "; removed before: " : "",
+                               removed ? removed : "");
         free (err);
-        free (text);
+        free (removed);
         *ret_err = full;
         return -1;
     }
-    char *result = s_finish (text, size);
-    if (!result) {
+    if (!removed) {
         *ret_err = wrp_strf ("%s: out of memory", dir);
         return -1;
     }
-    *ret_removed = result;
+    *ret_removed = removed;
     return 0;
 }
 

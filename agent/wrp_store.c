@@ -1,17 +1,16 @@
 /*  wrp_store — the agent's state and command record. See wrp_store.h.      */
 
 #include "wrp_store.h"
+#include "wrp_buf.h"
+#include "wrp_file.h"
 #include "wrp_str.h"
 
 #include <assert.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #define S_COMMANDS_MAGIC "WRP-COMMANDS 1\n"
@@ -26,95 +25,6 @@ struct _wrp_store_t {
     size_t next;                 //  ring slot written next
     size_t count;                //  recorded replies (<= max)
 };
-
-int
-wrp_store_mkdirs (const char *path, mode_t mode, char **ret_err)
-{
-    char *copy = strdup (path);
-    if (!copy) {
-        *ret_err = wrp_strf ("out of memory");
-        return -1;
-    }
-    for (char *slash = copy + 1;; slash++) {
-        bool end = *slash == 0;
-        if (*slash != '/' && !end)
-            continue;
-        *slash = 0;
-        if (mkdir (copy, mode) && errno != EEXIST) {
-            *ret_err = wrp_strf ("%s: %s", copy, strerror (errno));
-            free (copy);
-            return -1;
-        }
-        if (end)
-            break;
-        *slash = '/';
-    }
-    free (copy);
-    struct stat st;
-    if (stat (path, &st) || !S_ISDIR (st.st_mode)) {
-        *ret_err = wrp_strf ("%s: not a directory", path);
-        return -1;
-    }
-    return 0;
-}
-
-int
-wrp_store_write_atomic (const char *path, const void *data, size_t size, mode_t mode,
-                        char **ret_err)
-{
-    char *temp = wrp_strf ("%s.tmp.%d", path, (int) getpid ());
-    if (!temp) {
-        *ret_err = wrp_strf ("out of memory");
-        return -1;
-    }
-    int fd = open (temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
-    if (fd < 0) {
-        *ret_err = wrp_strf ("%s: %s", temp, strerror (errno));
-        free (temp);
-        return -1;
-    }
-    const char *bytes = data;
-    size_t done = 0;
-    while (done < size) {
-        ssize_t wrote = write (fd, bytes + done, size - done);
-        if (wrote < 0 && errno == EINTR)
-            continue;
-        if (wrote <= 0)
-            break;
-        done += (size_t) wrote;
-    }
-    int saved = errno;
-    if (done < size || fsync (fd)) {
-        if (done == size)
-            saved = errno;
-        *ret_err = wrp_strf ("%s: %s", temp, strerror (saved));
-        close (fd);
-        unlink (temp);
-        free (temp);
-        return -1;
-    }
-    close (fd);
-    if (rename (temp, path)) {
-        *ret_err = wrp_strf ("%s: %s", path, strerror (errno));
-        unlink (temp);
-        free (temp);
-        return -1;
-    }
-    free (temp);
-    //  The rename itself must reach the disk too.
-    char *dir = strdup (path);
-    char *slash = dir ? strrchr (dir, '/') : NULL;
-    if (slash) {
-        *slash = 0;
-        int dfd = open (*dir ? dir : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dfd >= 0) {
-            fsync (dfd);
-            close (dfd);
-        }
-    }
-    free (dir);
-    return 0;
-}
 
 static void
 s_state_defaults (wrp_store_state_t *state)
@@ -134,34 +44,21 @@ s_copy_field (char *dest, size_t size, const char *value)
     dest[i] = 0;
 }
 
-//  Reads a whole small file. Returns NULL with errno set.
+//  Reads a record file; NULL when it is missing (nothing to say) or
+//  unreadable (said in *ret_warning, replacing an earlier warning).
 static char *
-s_read_file (const char *path, size_t limit, size_t *ret_size)
+s_read_record (const char *path, size_t limit, size_t *ret_size, char **ret_warning)
 {
-    int fd = open (path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return NULL;
-    struct stat st;
-    if (fstat (fd, &st) || (size_t) st.st_size > limit) {
-        close (fd);
-        errno = EFBIG;
-        return NULL;
+    char *data = NULL, *err = NULL;
+    if (wrp_file_read (path, limit, &data, ret_size, &err) == 0)
+        return data;
+    if (errno != ENOENT) {
+        free (*ret_warning);
+        *ret_warning = err;
     }
-    char *data = malloc ((size_t) st.st_size + 1);
-    size_t have = 0;
-    while (data && have < (size_t) st.st_size) {
-        ssize_t got = read (fd, data + have, (size_t) st.st_size - have);
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got <= 0)
-            break;
-        have += (size_t) got;
-    }
-    close (fd);
-    if (data)
-        data[have] = 0;
-    *ret_size = have;
-    return data;
+    else
+        free (err);
+    return NULL;
 }
 
 static void
@@ -235,45 +132,16 @@ wrp_store_save_state (wrp_store_t *self, const wrp_store_state_t *state, char **
         *ret_err = wrp_strf ("out of memory");
         return -1;
     }
-    int rc = wrp_store_write_atomic (self->state_path, text, strlen (text), 0600, ret_err);
+    int rc = wrp_file_write_atomic (self->state_path, text, strlen (text), 0600, ret_err);
     free (text);
     return rc;
-}
-
-//  Appends bytes to a growing buffer.
-typedef struct {
-    char *data;                  //  bytes
-    size_t size;                 //  used
-    size_t max;                  //  allocated
-    bool failed;                 //  an allocation failed
-} s_buf_t;
-
-static void
-s_buf_add (s_buf_t *buf, const void *data, size_t size)
-{
-    if (buf->failed)
-        return;
-    if (buf->size + size > buf->max) {
-        size_t max = (buf->max ? buf->max * 2 : 4096);
-        while (max < buf->size + size)
-            max *= 2;
-        char *grown = realloc (buf->data, max);
-        if (!grown) {
-            buf->failed = true;
-            return;
-        }
-        buf->data = grown;
-        buf->max = max;
-    }
-    memcpy (buf->data + buf->size, data, size);
-    buf->size += size;
 }
 
 static int
 s_save_commands (wrp_store_t *self, char **ret_err)
 {
-    s_buf_t buf = {0};
-    s_buf_add (&buf, S_COMMANDS_MAGIC, strlen (S_COMMANDS_MAGIC));
+    wrp_buf_t buf = {0};
+    wrp_buf_add (&buf, S_COMMANDS_MAGIC, strlen (S_COMMANDS_MAGIC));
     //  Oldest first, so a reload keeps the same order.
     for (size_t i = 0; i < self->count; i++) {
         size_t slot = (self->next + WRP_STORE_MAX_COMMANDS - self->count + i) % WRP_STORE_MAX_COMMANDS;
@@ -282,25 +150,26 @@ s_save_commands (wrp_store_t *self, char **ret_err)
         size_t fields = wrp_msg_field_count (reply);
         int n = snprintf (head, sizeof head, "%s %s %zu\n", wrp_msg_id (reply),
                           wrp_msg_cmd_name (wrp_msg_cmd (reply)), fields);
-        s_buf_add (&buf, head, (size_t) n);
+        wrp_buf_add (&buf, head, (size_t) n);
         for (size_t f = 0; f < fields; f++) {
             size_t vsize = 0;
             const char *key = wrp_msg_field_key (reply, f);
             const void *value = wrp_msg_field_value (reply, f, &vsize);
             n = snprintf (head, sizeof head, "%zu %zu\n", strlen (key), vsize);
-            s_buf_add (&buf, head, (size_t) n);
-            s_buf_add (&buf, key, strlen (key));
-            s_buf_add (&buf, value, vsize);
-            s_buf_add (&buf, "\n", 1);
+            wrp_buf_add (&buf, head, (size_t) n);
+            wrp_buf_add (&buf, key, strlen (key));
+            wrp_buf_add (&buf, value, vsize);
+            wrp_buf_add (&buf, "\n", 1);
         }
     }
-    if (buf.failed) {
-        free (buf.data);
+    size_t size = 0;
+    char *data = wrp_buf_finish (&buf, &size);
+    if (!data) {
         *ret_err = wrp_strf ("out of memory");
         return -1;
     }
-    int rc = wrp_store_write_atomic (self->commands_path, buf.data, buf.size, 0600, ret_err);
-    free (buf.data);
+    int rc = wrp_file_write_atomic (self->commands_path, data, size, 0600, ret_err);
+    free (data);
     return rc;
 }
 
@@ -371,7 +240,7 @@ s_load_commands (wrp_store_t *self, const char *data, size_t size)
 wrp_store_t *
 wrp_store_new (const char *state_dir, char **ret_warning, char **ret_err)
 {
-    if (wrp_store_mkdirs (state_dir, 0700, ret_err))
+    if (wrp_file_mkdirs (state_dir, 0700, ret_err))
         return NULL;
     wrp_store_t *self = calloc (1, sizeof *self);
     if (!self) {
@@ -388,7 +257,7 @@ wrp_store_new (const char *state_dir, char **ret_warning, char **ret_err)
         *ret_err = wrp_strf ("out of memory");
         return NULL;
     }
-    int rc = wrp_store_mkdirs (pipelines, 0700, ret_err);
+    int rc = wrp_file_mkdirs (pipelines, 0700, ret_err);
     free (pipelines);
     if (rc) {
         wrp_store_destroy (&self);
@@ -402,22 +271,16 @@ wrp_store_new (const char *state_dir, char **ret_warning, char **ret_err)
     }
     s_state_defaults (&self->state);
     size_t size = 0;
-    char *text = s_read_file (self->state_path, 1u << 16, &size);
+    char *text = s_read_record (self->state_path, 1u << 16, &size, ret_warning);
     if (text)
         s_parse_state (&self->state, text);
-    else
-    if (errno != ENOENT)
-        *ret_warning = wrp_strf ("%s: %s", self->state_path, strerror (errno));
     free (text);
-    char *data = s_read_file (self->commands_path, S_MAX_RECORD_FILE, &size);
-    if (data) {
-        if (s_load_commands (self, data, size))
-            *ret_warning = wrp_strf ("%s: damaged after %zu records; the rest ignored",
-                                     self->commands_path, self->count);
+    char *data = s_read_record (self->commands_path, S_MAX_RECORD_FILE, &size, ret_warning);
+    if (data && s_load_commands (self, data, size)) {
+        free (*ret_warning);
+        *ret_warning = wrp_strf ("%s: damaged after %zu records; the rest ignored",
+                                 self->commands_path, self->count);
     }
-    else
-    if (errno != ENOENT)
-        *ret_warning = wrp_strf ("%s: %s", self->commands_path, strerror (errno));
     free (data);
     return self;
 }
@@ -530,7 +393,7 @@ wrp_store_test (bool verbose)
     char path[160];
     snprintf (path, sizeof path, "%s/commands", sub);
     const char *damaged = S_COMMANDS_MAGIC "ok-1 OK 1\n6 1\nstarts7\nbad-2 OK 9\n";
-    assert (wrp_store_write_atomic (path, damaged, strlen (damaged), 0600, &err) == 0);
+    assert (wrp_file_write_atomic (path, damaged, strlen (damaged), 0600, &err) == 0);
     store = wrp_store_new (sub, &warning, &err);
     assert (store && warning);
     free (warning);

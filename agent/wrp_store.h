@@ -7,7 +7,7 @@
     STATE/commands      the last WRP_STORE_MAX_COMMANDS lifecycle command ids
                         with their encoded replies.
 
-    Both are rewritten whole through wrp_store_write_atomic (temp file,
+    Both are rewritten whole through wrp_file_write_atomic (temp file,
     fsync, rename, fsync of the directory), so a crash leaves the old or the
     new version, never a mix.                                                 */
 
@@ -66,16 +66,6 @@ const wrp_msg_t *wrp_store_lookup (wrp_store_t *self, const char *id);
 //  Record the reply to a lifecycle command (copied), dropping the oldest
 //  past the limit, and save. Returns 0 or -1 and a message (caller frees).
 int wrp_store_record (wrp_store_t *self, const wrp_msg_t *reply, char **ret_err);
-
-//  Write a file so that readers see the old or the new bytes, never a part:
-//  temp file in the same dir, fsync, rename, fsync of the dir. Returns 0 or
-//  -1 and a message (caller frees).
-int wrp_store_write_atomic (const char *path, const void *data, size_t size, mode_t mode,
-                            char **ret_err);
-
-//  Make a directory and its parents (mode for the ones made). Returns 0 or
-//  -1 and a message (caller frees).
-int wrp_store_mkdirs (const char *path, mode_t mode, char **ret_err);
 
 void wrp_store_test (bool verbose);
 

@@ -1,6 +1,7 @@
 /*  wrp_supervisor — the runtime process. See wrp_supervisor.h.             */
 
 #include "wrp_supervisor.h"
+#include "wrp_file.h"
 #include "wrp_str.h"
 
 #include "wrp_log.h"
@@ -9,6 +10,7 @@
 
 #include <arpa/inet.h>
 #include <assert.h>
+#include <czmq.h>
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -75,22 +77,6 @@ struct _wrp_supervisor_t {
     off_t log_offset;            //  runtime.log size when this run started
     char **child_env;            //  env the runtime got (for the stop binary)
 };
-
-static int64_t
-s_now_mono (void)
-{
-    struct timespec ts;
-    clock_gettime (CLOCK_MONOTONIC, &ts);
-    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int64_t
-s_now_wall (void)
-{
-    struct timespec ts;
-    clock_gettime (CLOCK_REALTIME, &ts);
-    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void
 s_free_env (char ***env_p)
@@ -811,7 +797,7 @@ static void
 s_escalate (wrp_supervisor_t *self, s_phase_t phase)
 {
     self->phase = phase;
-    self->phase_deadline = s_now_mono () + self->step_ms;
+    self->phase_deadline = zclock_mono () + self->step_ms;
     if (phase == S_PHASE_TERM) {
         wrp_info ("runtime pid %d: SIGTERM to its process group", self->rec.pid);
         s_signal (self, SIGTERM);
@@ -851,7 +837,7 @@ wrp_supervisor_wake (wrp_supervisor_t *self)
         if (poll (&pfd, 1, 0) > 0)
             s_on_exit (self);
     }
-    int64_t now = s_now_mono ();
+    int64_t now = zclock_mono ();
     if (self->state == WRP_RT_STARTING && self->pidfd >= 0 && !self->timed_out
         && self->next_probe >= 0 && now >= self->next_probe) {
         if (s_probe (self)) {
@@ -966,10 +952,10 @@ wrp_supervisor_start (wrp_supervisor_t *self, const wrp_start_req_t *req,
         *ret_text = wrp_strf ("out of memory");
         goto out;
     }
-    if (wrp_store_mkdirs (dir, 0700, &err)
-        || wrp_store_write_atomic (conf, req->config, req->config_size, 0644, &err)
+    if (wrp_file_mkdirs (dir, 0700, &err)
+        || wrp_file_write_atomic (conf, req->config, req->config_size, 0644, &err)
         || (req->hostfile
-            && wrp_store_write_atomic (hostfile, req->hostfile, req->hostfile_size, 0644, &err))) {
+            && wrp_file_write_atomic (hostfile, req->hostfile, req->hostfile_size, 0644, &err))) {
         *ret_text = err;
         err = NULL;
         goto out;
@@ -1007,7 +993,7 @@ wrp_supervisor_start (wrp_supervisor_t *self, const wrp_start_req_t *req,
     s_proc_stat (pid, NULL, NULL, &start_time, NULL);
     self->rec.pid = pid;
     self->rec.start_time = start_time;
-    self->rec.started_at_ms = s_now_wall ();
+    self->rec.started_at_ms = zclock_time ();
     snprintf (self->rec.pipeline, sizeof self->rec.pipeline, "%s", req->pipeline);
     self->rec.generation = req->generation;
     wrp_sha256_hex (req->config, req->config_size, self->rec.sha256);
@@ -1019,10 +1005,10 @@ wrp_supervisor_start (wrp_supervisor_t *self, const wrp_start_req_t *req,
     self->rec.error[0] = 0;
     self->op = WRP_CMD_START;
     self->timed_out = false;
-    self->op_deadline = s_now_mono () + (req->timeout_ms > 0 ? req->timeout_ms
+    self->op_deadline = zclock_mono () + (req->timeout_ms > 0 ? req->timeout_ms
                                                              : self->config->start_timeout_ms);
     self->step_ms = self->config->stop_timeout_ms;
-    self->next_probe = s_now_mono () + S_PROBE_MS;
+    self->next_probe = zclock_mono () + S_PROBE_MS;
     s_set_state (self, WRP_RT_STARTING);
     wrp_info ("started %s (pid %d) for pipeline %s, generation %" PRId64 ", config %s",
               binary, (int) pid, req->pipeline, req->generation, conf);
@@ -1178,7 +1164,7 @@ wrp_supervisor_status (wrp_supervisor_t *self, wrp_msg_t *reply)
     wrp_msg_set_str (reply, "state", wrp_supervisor_state_name (self->state));
     if (self->pidfd >= 0 && self->rec.pid > 0) {
         wrp_msg_set_int (reply, "pid", self->rec.pid);
-        int64_t uptime = s_now_wall () - self->rec.started_at_ms;
+        int64_t uptime = zclock_time () - self->rec.started_at_ms;
         wrp_msg_set_int (reply, "uptime_ms", uptime > 0 ? uptime : 0);
     }
     else {
@@ -1276,13 +1262,13 @@ wrp_supervisor_adopt (wrp_supervisor_t *self)
         self->is_child = false;
         wrp_rt_state_t was = self->state;
         self->state = WRP_RT_STARTING;
-        self->next_probe = s_now_mono ();
+        self->next_probe = zclock_mono ();
         if (s_probe (self)) {
             s_close_probe (self);
             self->state = WRP_RT_RUNNING;
         }
         else
-            self->next_probe = s_now_mono () + S_PROBE_MS;
+            self->next_probe = zclock_mono () + S_PROBE_MS;
         //  A stop cut short by the agent's restart is not pending any more.
         self->rec.stop_requested = false;
         s_save (self);

@@ -1,12 +1,12 @@
 /*  wrp_file — whole-file reads and atomic writes. See wrp_file.h.           */
 
 #include "wrp_file.h"
+#include "wrp_str.h"
 
 #include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,60 +14,43 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static void
-s_set_err (char **ret_err, const char *format, ...) __attribute__ ((format (printf, 2, 3)));
-
-static void
-s_set_err (char **ret_err, const char *format, ...)
-{
-    if (!ret_err)
-        return;
-    va_list args;
-    va_start (args, format);
-    char *text = NULL;
-    if (vasprintf (&text, format, args) < 0)
-        text = strdup ("out of memory");
-    va_end (args);
-    *ret_err = text;
-}
-
 int
 wrp_file_read (const char *path, size_t max, char **ret_data, size_t *ret_size, char **ret_err)
 {
     assert (path && ret_data && ret_size);
+    char *data = NULL;
     int fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
     if (fd < 0) {
-        s_set_err (ret_err, "%s: cannot open: %s", path, strerror (errno));
+        wrp_str_set (ret_err, "%s: cannot open: %s", path, strerror (errno));
         return -1;
     }
     struct stat st;
     if (fstat (fd, &st)) {
-        s_set_err (ret_err, "%s: cannot stat: %s", path, strerror (errno));
-        close (fd);
-        return -1;
+        wrp_str_set (ret_err, "%s: cannot stat: %s", path, strerror (errno));
+        goto failed;
     }
     if (S_ISDIR (st.st_mode)) {
-        s_set_err (ret_err, "%s: is a directory", path);
-        close (fd);
-        return -1;
+        errno = EISDIR;
+        wrp_str_set (ret_err, "%s: is a directory", path);
+        goto failed;
     }
     if (!S_ISREG (st.st_mode)) {
-        s_set_err (ret_err, "%s: not a regular file", path);
-        close (fd);
-        return -1;
+        errno = EINVAL;
+        wrp_str_set (ret_err, "%s: not a regular file", path);
+        goto failed;
     }
     if ((uint64_t) st.st_size > max) {
-        s_set_err (ret_err, "%s: larger than %zu bytes", path, max);
-        close (fd);
-        return -1;
+        errno = EFBIG;
+        wrp_str_set (ret_err, "%s: larger than %zu bytes", path, max);
+        goto failed;
     }
     //  Read one byte more than the limit to notice a file that grew.
     size_t alloc = (size_t) st.st_size + 2;
-    char *data = malloc (alloc);
+    data = malloc (alloc);
     if (!data) {
-        s_set_err (ret_err, "%s: out of memory", path);
-        close (fd);
-        return -1;
+        errno = ENOMEM;
+        wrp_str_set (ret_err, "%s: out of memory", path);
+        goto failed;
     }
     size_t size = 0;
     while (size < alloc - 1) {
@@ -75,25 +58,32 @@ wrp_file_read (const char *path, size_t max, char **ret_data, size_t *ret_size, 
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {
-            s_set_err (ret_err, "%s: cannot read: %s", path, strerror (errno));
-            free (data);
-            close (fd);
-            return -1;
+            wrp_str_set (ret_err, "%s: cannot read: %s", path, strerror (errno));
+            goto failed;
         }
         if (n == 0)
             break;
         size += (size_t) n;
     }
-    close (fd);
     if (size > (size_t) st.st_size || size > max) {
-        s_set_err (ret_err, "%s: changed while being read", path);
-        free (data);
-        return -1;
+        errno = EAGAIN;
+        wrp_str_set (ret_err, "%s: changed while being read", path);
+        goto failed;
     }
+    close (fd);
     data[size] = 0;
     *ret_data = data;
     *ret_size = size;
     return 0;
+
+failed:
+    {
+        int saved = errno;
+        free (data);
+        close (fd);
+        errno = saved;
+    }
+    return -1;
 }
 
 int
@@ -102,7 +92,7 @@ wrp_file_mkdirs (const char *dir, mode_t mode, char **ret_err)
     assert (dir);
     char *copy = strdup (dir);
     if (!copy) {
-        s_set_err (ret_err, "out of memory");
+        wrp_str_set (ret_err, "out of memory");
         return -1;
     }
     for (char *p = copy + 1; ; p++) {
@@ -111,7 +101,7 @@ wrp_file_mkdirs (const char *dir, mode_t mode, char **ret_err)
         char saved = *p;
         *p = 0;
         if (mkdir (copy, mode) && errno != EEXIST) {
-            s_set_err (ret_err, "%s: cannot create directory: %s", copy, strerror (errno));
+            wrp_str_set (ret_err, "%s: cannot create directory: %s", copy, strerror (errno));
             free (copy);
             return -1;
         }
@@ -121,7 +111,7 @@ wrp_file_mkdirs (const char *dir, mode_t mode, char **ret_err)
     }
     struct stat st;
     if (stat (dir, &st) || !S_ISDIR (st.st_mode)) {
-        s_set_err (ret_err, "%s: not a directory", dir);
+        wrp_str_set (ret_err, "%s: not a directory", dir);
         free (copy);
         return -1;
     }
@@ -136,12 +126,12 @@ wrp_file_write_atomic (const char *path, const void *data, size_t size, mode_t m
     assert (path && (data || size == 0));
     char *temp = NULL;
     if (asprintf (&temp, "%s.tmp.XXXXXX", path) < 0) {
-        s_set_err (ret_err, "out of memory");
+        wrp_str_set (ret_err, "out of memory");
         return -1;
     }
     int fd = mkostemp (temp, O_CLOEXEC);
     if (fd < 0) {
-        s_set_err (ret_err, "%s: cannot create: %s", temp, strerror (errno));
+        wrp_str_set (ret_err, "%s: cannot create: %s", temp, strerror (errno));
         free (temp);
         return -1;
     }
@@ -168,7 +158,7 @@ wrp_file_write_atomic (const char *path, const void *data, size_t size, mode_t m
     if (!err && rename (temp, path))
         err = errno;
     if (err) {
-        s_set_err (ret_err, "%s: cannot write: %s", path, strerror (err));
+        wrp_str_set (ret_err, "%s: cannot write: %s", path, strerror (err));
         unlink (temp);
         free (temp);
         return -1;
@@ -216,7 +206,7 @@ wrp_file_test (bool verbose)
     free (data);
     unlink (path);
     assert (wrp_file_read (path, 100, &data, &size, &err) == -1);
-    assert (strstr (err, "No such file"));
+    assert (errno == ENOENT && strstr (err, "No such file"));
     free (err);
     snprintf (path, sizeof path, "%s/a", dir);
     assert (wrp_file_read (path, 100, &data, &size, &err) == -1);

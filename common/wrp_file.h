@@ -12,7 +12,8 @@
 //  Read the regular file at path, at most max bytes. Returns 0 and sets
 //  *ret_data (NUL-terminated, caller frees) and *ret_size, or -1 and
 //  *ret_err (caller frees): "PATH: cannot open: No such file or directory",
-//  "PATH: larger than N bytes", ...
+//  "PATH: larger than N bytes", ...; errno then tells why (ENOENT: the
+//  file does not exist).
 int wrp_file_read (const char *path, size_t max, char **ret_data, size_t *ret_size,
                    char **ret_err);
 

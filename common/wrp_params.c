@@ -352,10 +352,12 @@ s_unknown (const char *name)
     return err;
 }
 
-int
-wrp_params_check (const char *name, const char *value, char **ret_canonical, char **ret_err)
+//  Looks name up and validates value: returns its table index and sets the
+//  canonical text and number, or -1 and *ret_err.
+static ssize_t
+s_resolve (const char *name, const char *value, char **ret_text, int64_t *ret_number,
+           char **ret_err)
 {
-    assert (name && value);
     ssize_t index = s_index (name);
     if (index < 0) {
         if (ret_err) {
@@ -364,9 +366,18 @@ wrp_params_check (const char *name, const char *value, char **ret_canonical, cha
         }
         return -1;
     }
+    if (s_validate (&s_table[index], value, ret_text, ret_number, ret_err))
+        return -1;
+    return index;
+}
+
+int
+wrp_params_check (const char *name, const char *value, char **ret_canonical, char **ret_err)
+{
+    assert (name && value);
     char *text = NULL;
     int64_t number = 0;
-    if (s_validate (&s_table[index], value, &text, &number, ret_err))
+    if (s_resolve (name, value, &text, &number, ret_err) < 0)
         return -1;
     if (ret_canonical)
         *ret_canonical = text;
@@ -380,17 +391,10 @@ wrp_params_set (wrp_params_t *self, const char *name, const char *value,
                 wrp_source_t source, char **ret_err)
 {
     assert (self && name && value);
-    ssize_t index = s_index (name);
-    if (index < 0) {
-        if (ret_err) {
-            char *err = s_unknown (name);
-            *ret_err = err ? err : strdup ("out of memory");
-        }
-        return -1;
-    }
     char *text = NULL;
     int64_t number = 0;
-    if (s_validate (&s_table[index], value, &text, &number, ret_err))
+    ssize_t index = s_resolve (name, value, &text, &number, ret_err);
+    if (index < 0)
         return -1;
     free (self->text[index]);
     self->text[index] = text;

@@ -1,47 +1,30 @@
 /*  wrp_size — byte sizes as operators write them. See wrp_size.h.           */
 
 #include "wrp_size.h"
+#include "wrp_str.h"
 
 #include <assert.h>
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 static const char s_suffixes[] = "kmgtp";
 
-static void
-s_set_err (char **ret_err, const char *format, ...) __attribute__ ((format (printf, 2, 3)));
-
-static void
-s_set_err (char **ret_err, const char *format, ...)
-{
-    if (!ret_err)
-        return;
-    va_list args;
-    va_start (args, format);
-    char *text = NULL;
-    if (vasprintf (&text, format, args) < 0)
-        text = NULL;
-    va_end (args);
-    *ret_err = text;
-}
-
 int
 wrp_size_parse (const char *text, int64_t *ret_bytes, char **ret_err)
 {
     if (!text || !*text) {
-        s_set_err (ret_err, "empty size");
+        wrp_str_set (ret_err, "empty size");
         return -1;
     }
     const char *p = text;
     if (*p == '-') {
-        s_set_err (ret_err, "negative size");
+        wrp_str_set (ret_err, "negative size");
         return -1;
     }
     if (!isdigit ((unsigned char) *p)) {
-        s_set_err (ret_err, "not a size (expected a number with an optional k, m, g, t or p suffix)");
+        wrp_str_set (ret_err, "not a size (expected a number with an optional k, m, g, t or p suffix)");
         return -1;
     }
     uint64_t value = 0;
@@ -64,20 +47,20 @@ wrp_size_parse (const char *text, int64_t *ret_bytes, char **ret_err)
             p++;
         if (*p) {
             if (isprint ((unsigned char) *p))
-                s_set_err (ret_err, "unexpected '%c' in size (use a number with an optional k, m, g, t or p suffix)", *p);
+                wrp_str_set (ret_err, "unexpected '%c' in size (use a number with an optional k, m, g, t or p suffix)", *p);
             else
-                s_set_err (ret_err, "unexpected byte 0x%02x in size", (unsigned char) *p);
+                wrp_str_set (ret_err, "unexpected byte 0x%02x in size", (unsigned char) *p);
             return -1;
         }
     }
     if (!overflow && shift && value > ((uint64_t) INT64_MAX >> shift))
         overflow = true;
     if (overflow || (value << shift) > (uint64_t) INT64_MAX) {
-        s_set_err (ret_err, "size too large (at most %lld bytes)", (long long) INT64_MAX);
+        wrp_str_set (ret_err, "size too large (at most %lld bytes)", (long long) INT64_MAX);
         return -1;
     }
     if (value == 0) {
-        s_set_err (ret_err, "size must be greater than zero");
+        wrp_str_set (ret_err, "size must be greater than zero");
         return -1;
     }
     *ret_bytes = (int64_t) (value << shift);

@@ -4,11 +4,11 @@
 #include "wrp_str.h"
 #include "wrp_file.h"
 #include "wrp_pipeline.h"
+#include "wrp_yaml.h"
 
 #include <assert.h>
 #include <errno.h>
 #include <pwd.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,13 +26,6 @@ typedef struct {
     char **values;               //  wrp_params_count () entries, NULL: not set
     uint64_t generation;         //  config generation
 } s_conf_t;
-
-//  Output buffer for the emitter.
-typedef struct {
-    char *data;                  //  bytes so far
-    size_t size;                 //  bytes used
-    size_t alloc;                //  bytes allocated
-} s_buffer_t;
 
 static void
 s_set_err (char **ret_err, char *err)
@@ -90,47 +83,6 @@ wrp_state_home (const wrp_state_t *self)
     return self->home;
 }
 
-static int
-s_write (void *data, unsigned char *bytes, size_t size)
-{
-    s_buffer_t *buffer = data;
-    if (buffer->size + size + 1 > buffer->alloc) {
-        size_t alloc = buffer->alloc ? buffer->alloc * 2 : 1024;
-        while (alloc < buffer->size + size + 1)
-            alloc *= 2;
-        char *grown = realloc (buffer->data, alloc);
-        if (!grown)
-            return 0;
-        buffer->data = grown;
-        buffer->alloc = alloc;
-    }
-    memcpy (buffer->data + buffer->size, bytes, size);
-    buffer->size += size;
-    buffer->data[buffer->size] = 0;
-    return 1;
-}
-
-static bool
-s_emit_scalar (yaml_emitter_t *emitter, const char *value, bool quoted)
-{
-    yaml_event_t event;
-    return yaml_scalar_event_initialize (&event, NULL, NULL, (yaml_char_t *) value,
-                                         (int) strlen (value), 1, 1,
-                                         quoted ? YAML_DOUBLE_QUOTED_SCALAR_STYLE
-                                                : YAML_PLAIN_SCALAR_STYLE)
-        && yaml_emitter_emit (emitter, &event);
-}
-
-static bool
-s_emit_mapping (yaml_emitter_t *emitter, bool start)
-{
-    yaml_event_t event;
-    return (start ? yaml_mapping_start_event_initialize (&event, NULL, NULL, 1,
-                                                         YAML_BLOCK_MAPPING_STYLE)
-                  : yaml_mapping_end_event_initialize (&event))
-        && yaml_emitter_emit (emitter, &event);
-}
-
 //  Write a YAML mapping of count key/value strings (values quoted except
 //  those flagged plain) plus, when conf is not NULL, a nested "conf" mapping
 //  of the table's set values. Atomic.
@@ -139,48 +91,36 @@ s_write_yaml (const char *path, const char *header, const char *const *keys,
               const char *const *values, const bool *plain, size_t count,
               const s_conf_t *conf, char **ret_err)
 {
-    s_buffer_t buffer = {0};
-    yaml_emitter_t emitter;
-    if (!s_write (&buffer, (unsigned char *) header, strlen (header))
-        || !yaml_emitter_initialize (&emitter)) {
-        free (buffer.data);
+    wrp_yaml_t *yaml = wrp_yaml_new (header);
+    if (!yaml) {
         s_set_err (ret_err, NULL);
         return -1;
     }
-    yaml_emitter_set_output (&emitter, s_write, &buffer);
-    yaml_emitter_set_unicode (&emitter, 1);
-    yaml_emitter_set_width (&emitter, -1);
-    yaml_event_t event;
-    bool ok = yaml_stream_start_event_initialize (&event, YAML_UTF8_ENCODING)
-        && yaml_emitter_emit (&emitter, &event)
-        && yaml_document_start_event_initialize (&event, NULL, NULL, NULL, 1)
-        && yaml_emitter_emit (&emitter, &event)
-        && s_emit_mapping (&emitter, true);
-    for (size_t i = 0; ok && i < count; i++)
-        ok = s_emit_scalar (&emitter, keys[i], false)
-            && s_emit_scalar (&emitter, values[i], !plain[i]);
-    if (ok && conf) {
-        ok = s_emit_scalar (&emitter, "conf", false) && s_emit_mapping (&emitter, true);
-        for (size_t i = 0; ok && i < wrp_params_count (); i++)
-            if (conf->values[i])
-                ok = s_emit_scalar (&emitter, wrp_params_def (i)->name, false)
-                    && s_emit_scalar (&emitter, conf->values[i], true);
-        ok = ok && s_emit_mapping (&emitter, false);
+    wrp_yaml_mapping_start (yaml);
+    for (size_t i = 0; i < count; i++) {
+        wrp_yaml_scalar (yaml, keys[i], false);
+        wrp_yaml_scalar (yaml, values[i], !plain[i]);
     }
-    ok = ok && s_emit_mapping (&emitter, false)
-        && yaml_document_end_event_initialize (&event, 1)
-        && yaml_emitter_emit (&emitter, &event)
-        && yaml_stream_end_event_initialize (&event)
-        && yaml_emitter_emit (&emitter, &event)
-        && yaml_emitter_flush (&emitter);
-    yaml_emitter_delete (&emitter);
-    if (!ok) {
-        free (buffer.data);
+    if (conf) {
+        wrp_yaml_scalar (yaml, "conf", false);
+        wrp_yaml_mapping_start (yaml);
+        for (size_t i = 0; i < wrp_params_count (); i++)
+            if (conf->values[i]) {
+                wrp_yaml_scalar (yaml, wrp_params_def (i)->name, false);
+                wrp_yaml_scalar (yaml, conf->values[i], true);
+            }
+        wrp_yaml_mapping_end (yaml);
+    }
+    wrp_yaml_mapping_end (yaml);
+    size_t size = 0;
+    char *text = wrp_yaml_finish (yaml, &size, NULL);
+    wrp_yaml_destroy (&yaml);
+    if (!text) {
         s_set_err (ret_err, wrp_strf ("%s: cannot format state", path));
         return -1;
     }
-    int rc = wrp_file_write_atomic (path, buffer.data, buffer.size, 0600, ret_err);
-    free (buffer.data);
+    int rc = wrp_file_write_atomic (path, text, size, 0600, ret_err);
+    free (text);
     return rc;
 }
 

@@ -3,6 +3,7 @@
 #include "wrp_str.h"
 
 #include <assert.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,22 @@ wrp_strf (const char *format, ...)
 }
 
 void
+wrp_str_set (char **ret, const char *format, ...)
+{
+    if (!ret)
+        return;
+    int saved = errno;
+    va_list args;
+    va_start (args, format);
+    char *text = NULL;
+    if (vasprintf (&text, format, args) < 0)
+        text = strdup ("out of memory");
+    va_end (args);
+    *ret = text;
+    errno = saved;
+}
+
+void
 wrp_str_test (bool verbose)
 {
     (void) verbose;
@@ -30,4 +47,10 @@ wrp_str_test (bool verbose)
     text = wrp_strf ("%s", "");
     assert (text && !*text);
     free (text);
+    text = NULL;
+    errno = ENOENT;
+    wrp_str_set (&text, "%s: %s", "state", "bad");
+    assert (text && !strcmp (text, "state: bad") && errno == ENOENT);
+    free (text);
+    wrp_str_set (NULL, "ignored %d", 1);
 }

@@ -19,6 +19,7 @@
 
 #include "wrp_transport.h"
 #include "wrp_msg.h"
+#include "wrp_file.h"
 
 #include <assert.h>
 #include <dirent.h>
@@ -105,14 +106,6 @@ s_error (char **ret_err, const char *format, ...)
     return NULL;
 }
 
-static int64_t
-s_now_ms (void)
-{
-    struct timespec now;
-    clock_gettime (CLOCK_MONOTONIC, &now);
-    return (int64_t) now.tv_sec * 1000 + now.tv_nsec / 1000000;
-}
-
 //  A copy of path with a leading "~/" replaced by $HOME.
 static char *
 s_expand (const char *path)
@@ -141,27 +134,13 @@ s_valid_z85_key (const char *text)
 int
 wrp_transport_read_public_key (const char *file, char *ret_key, char **ret_err)
 {
-    int fd = open (file, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-    if (fd < 0) {
-        s_error (ret_err, "key %s: %s", file, strerror (errno));
+    char *text = NULL, *why = NULL;
+    size_t size = 0;
+    if (wrp_file_read (file, S_CERT_MAX, &text, &size, ret_err ? &why : NULL)) {
+        s_error (ret_err, "key %s", why);
+        free (why);
         return -1;
     }
-    struct stat st;
-    if (fstat (fd, &st) || !S_ISREG (st.st_mode) || st.st_size > S_CERT_MAX) {
-        close (fd);
-        s_error (ret_err, "key %s: not a certificate file (a regular file under %d bytes)", file,
-                 S_CERT_MAX);
-        return -1;
-    }
-    char *text = malloc ((size_t) st.st_size + 1);
-    ssize_t got = text ? read (fd, text, (size_t) st.st_size) : -1;
-    close (fd);
-    if (got < 0) {
-        free (text);
-        s_error (ret_err, "key %s: %s", file, strerror (errno));
-        return -1;
-    }
-    text[got] = 0;
     int rc = -1;
     for (char *line = text; line && *line; line = strchr (line, '\n') ? strchr (line, '\n') + 1 : NULL) {
         char *cursor = line + strspn (line, " \t");
@@ -264,7 +243,7 @@ static void
 s_keyring_scan (s_keyring_t *self)
 {
     zhashx_purge (self->keys);
-    self->scanned_ms = s_now_ms ();
+    self->scanned_ms = zclock_mono ();
     DIR *dir = opendir (self->dir);
     if (!dir)
         return;                 //  gone: no key is authorized
@@ -321,7 +300,7 @@ s_keyring_lookup (s_keyring_t *self, const char *key)
     bool changed = stat (self->dir, &st) != 0
                    || st.st_mtim.tv_sec != self->mtime.tv_sec
                    || st.st_mtim.tv_nsec != self->mtime.tv_nsec;
-    if (changed || s_now_ms () - self->scanned_ms >= S_RESCAN_MS)
+    if (changed || zclock_mono () - self->scanned_ms >= S_RESCAN_MS)
         s_keyring_scan (self);
     return zhashx_lookup (self->keys, key);
 }
@@ -358,7 +337,7 @@ typedef struct {
 static bool
 s_rate_allow (s_actor_t *self, const char *name, size_t *ret_suppressed)
 {
-    int64_t now = s_now_ms ();
+    int64_t now = zclock_mono ();
     if (zhashx_size (self->rates) > 4096)
         zhashx_purge (self->rates);       //  bounded, whatever a peer does
     s_rate_t *rate = zhashx_lookup (self->rates, name);
@@ -387,7 +366,7 @@ s_notice (s_actor_t *self, const char *name, const char *format, ...)
     if (!s_rate_allow (self, name, &suppressed))
         return;
     //  Many different keys (or kinds) must not flood the log either.
-    int64_t now = s_now_ms ();
+    int64_t now = zclock_mono ();
     if (now - self->window_ms >= S_NOTICE_EVERY_MS) {
         self->window_ms = now;
         self->window_count = 0;
@@ -1140,8 +1119,8 @@ s_round_trip (zsock_t *server, zsock_t *client, int timeout_ms)
 static int
 s_wait_failed (wrp_transport_t *client, zsock_t *sock, int timeout_ms, char **ret_reason)
 {
-    int64_t deadline = s_now_ms () + timeout_ms;
-    while (s_now_ms () < deadline) {
+    int64_t deadline = zclock_mono () + timeout_ms;
+    while (zclock_mono () < deadline) {
         int rc = wrp_transport_auth_failed (client, sock, ret_reason);
         if (rc)
             return rc;
@@ -1156,8 +1135,8 @@ s_wait_failed (wrp_transport_t *client, zsock_t *sock, int timeout_ms, char **re
 static char *
 s_wait_notice (wrp_transport_t *server, const char *needle, int timeout_ms)
 {
-    int64_t deadline = s_now_ms () + timeout_ms;
-    while (s_now_ms () < deadline) {
+    int64_t deadline = zclock_mono () + timeout_ms;
+    while (zclock_mono () < deadline) {
         char *notice = wrp_transport_notice (server);
         if (notice && strstr (notice, needle))
             return notice;

@@ -2,6 +2,7 @@
     wrp_commands.h.                                                           */
 
 #include "wrp_commands.h"
+#include "wrp_buf.h"
 #include "wrp_chiconf.h"
 #include "wrp_hostfile.h"
 #include "wrp_index.h"
@@ -13,7 +14,6 @@
 
 #include <assert.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,52 +21,9 @@
 
 #define S_SHOW_HOSTS 10          //  hosts listed by `ppl show` (table)
 
-//  Growing text buffer.
-typedef struct {
-    char *data;                  //  NUL-terminated text
-    size_t size;                 //  bytes used
-    size_t alloc;                //  bytes allocated
-    bool failed;                 //  an allocation failed
-} s_text_t;
-
-static void
-s_add (s_text_t *text, const char *format, ...) __attribute__ ((format (printf, 2, 3)));
-
-static void
-s_add (s_text_t *text, const char *format, ...)
-{
-    if (text->failed)
-        return;
-    va_list args;
-    va_start (args, format);
-    char *piece = NULL;
-    int len = vasprintf (&piece, format, args);
-    va_end (args);
-    if (len < 0) {
-        text->failed = true;
-        return;
-    }
-    if (text->size + (size_t) len + 1 > text->alloc) {
-        size_t alloc = text->alloc ? text->alloc : 1024;
-        while (alloc < text->size + (size_t) len + 1)
-            alloc *= 2;
-        char *grown = realloc (text->data, alloc);
-        if (!grown) {
-            free (piece);
-            text->failed = true;
-            return;
-        }
-        text->data = grown;
-        text->alloc = alloc;
-    }
-    memcpy (text->data + text->size, piece, (size_t) len + 1);
-    text->size += (size_t) len;
-    free (piece);
-}
-
 //  Print text to stdout and free it; exit code OK, or USAGE when it failed.
 static int
-s_print (s_text_t *text)
+s_print (wrp_buf_t *text)
 {
     if (text->failed) {
         free (text->data);
@@ -109,16 +66,16 @@ wrp_commands_json_string (const char *text)
     return out;
 }
 
-//  s_add of a JSON string literal.
+//  Appends value as a JSON string literal.
 static void
-s_add_json (s_text_t *text, const char *value)
+s_add_json (wrp_buf_t *text, const char *value)
 {
     char *quoted = wrp_commands_json_string (value);
     if (!quoted) {
         text->failed = true;
         return;
     }
-    s_add (text, "%s", quoted);
+    wrp_buf_str (text, quoted);
     free (quoted);
 }
 
@@ -190,24 +147,24 @@ wrp_commands_ppl_list (wrp_cli_t *cli)
 {
     size_t count = 0;
     wrp_index_entry_t *list = wrp_index_list (&count);
-    s_text_t text = {0};
+    wrp_buf_t text = {0};
     if (cli->options.format == WRP_FORMAT_JSON) {
-        s_add (&text, "[");
+        wrp_buf_printf (&text, "[");
         for (size_t i = 0; i < count; i++) {
-            s_add (&text, "%s{\"name\":", i ? "," : "");
+            wrp_buf_printf (&text, "%s{\"name\":", i ? "," : "");
             s_add_json (&text, list[i].name);
-            s_add (&text, ",\"file\":");
+            wrp_buf_printf (&text, ",\"file\":");
             s_add_json (&text, list[i].file);
-            s_add (&text, ",\"shadowed\":%s}", list[i].shadowed ? "true" : "false");
+            wrp_buf_printf (&text, ",\"shadowed\":%s}", list[i].shadowed ? "true" : "false");
         }
-        s_add (&text, "]\n");
+        wrp_buf_printf (&text, "]\n");
     }
     else if (count == 0) {
         char **dirs = wrp_index_dirs ();
-        s_add (&text, "no pipelines on the index path:");
+        wrp_buf_printf (&text, "no pipelines on the index path:");
         for (char **d = dirs; d && *d; d++)
-            s_add (&text, " %s", *d);
-        s_add (&text, "\n");
+            wrp_buf_printf (&text, " %s", *d);
+        wrp_buf_printf (&text, "\n");
         wrp_index_free_dirs (&dirs);
     }
     else {
@@ -215,9 +172,9 @@ wrp_commands_ppl_list (wrp_cli_t *cli)
         for (size_t i = 0; i < count; i++)
             if (strlen (list[i].name) > width)
                 width = strlen (list[i].name);
-        s_add (&text, "%-*s  %s\n", (int) width, "NAME", "FILE");
+        wrp_buf_printf (&text, "%-*s  %s\n", (int) width, "NAME", "FILE");
         for (size_t i = 0; i < count; i++)
-            s_add (&text, "%-*s  %s%s\n", (int) width, list[i].name, list[i].file,
+            wrp_buf_printf (&text, "%-*s  %s%s\n", (int) width, list[i].name, list[i].file,
                    list[i].shadowed ? "  (shadowed)" : "");
     }
     wrp_index_free_list (&list, count);
@@ -240,63 +197,63 @@ s_plan (wrp_cli_t *cli, bool need_pipeline)
 }
 
 static void
-s_show_json (wrp_plan_t *plan, s_text_t *text)
+s_show_json (wrp_plan_t *plan, wrp_buf_t *text)
 {
-    s_add (text, "{\"pipeline\":");
+    wrp_buf_printf (text, "{\"pipeline\":");
     s_add_json (text, plan->pipeline);
-    s_add (text, ",\"file\":");
+    wrp_buf_printf (text, ",\"file\":");
     s_add_json (text, plan->pipeline_file);
-    s_add (text, ",\"current\":%s,\"package\":", plan->current ? "true" : "false");
+    wrp_buf_printf (text, ",\"current\":%s,\"package\":", plan->current ? "true" : "false");
     s_add_json (text, plan->pkg_name);
-    s_add (text, ",\"generation\":%llu,\"hostfile\":", (unsigned long long) plan->generation);
+    wrp_buf_printf (text, ",\"generation\":%llu,\"hostfile\":", (unsigned long long) plan->generation);
     s_add_json (text, plan->hostfile);
-    s_add (text, ",\"hosts\":[");
+    wrp_buf_printf (text, ",\"hosts\":[");
     for (size_t i = 0; i < plan->host_count; i++) {
-        s_add (text, "%s{\"host\":", i ? "," : "");
+        wrp_buf_printf (text, "%s{\"host\":", i ? "," : "");
         s_add_json (text, plan->hosts[i].name);
-        s_add (text, ",\"port\":%d}", plan->hosts[i].port);
+        wrp_buf_printf (text, ",\"port\":%d}", plan->hosts[i].port);
     }
-    s_add (text, "],\"forward_env\":[");
+    wrp_buf_printf (text, "],\"forward_env\":[");
     for (size_t i = 0; i < plan->forward_env_count; i++) {
         const char *entry = plan->forward_env[i];
         char *name = strndup (entry, strcspn (entry, "="));
-        s_add (text, "%s", i ? "," : "");
+        wrp_buf_printf (text, "%s", i ? "," : "");
         s_add_json (text, name);
         free (name);
     }
-    s_add (text, "],\"params\":[");
+    wrp_buf_printf (text, "],\"params\":[");
     for (size_t i = 0; i < wrp_params_count (); i++) {
         const wrp_param_def_t *def = wrp_params_def (i);
-        s_add (text, "%s{\"name\":\"%s\",\"type\":\"%s\",\"value\":", i ? "," : "", def->name,
+        wrp_buf_printf (text, "%s{\"name\":\"%s\",\"type\":\"%s\",\"value\":", i ? "," : "", def->name,
                wrp_params_type_name (def->type));
         s_add_json (text, wrp_params_str (plan->params, def->name));
         if (def->type == WRP_PARAM_INT || def->type == WRP_PARAM_SIZE)
-            s_add (text, ",\"number\":%lld", (long long) wrp_params_int (plan->params, def->name));
-        s_add (text, ",\"source\":\"%s\"}",
+            wrp_buf_printf (text, ",\"number\":%lld", (long long) wrp_params_int (plan->params, def->name));
+        wrp_buf_printf (text, ",\"source\":\"%s\"}",
                wrp_params_source_name (wrp_params_source (plan->params, def->name)));
     }
-    s_add (text, "]}\n");
+    wrp_buf_printf (text, "]}\n");
 }
 
 static void
-s_show_table (wrp_plan_t *plan, s_text_t *text)
+s_show_table (wrp_plan_t *plan, wrp_buf_t *text)
 {
-    s_add (text, "pipeline    %s%s\n", plan->pipeline, plan->current ? " (current)" : "");
-    s_add (text, "file        %s\n", plan->pipeline_file);
-    s_add (text, "package     %s\n", plan->pkg_name);
-    s_add (text, "generation  %llu\n", (unsigned long long) plan->generation);
-    s_add (text, "hostfile    %s\n", plan->hostfile ? plan->hostfile : "(none: localhost)");
-    s_add (text, "hosts       %zu:", plan->host_count);
+    wrp_buf_printf (text, "pipeline    %s%s\n", plan->pipeline, plan->current ? " (current)" : "");
+    wrp_buf_printf (text, "file        %s\n", plan->pipeline_file);
+    wrp_buf_printf (text, "package     %s\n", plan->pkg_name);
+    wrp_buf_printf (text, "generation  %llu\n", (unsigned long long) plan->generation);
+    wrp_buf_printf (text, "hostfile    %s\n", plan->hostfile ? plan->hostfile : "(none: localhost)");
+    wrp_buf_printf (text, "hosts       %zu:", plan->host_count);
     for (size_t i = 0; i < plan->host_count && i < S_SHOW_HOSTS; i++)
-        s_add (text, " %s:%d", plan->hosts[i].name, plan->hosts[i].port);
+        wrp_buf_printf (text, " %s:%d", plan->hosts[i].name, plan->hosts[i].port);
     if (plan->host_count > S_SHOW_HOSTS)
-        s_add (text, " ... (%zu more)", plan->host_count - S_SHOW_HOSTS);
-    s_add (text, "\nforwarded  ");
+        wrp_buf_printf (text, " ... (%zu more)", plan->host_count - S_SHOW_HOSTS);
+    wrp_buf_printf (text, "\nforwarded  ");
     for (size_t i = 0; i < plan->forward_env_count; i++)
-        s_add (text, " %.*s", (int) strcspn (plan->forward_env[i], "="), plan->forward_env[i]);
+        wrp_buf_printf (text, " %.*s", (int) strcspn (plan->forward_env[i], "="), plan->forward_env[i]);
     if (!plan->forward_env_count)
-        s_add (text, " (none)");
-    s_add (text, "\n\n%-30s %-14s %-9s %s\n", "PARAMETER", "VALUE", "SOURCE", "NOTE");
+        wrp_buf_printf (text, " (none)");
+    wrp_buf_printf (text, "\n\n%-30s %-14s %-9s %s\n", "PARAMETER", "VALUE", "SOURCE", "NOTE");
     for (size_t i = 0; i < wrp_params_count (); i++) {
         const wrp_param_def_t *def = wrp_params_def (i);
         const char *value = wrp_params_str (plan->params, def->name);
@@ -307,7 +264,7 @@ s_show_table (wrp_plan_t *plan, s_text_t *text)
                       (long long) wrp_params_int (plan->params, def->name));
         else if (def->unit && strcmp (def->unit, "bytes"))
             snprintf (note, sizeof note, "%s", def->unit);
-        s_add (text, "%-30s %-14s %-9s %s\n", def->name, value ? value : "-", source, note);
+        wrp_buf_printf (text, "%-30s %-14s %-9s %s\n", def->name, value ? value : "-", source, note);
     }
 }
 
@@ -317,7 +274,7 @@ wrp_commands_ppl_show (wrp_cli_t *cli)
     wrp_plan_t *plan = s_plan (cli, true);
     if (!plan)
         return WRP_EXIT_USAGE;
-    s_text_t text = {0};
+    wrp_buf_t text = {0};
     if (cli->options.format == WRP_FORMAT_JSON)
         s_show_json (plan, &text);
     else
@@ -456,7 +413,7 @@ wrp_commands_config (wrp_cli_t *cli)
         free (err);
         return WRP_EXIT_USAGE;
     }
-    s_text_t text = {.data = config, .size = size, .alloc = size + 1};
+    wrp_buf_t text = {.data = config, .size = size, .alloc = size + 1};
     return s_print (&text);
 }
 
@@ -464,8 +421,8 @@ int
 wrp_commands_params (wrp_cli_t *cli)
 {
     (void) cli;
-    s_text_t text = {0};
-    s_add (&text, "| name | type | default | constraint | help |\n|---|---|---|---|---|\n");
+    wrp_buf_t text = {0};
+    wrp_buf_printf (&text, "| name | type | default | constraint | help |\n|---|---|---|---|---|\n");
     for (size_t i = 0; i < wrp_params_count (); i++) {
         const wrp_param_def_t *def = wrp_params_def (i);
         char *constraint = wrp_params_constraint (def);
@@ -474,7 +431,7 @@ wrp_commands_params (wrp_cli_t *cli)
             snprintf (type, sizeof type, "%s (%s)", wrp_params_type_name (def->type), def->unit);
         else
             snprintf (type, sizeof type, "%s", wrp_params_type_name (def->type));
-        s_add (&text, "| %s | %s | %s | %s | %s |\n", def->name, type,
+        wrp_buf_printf (&text, "| %s | %s | %s | %s | %s |\n", def->name, type,
                def->default_value ? def->default_value : "(none)",
                constraint ? constraint : "?", def->help);
         free (constraint);
@@ -528,9 +485,9 @@ wrp_commands_test (bool verbose)
     json = wrp_commands_json_string (NULL);
     assert (json && !strcmp (json, "null"));
     free (json);
-    s_text_t text = {0};
+    wrp_buf_t text = {0};
     for (int i = 0; i < 1000; i++)
-        s_add (&text, "%d,", i);
+        wrp_buf_printf (&text, "%d,", i);
     assert (!text.failed && text.size > 1000 && text.data[text.size] == 0);
     free (text.data);
 }

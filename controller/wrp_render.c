@@ -2,98 +2,16 @@
     See wrp_render.h.                                                         */
 
 #include "wrp_render.h"
+#include "wrp_buf.h"
 
 #include <assert.h>
 #include <inttypes.h>
 #include <math.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-//  --------------------------------------------------------------------------
-//  A growing string. On OOM it goes "failed" and the renderer returns NULL.
-
-typedef struct {
-    char *data;   //  NUL-terminated text
-    size_t len;   //  bytes used, without the NUL
-    size_t alloc; //  bytes allocated
-    bool failed;  //  an allocation failed
-} s_buf_t;
-
-static void
-s_buf_reserve (s_buf_t *b, size_t more)
-{
-    if (b->failed || b->len + more + 1 <= b->alloc)
-        return;
-    size_t alloc = b->alloc ? b->alloc : 256;
-    while (alloc < b->len + more + 1)
-        alloc *= 2;
-    char *grown = realloc (b->data, alloc);
-    if (!grown) {
-        b->failed = true;
-        return;
-    }
-    b->data = grown;
-    b->alloc = alloc;
-}
-
-static void
-s_buf_add (s_buf_t *b, const char *data, size_t size)
-{
-    s_buf_reserve (b, size);
-    if (b->failed)
-        return;
-    memcpy (b->data + b->len, data, size);
-    b->len += size;
-    b->data[b->len] = '\0';
-}
-
-static void
-s_buf_str (s_buf_t *b, const char *text)
-{
-    s_buf_add (b, text, strlen (text));
-}
-
-static void s_buf_printf (s_buf_t *b, const char *format, ...)
-    __attribute__ ((format (printf, 2, 3)));
-
-static void
-s_buf_printf (s_buf_t *b, const char *format, ...)
-{
-    va_list args;
-    va_start (args, format);
-    char small[256];
-    int n = vsnprintf (small, sizeof small, format, args);
-    va_end (args);
-    if (n < 0)
-        return;
-    if ((size_t)n < sizeof small) {
-        s_buf_add (b, small, (size_t)n);
-        return;
-    }
-    s_buf_reserve (b, (size_t)n);
-    if (b->failed)
-        return;
-    va_start (args, format);
-    vsnprintf (b->data + b->len, (size_t)n + 1, format, args);
-    va_end (args);
-    b->len += (size_t)n;
-}
-
-static char *
-s_buf_finish (s_buf_t *b)
-{
-    if (b->failed) {
-        free (b->data);
-        return NULL;
-    }
-    if (!b->data)
-        return strdup ("");
-    return b->data;
-}
 
 //  Length of the valid UTF-8 sequence at s (at most len bytes), 0 if invalid.
 static size_t
@@ -131,68 +49,68 @@ s_utf8_len (const unsigned char *s, size_t len)
 //  A JSON string: quotes, escapes, control characters as \u00XX, invalid
 //  UTF-8 replaced by U+FFFD.
 static void
-s_json_string (s_buf_t *b, const char *text)
+s_json_string (wrp_buf_t *b, const char *text)
 {
     if (!text) {
-        s_buf_str (b, "null");
+        wrp_buf_str (b, "null");
         return;
     }
     const unsigned char *s = (const unsigned char *)text;
     size_t len = strlen (text);
-    s_buf_add (b, "\"", 1);
+    wrp_buf_add (b, "\"", 1);
     for (size_t i = 0; i < len;) {
         unsigned char c = s[i];
         if (c == '"')
-            s_buf_str (b, "\\\"");
+            wrp_buf_str (b, "\\\"");
         else if (c == '\\')
-            s_buf_str (b, "\\\\");
+            wrp_buf_str (b, "\\\\");
         else if (c == '\n')
-            s_buf_str (b, "\\n");
+            wrp_buf_str (b, "\\n");
         else if (c == '\t')
-            s_buf_str (b, "\\t");
+            wrp_buf_str (b, "\\t");
         else if (c == '\r')
-            s_buf_str (b, "\\r");
+            wrp_buf_str (b, "\\r");
         else if (c < 0x20 || c == 0x7F)
-            s_buf_printf (b, "\\u%04x", c);
+            wrp_buf_printf (b, "\\u%04x", c);
         else {
             size_t n = s_utf8_len (s + i, len - i);
             if (n == 0) {
-                s_buf_str (b, "\\ufffd");
+                wrp_buf_str (b, "\\ufffd");
                 i++;
                 continue;
             }
-            s_buf_add (b, (const char *)s + i, n);
+            wrp_buf_add (b, (const char *)s + i, n);
             i += n;
             continue;
         }
         i++;
     }
-    s_buf_add (b, "\"", 1);
+    wrp_buf_add (b, "\"", 1);
 }
 
 //  A Prometheus label value: backslash, double quote and line feed escaped;
 //  invalid UTF-8 replaced.
 static void
-s_prom_label (s_buf_t *b, const char *text)
+s_prom_label (wrp_buf_t *b, const char *text)
 {
     const unsigned char *s = (const unsigned char *)text;
     size_t len = strlen (text);
     for (size_t i = 0; i < len;) {
         unsigned char c = s[i];
         if (c == '\\')
-            s_buf_str (b, "\\\\");
+            wrp_buf_str (b, "\\\\");
         else if (c == '"')
-            s_buf_str (b, "\\\"");
+            wrp_buf_str (b, "\\\"");
         else if (c == '\n')
-            s_buf_str (b, "\\n");
+            wrp_buf_str (b, "\\n");
         else {
             size_t n = s_utf8_len (s + i, len - i);
             if (n == 0) {
-                s_buf_str (b, "\xEF\xBF\xBD");
+                wrp_buf_str (b, "\xEF\xBF\xBD");
                 i++;
                 continue;
             }
-            s_buf_add (b, (const char *)s + i, n);
+            wrp_buf_add (b, (const char *)s + i, n);
             i += n;
             continue;
         }
@@ -351,21 +269,21 @@ wrp_render_failure (const wrp_msg_t *status)
         snprintf (how, sizeof how, "killed by %s", name);
     } else if (s_int (status, "exit_code", &code))
         snprintf (how, sizeof how, "exited with code %" PRId64, code);
-    s_buf_t b = {0};
+    wrp_buf_t b = {0};
     const char *error = wrp_msg_str (status, "error");
     if (*how && !(error && strstr (error, how)))
-        s_buf_str (&b, how);
+        wrp_buf_str (&b, how);
     if (error && *error)
-        s_buf_printf (&b, "%s%s", b.len ? ": " : "", error);
+        wrp_buf_printf (&b, "%s%s", b.size ? ": " : "", error);
     char line[512];
     if (s_telling_line (wrp_msg_str (status, "output"), line, sizeof line) &&
         !(error && strstr (error, line)))
-        s_buf_printf (&b, "%s%s", b.len ? " | " : "", line);
-    if (b.len == 0) {
+        wrp_buf_printf (&b, "%s%s", b.size ? " | " : "", line);
+    if (b.size == 0) {
         free (b.data);
         return NULL;
     }
-    return s_buf_finish (&b);
+    return wrp_buf_finish (&b, NULL);
 }
 
 bool
@@ -537,12 +455,12 @@ wrp_render_table (const wrp_render_view_t *view)
         }
     }
 
-    s_buf_t b = {0};
+    wrp_buf_t b = {0};
     for (int c = 0; c < S_COLS; c++) {
         if (c < S_COLS - 1)
-            s_buf_printf (&b, "%-*s  ", (int)width[c], s_headers[c]);
+            wrp_buf_printf (&b, "%-*s  ", (int)width[c], s_headers[c]);
         else
-            s_buf_printf (&b, "%s\n", s_headers[c]);
+            wrp_buf_printf (&b, "%s\n", s_headers[c]);
     }
     for (size_t r = 0; r < rows; r++) {
         for (int c = 0; c < S_COLS; c++) {
@@ -552,20 +470,20 @@ wrp_render_table (const wrp_render_view_t *view)
                 wrp_render_node_failing (&view->nodes[order[r]]))
                 color = "31";
             if (color)
-                s_buf_printf (&b, "\033[%sm", color);
+                wrp_buf_printf (&b, "\033[%sm", color);
             if (c < S_COLS - 1) {
-                s_buf_str (&b, text);
+                wrp_buf_str (&b, text);
                 if (color)
-                    s_buf_str (&b, "\033[0m");
-                s_buf_printf (&b, "%*s", (int)(width[c] - strlen (text) + 2), "");
+                    wrp_buf_str (&b, "\033[0m");
+                wrp_buf_printf (&b, "%*s", (int)(width[c] - strlen (text) + 2), "");
             } else {
-                s_buf_str (&b, text);
+                wrp_buf_str (&b, text);
                 if (color)
-                    s_buf_str (&b, "\033[0m");
+                    wrp_buf_str (&b, "\033[0m");
                 //  No trailing blanks on a row without detail.
-                while (b.len > 0 && b.data[b.len - 1] == ' ')
-                    b.data[--b.len] = '\0';
-                s_buf_str (&b, "\n");
+                while (b.size > 0 && b.data[b.size - 1] == ' ')
+                    b.data[--b.size] = '\0';
+                wrp_buf_str (&b, "\n");
             }
         }
     }
@@ -582,7 +500,7 @@ wrp_render_table (const wrp_render_view_t *view)
             more++;
             continue;
         }
-        s_buf_printf (&b, "\n%s: last output of the runtime:\n", node->host);
+        wrp_buf_printf (&b, "\n%s: last output of the runtime:\n", node->host);
         //  At most the last 5 lines.
         const char *start = output + strlen (output);
         int lines = 0;
@@ -599,49 +517,49 @@ wrp_render_table (const wrp_render_view_t *view)
             const char *end = strchr (line, '\n');
             size_t len = end ? (size_t)(end - line) : strlen (line);
             if (len > 0)
-                s_buf_printf (&b, "    %.*s\n", (int)len, line);
+                wrp_buf_printf (&b, "    %.*s\n", (int)len, line);
             line = end ? end + 1 : line + len;
         }
         shown++;
     }
     if (more)
-        s_buf_printf (&b, "\n(%zu more failed nodes: see --json)\n", more);
+        wrp_buf_printf (&b, "\n(%zu more failed nodes: see --json)\n", more);
 
     wrp_render_summary_t sum;
     wrp_render_summarize (view, &sum);
-    s_buf_printf (&b, "%s%zu node%s: %zu reachable, %zu running", shown ? "\n" : "",
+    wrp_buf_printf (&b, "%s%zu node%s: %zu reachable, %zu running", shown ? "\n" : "",
                   sum.total, sum.total == 1 ? "" : "s", sum.reachable, sum.running);
     if (sum.failed)
-        s_buf_printf (&b, ", %zu failed", sum.failed);
+        wrp_buf_printf (&b, ", %zu failed", sum.failed);
     if (view->command && strcmp (view->command, "status")) {
         if (sum.errors)
-            s_buf_printf (&b, "; %s did not succeed on %zu of %zu", view->command,
+            wrp_buf_printf (&b, "; %s did not succeed on %zu of %zu", view->command,
                           sum.errors, sum.total);
         else
-            s_buf_printf (&b, "; %s done on all", view->command);
+            wrp_buf_printf (&b, "; %s done on all", view->command);
     } else if (sum.total > sum.reachable)
-        s_buf_printf (&b, "; %zu not answering", sum.total - sum.reachable);
-    s_buf_str (&b, "\n");
+        wrp_buf_printf (&b, "; %zu not answering", sum.total - sum.reachable);
+    wrp_buf_str (&b, "\n");
 
     for (size_t r = 0; r < rows; r++)
         for (int c = 0; c < S_COLS; c++)
             free (cells[r][c]);
     free (cells);
     free (order);
-    return s_buf_finish (&b);
+    return wrp_buf_finish (&b, NULL);
 }
 
 //  --------------------------------------------------------------------------
 //  JSON
 
 static void
-s_json_number_or_null (s_buf_t *b, const wrp_msg_t *msg, const char *key)
+s_json_number_or_null (wrp_buf_t *b, const wrp_msg_t *msg, const char *key)
 {
     int64_t v;
     if (s_int (msg, key, &v))
-        s_buf_printf (b, "%" PRId64, v);
+        wrp_buf_printf (b, "%" PRId64, v);
     else
-        s_buf_str (b, "null");
+        wrp_buf_str (b, "null");
 }
 
 static void
@@ -660,9 +578,9 @@ s_iso_time (double t, char *buf, size_t size)
 
 //  A "name\tbytes" list as [{"K1": name, "K2": bytes}, ...].
 static void
-s_json_pairs (s_buf_t *b, const char *list, const char *k1, const char *k2)
+s_json_pairs (wrp_buf_t *b, const char *list, const char *k1, const char *k2)
 {
-    s_buf_str (b, "[");
+    wrp_buf_str (b, "[");
     bool first = true;
     for (const char *line = list; line && *line;) {
         const char *end = strchr (line, '\n');
@@ -671,133 +589,133 @@ s_json_pairs (s_buf_t *b, const char *list, const char *k1, const char *k2)
         if (tab) {
             char *name = strndup (line, (size_t)(tab - line));
             uint64_t bytes = strtoull (tab + 1, NULL, 10);
-            s_buf_printf (b, "%s{\"%s\":", first ? "" : ",", k1);
+            wrp_buf_printf (b, "%s{\"%s\":", first ? "" : ",", k1);
             s_json_string (b, name ? name : "");
-            s_buf_printf (b, ",\"%s\":%" PRIu64 "}", k2, bytes);
+            wrp_buf_printf (b, ",\"%s\":%" PRIu64 "}", k2, bytes);
             free (name);
             first = false;
         }
         line = end ? end + 1 : NULL;
     }
-    s_buf_str (b, "]");
+    wrp_buf_str (b, "]");
 }
 
 char *
 wrp_render_json (const wrp_render_view_t *view)
 {
     assert (view);
-    s_buf_t b = {0};
+    wrp_buf_t b = {0};
     wrp_render_summary_t sum;
     wrp_render_summarize (view, &sum);
-    s_buf_str (&b, "{\"pipeline\":");
+    wrp_buf_str (&b, "{\"pipeline\":");
     s_json_string (&b, view->pipeline);
-    s_buf_printf (&b, ",\"generation\":%" PRIu64 ",\"command\":", view->generation);
+    wrp_buf_printf (&b, ",\"generation\":%" PRIu64 ",\"command\":", view->generation);
     s_json_string (&b, view->command ? view->command : "status");
     if (view->updated_at > 0) {
         char iso[80];
         s_iso_time (view->updated_at, iso, sizeof iso);
-        s_buf_str (&b, ",\"updated_at\":");
+        wrp_buf_str (&b, ",\"updated_at\":");
         s_json_string (&b, iso);
     }
-    s_buf_printf (&b,
+    wrp_buf_printf (&b,
                   ",\"summary\":{\"total\":%zu,\"reachable\":%zu,\"running\":%zu,"
                   "\"failed\":%zu},\"nodes\":[",
                   sum.total, sum.reachable, sum.running, sum.failed);
     for (size_t i = 0; i < view->count; i++) {
         const wrp_render_node_t *node = &view->nodes[i];
         const wrp_msg_t *st = node->reachable ? node->status : NULL;
-        s_buf_str (&b, i ? ",{\"host\":" : "{\"host\":");
+        wrp_buf_str (&b, i ? ",{\"host\":" : "{\"host\":");
         s_json_string (&b, node->host);
-        s_buf_printf (
+        wrp_buf_printf (
             &b, ",\"reachable\":%s,\"rtt_ms\":", node->reachable ? "true" : "false");
         if (node->reachable && node->rtt_ms >= 0)
-            s_buf_printf (&b, "%.3f", node->rtt_ms);
+            wrp_buf_printf (&b, "%.3f", node->rtt_ms);
         else
-            s_buf_str (&b, "null");
+            wrp_buf_str (&b, "null");
         const char *state = st ? wrp_msg_str (st, "state") : NULL;
         if (state) {
-            s_buf_str (&b, ",\"runtime\":{\"state\":");
+            wrp_buf_str (&b, ",\"runtime\":{\"state\":");
             s_json_string (&b, state);
-            s_buf_str (&b, ",\"pid\":");
+            wrp_buf_str (&b, ",\"pid\":");
             s_json_number_or_null (&b, st, "pid");
             int64_t v;
-            s_buf_str (&b, ",\"uptime_s\":");
+            wrp_buf_str (&b, ",\"uptime_s\":");
             if (s_int (st, "uptime_ms", &v))
-                s_buf_printf (&b, "%.3f", (double)v / 1000.0);
+                wrp_buf_printf (&b, "%.3f", (double)v / 1000.0);
             else
-                s_buf_str (&b, "null");
-            s_buf_str (&b, ",\"exit_code\":");
+                wrp_buf_str (&b, "null");
+            wrp_buf_str (&b, ",\"exit_code\":");
             s_json_number_or_null (&b, st, "exit_code");
-            s_buf_str (&b, ",\"signal\":");
+            wrp_buf_str (&b, ",\"signal\":");
             if (s_signal (st, &v))
-                s_buf_printf (&b, "%" PRId64, v);
+                wrp_buf_printf (&b, "%" PRId64, v);
             else
-                s_buf_str (&b, "null");
-            s_buf_str (&b, ",\"starts\":");
+                wrp_buf_str (&b, "null");
+            wrp_buf_str (&b, ",\"starts\":");
             if (s_int (st, "starts", &v))
-                s_buf_printf (&b, "%" PRId64, v);
+                wrp_buf_printf (&b, "%" PRId64, v);
             else
-                s_buf_str (&b, "0");
-            s_buf_str (&b, "}");
+                wrp_buf_str (&b, "0");
+            wrp_buf_str (&b, "}");
         } else
-            s_buf_str (&b, ",\"runtime\":null");
+            wrp_buf_str (&b, ",\"runtime\":null");
         if (st && (wrp_msg_has (st, "generation") || wrp_msg_has (st, "sha256"))) {
-            s_buf_str (&b, ",\"config\":{\"pipeline\":");
+            wrp_buf_str (&b, ",\"config\":{\"pipeline\":");
             s_json_string (&b, wrp_msg_str (st, "pipeline"));
-            s_buf_str (&b, ",\"generation\":");
+            wrp_buf_str (&b, ",\"generation\":");
             s_json_number_or_null (&b, st, "generation");
-            s_buf_str (&b, ",\"sha256\":");
+            wrp_buf_str (&b, ",\"sha256\":");
             s_json_string (&b, wrp_msg_str (st, "sha256"));
-            s_buf_str (&b, "}");
+            wrp_buf_str (&b, "}");
         } else
-            s_buf_str (&b, ",\"config\":null");
-        s_buf_str (&b, ",\"shm\":");
+            wrp_buf_str (&b, ",\"config\":null");
+        wrp_buf_str (&b, ",\"shm\":");
         s_json_pairs (&b, st ? wrp_msg_str (st, "shm") : NULL, "name", "bytes");
         //  error: what went wrong with the command or the node; for a failed
         //  runtime, how it ended.
         char *failure =
             (state && !strcmp (state, "failed")) ? wrp_render_failure (st) : NULL;
-        s_buf_str (&b, ",\"error\":");
+        wrp_buf_str (&b, ",\"error\":");
         if (node->error)
             s_json_string (&b, node->error);
         else
             s_json_string (&b, failure);
         free (failure);
-        s_buf_str (&b, ",\"output\":");
+        wrp_buf_str (&b, ",\"output\":");
         const char *output = st ? wrp_msg_str (st, "output") : NULL;
-        s_buf_str (&b, "[");
+        wrp_buf_str (&b, "[");
         bool first = true;
         for (const char *line = output; line && *line;) {
             const char *end = strchr (line, '\n');
             char *one = end ? strndup (line, (size_t)(end - line)) : strdup (line);
-            s_buf_str (&b, first ? "" : ",");
+            wrp_buf_str (&b, first ? "" : ",");
             s_json_string (&b, one ? one : "");
             free (one);
             first = false;
             line = end ? end + 1 : NULL;
         }
-        s_buf_str (&b, "]");
+        wrp_buf_str (&b, "]");
         if (node->result) {
-            s_buf_str (&b, ",\"result\":");
+            wrp_buf_str (&b, ",\"result\":");
             s_json_string (&b, node->result);
         }
         if (node->removed) {
-            s_buf_str (&b, ",\"removed\":");
+            wrp_buf_str (&b, ",\"removed\":");
             s_json_pairs (&b, node->removed, "path", "bytes");
         }
         if (view->updated_at > 0) {
-            s_buf_str (&b, ",\"last_seen\":");
+            wrp_buf_str (&b, ",\"last_seen\":");
             if (node->last_seen > 0) {
                 char iso[80];
                 s_iso_time (node->last_seen, iso, sizeof iso);
                 s_json_string (&b, iso);
             } else
-                s_buf_str (&b, "null");
+                wrp_buf_str (&b, "null");
         }
-        s_buf_str (&b, "}");
+        wrp_buf_str (&b, "}");
     }
-    s_buf_str (&b, "]}\n");
-    return s_buf_finish (&b);
+    wrp_buf_str (&b, "]}\n");
+    return wrp_buf_finish (&b, NULL);
 }
 
 //  --------------------------------------------------------------------------
@@ -806,24 +724,24 @@ wrp_render_json (const wrp_render_view_t *view)
 static const char *s_states[] = {"stopped", "starting", "running", "stopping", "failed"};
 
 static void
-s_prom_head (s_buf_t *b, const char *name, const char *type, const char *help)
+s_prom_head (wrp_buf_t *b, const char *name, const char *type, const char *help)
 {
-    s_buf_printf (b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+    wrp_buf_printf (b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
 static void
-s_prom_host (s_buf_t *b, const char *name, const char *host)
+s_prom_host (wrp_buf_t *b, const char *name, const char *host)
 {
-    s_buf_printf (b, "%s{host=\"", name);
+    wrp_buf_printf (b, "%s{host=\"", name);
     s_prom_label (b, host);
-    s_buf_str (b, "\"");
+    wrp_buf_str (b, "\"");
 }
 
 char *
 wrp_render_prometheus (const wrp_render_view_t *view)
 {
     assert (view);
-    s_buf_t b = {0};
+    wrp_buf_t b = {0};
     const wrp_render_node_t *nodes = view->nodes;
     size_t n = view->count;
     int64_t v;
@@ -832,14 +750,14 @@ wrp_render_prometheus (const wrp_render_view_t *view)
                  "1 when the node's wrp-agentd answered, else 0.");
     for (size_t i = 0; i < n; i++) {
         s_prom_host (&b, "wrp_agent_up", nodes[i].host);
-        s_buf_printf (&b, "} %d\n", nodes[i].reachable ? 1 : 0);
+        wrp_buf_printf (&b, "} %d\n", nodes[i].reachable ? 1 : 0);
     }
     s_prom_head (&b, "wrp_agent_rtt_seconds", "gauge",
                  "Round trip of the agent's reply, seconds.");
     for (size_t i = 0; i < n; i++)
         if (nodes[i].reachable && nodes[i].rtt_ms >= 0) {
             s_prom_host (&b, "wrp_agent_rtt_seconds", nodes[i].host);
-            s_buf_printf (&b, "} %.6f\n", nodes[i].rtt_ms / 1000.0);
+            wrp_buf_printf (&b, "} %.6f\n", nodes[i].rtt_ms / 1000.0);
         }
     s_prom_head (&b, "wrp_runtime_up", "gauge",
                  "1 when the runtime is running (serving), else 0; absent when the agent "
@@ -849,7 +767,7 @@ wrp_render_prometheus (const wrp_render_view_t *view)
         if (!state)
             continue;
         s_prom_host (&b, "wrp_runtime_up", nodes[i].host);
-        s_buf_printf (&b, "} %d\n", !strcmp (state, "running"));
+        wrp_buf_printf (&b, "} %d\n", !strcmp (state, "running"));
     }
     s_prom_head (&b, "wrp_runtime_state", "gauge",
                  "The runtime's state: 1 for the current one, 0 for the others.");
@@ -859,7 +777,7 @@ wrp_render_prometheus (const wrp_render_view_t *view)
             continue;
         for (size_t s = 0; s < sizeof s_states / sizeof s_states[0]; s++) {
             s_prom_host (&b, "wrp_runtime_state", nodes[i].host);
-            s_buf_printf (&b, ",state=\"%s\"} %d\n", s_states[s],
+            wrp_buf_printf (&b, ",state=\"%s\"} %d\n", s_states[s],
                           !strcmp (state, s_states[s]));
         }
     }
@@ -869,7 +787,7 @@ wrp_render_prometheus (const wrp_render_view_t *view)
         const wrp_msg_t *st = nodes[i].reachable ? nodes[i].status : NULL;
         if (s_int (st, "uptime_ms", &v)) {
             s_prom_host (&b, "wrp_runtime_uptime_seconds", nodes[i].host);
-            s_buf_printf (&b, "} %.3f\n", (double)v / 1000.0);
+            wrp_buf_printf (&b, "} %.3f\n", (double)v / 1000.0);
         }
     }
     s_prom_head (&b, "wrp_runtime_starts_total", "counter",
@@ -878,7 +796,7 @@ wrp_render_prometheus (const wrp_render_view_t *view)
         const wrp_msg_t *st = nodes[i].reachable ? nodes[i].status : NULL;
         if (s_int (st, "starts", &v)) {
             s_prom_host (&b, "wrp_runtime_starts_total", nodes[i].host);
-            s_buf_printf (&b, "} %" PRId64 "\n", v);
+            wrp_buf_printf (&b, "} %" PRId64 "\n", v);
         }
     }
     s_prom_head (&b, "wrp_config_generation", "gauge",
@@ -887,7 +805,7 @@ wrp_render_prometheus (const wrp_render_view_t *view)
         const wrp_msg_t *st = nodes[i].reachable ? nodes[i].status : NULL;
         if (s_int (st, "generation", &v)) {
             s_prom_host (&b, "wrp_config_generation", nodes[i].host);
-            s_buf_printf (&b, "} %" PRId64 "\n", v);
+            wrp_buf_printf (&b, "} %" PRId64 "\n", v);
         }
     }
     s_prom_head (&b, "wrp_shm_bytes", "gauge",
@@ -903,9 +821,9 @@ wrp_render_prometheus (const wrp_render_view_t *view)
             if (tab) {
                 char *name = strndup (line, (size_t)(tab - line));
                 s_prom_host (&b, "wrp_shm_bytes", nodes[i].host);
-                s_buf_str (&b, ",name=\"");
+                wrp_buf_str (&b, ",name=\"");
                 s_prom_label (&b, name ? name : "");
-                s_buf_printf (&b, "\"} %" PRIu64 "\n",
+                wrp_buf_printf (&b, "\"} %" PRIu64 "\n",
                               (uint64_t)strtoull (tab + 1, NULL, 10));
                 free (name);
             }
@@ -915,9 +833,9 @@ wrp_render_prometheus (const wrp_render_view_t *view)
     if (view->updated_at > 0) {
         s_prom_head (&b, "wrp_last_poll_timestamp_seconds", "gauge",
                      "When wrp-controller monitor last polled the agents (Unix time).");
-        s_buf_printf (&b, "wrp_last_poll_timestamp_seconds %.3f\n", view->updated_at);
+        wrp_buf_printf (&b, "wrp_last_poll_timestamp_seconds %.3f\n", view->updated_at);
     }
-    return s_buf_finish (&b);
+    return wrp_buf_finish (&b, NULL);
 }
 
 //  --------------------------------------------------------------------------
@@ -1010,7 +928,7 @@ wrp_render_test (bool verbose)
     free (json);
 
     //  Control characters and broken UTF-8 still give valid JSON.
-    s_buf_t b = {0};
+    wrp_buf_t b = {0};
     s_json_string (&b, "a\x01\xff\xc3\xa9\n");
     assert (!strcmp (b.data, "\"a\\u0001\\ufffd\xc3\xa9\\n\""));
     free (b.data);

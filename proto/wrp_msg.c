@@ -52,42 +52,32 @@ static const char *s_cmd_names[] = {
 //  Longest command name, so a frame longer than this is not a command.
 #define S_CMD_MAX 16
 
+//  1 to max bytes of [A-Za-z0-9._-], and ':' too when colon.
 static bool
-s_id_char (int c)
+s_valid_name (const void *data, size_t size, size_t max, bool colon)
 {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
-           || c == '.' || c == '_' || c == ':' || c == '-';
-}
-
-static bool
-s_key_char (int c)
-{
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
-           || c == '.' || c == '_' || c == '-';
+    const uint8_t *bytes = data;
+    if (size < 1 || size > max)
+        return false;
+    for (size_t i = 0; i < size; i++) {
+        int c = bytes[i];
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
+              || c == '.' || c == '_' || c == '-' || (colon && c == ':')))
+            return false;
+    }
+    return true;
 }
 
 static bool
 s_valid_id (const void *data, size_t size)
 {
-    const uint8_t *bytes = data;
-    if (size < 1 || size > WRP_MSG_MAX_ID)
-        return false;
-    for (size_t i = 0; i < size; i++)
-        if (!s_id_char (bytes[i]))
-            return false;
-    return true;
+    return s_valid_name (data, size, WRP_MSG_MAX_ID, true);
 }
 
 static bool
 s_valid_key (const void *data, size_t size)
 {
-    const uint8_t *bytes = data;
-    if (size < 1 || size > WRP_MSG_MAX_KEY)
-        return false;
-    for (size_t i = 0; i < size; i++)
-        if (!s_key_char (bytes[i]))
-            return false;
-    return true;
+    return s_valid_name (data, size, WRP_MSG_MAX_KEY, false);
 }
 
 //  Formats an error into err (if any); always returns -1.

@@ -42,7 +42,7 @@ assert_contains "$row" "down" "node 2 row"
 assert_contains "$row" "unreachable" "node 2 row"
 assert_contains "$out" "3 nodes: 2 reachable, 2 running" "summary"
 # The failing node comes first.
-first=$(sed -n 2p <<<"$out")
+first=$(grep -A1 '^HOST ' <<<"$out" | sed -n 2p)
 assert_contains "$first" "${NETNS_IP[2]}" "failing node first"
 
 ctl --timeout 2000 status --json >"$T/s.json" && fail "status --json should exit 2"
