@@ -34,6 +34,6 @@ assert_eq 2 "$rc" "exit code with --insecure against CURVE"
 assert_contains "$out" "security mismatch" "DETAIL"
 
 "${CTL[@]}" --key "$T/other.key" --timeout 5000 status --json >"$T/s.json" || true
-python3 "$WRP_TOP/tests/check_status_json.py" "$WRP_TOP/docs/status.schema.json" "$T/s.json" || fail "schema"
+/usr/bin/python3 "$WRP_TOP/tests/check_status_json.py" "$WRP_TOP/docs/status.schema.json" "$T/s.json" || fail "schema"
 python3 -c 'import json,sys; n=json.load(open(sys.argv[1]))["nodes"][0]; assert not n["reachable"] and "not authorized" in n["error"], n' "$T/s.json" \
     || fail "json: $(cat "$T/s.json")"

@@ -46,7 +46,7 @@ first=$(grep -A1 '^HOST ' <<<"$out" | sed -n 2p)
 assert_contains "$first" "${NETNS_IP[2]}" "failing node first"
 
 ctl --timeout 2000 status --json >"$T/s.json" && fail "status --json should exit 2"
-python3 "$WRP_TOP/tests/check_status_json.py" "$WRP_TOP/docs/status.schema.json" "$T/s.json" \
+/usr/bin/python3 "$WRP_TOP/tests/check_status_json.py" "$WRP_TOP/docs/status.schema.json" "$T/s.json" \
     || fail "schema: $(cat "$T/s.json")"
 python3 - "$T/s.json" "${NETNS_IP[2]}" <<'PY' || fail "json: $(cat "$T/s.json")"
 import json, sys

@@ -36,7 +36,7 @@ assert_eq 0 "$rc" "first start: $out"
 ctl status --json >"$T/s1.json"
 gen1=$(json_field "$T/s1.json" 'd["generation"]')
 for i in 1 2 3; do
-    v=$(python3 -c 'import yaml,sys; print(yaml.safe_load(open(sys.argv[1]))["runtime"]["sched_threads"])' "$(runtime_conf $i)")
+    v=$(/usr/bin/python3 -c 'import yaml,sys; print(yaml.safe_load(open(sys.argv[1]))["runtime"]["sched_threads"])' "$(runtime_conf $i)")
     assert_eq 4 "$v" "node $i: default low_latency_workers"
 done
 
@@ -64,7 +64,7 @@ run_cmd out rc ctl start
 echo "$out"
 assert_eq 0 "$rc" "start with the new config"
 for i in 1 2 3; do
-    v=$(python3 -c 'import yaml,sys; c=yaml.safe_load(open(sys.argv[1])); print(c["runtime"]["sched_threads"], c["workers"]["low_latency_threads"])' "$(runtime_conf $i)")
+    v=$(/usr/bin/python3 -c 'import yaml,sys; c=yaml.safe_load(open(sys.argv[1])); print(c["runtime"]["sched_threads"], c["workers"]["low_latency_threads"])' "$(runtime_conf $i)")
     assert_eq "7 7" "$v" "node $i: low_latency_workers=7 in the pushed config"
 done
 ctl status --json >"$T/s2.json"

@@ -55,7 +55,7 @@ done
 
 note "status --json"
 ctl status --json >"$T/status.json" || fail "status --json exit $?"
-python3 "$WRP_TOP/tests/check_status_json.py" "$WRP_TOP/docs/status.schema.json" "$T/status.json" \
+/usr/bin/python3 "$WRP_TOP/tests/check_status_json.py" "$WRP_TOP/docs/status.schema.json" "$T/status.json" \
     || fail "status --json does not match docs/status.schema.json: $(cat "$T/status.json")"
 pids=""
 for i in 1 2 3 4; do pids="$pids ${NETNS_IP[$i]}=$(netns_runtime_pid $i)"; done
@@ -130,7 +130,7 @@ for i in 1 2 3 4; do
     assert_contains "$left" "not_ours" "node $i: clean removed a file that is not the runtime's"
 done
 ctl clean --json >"$T/clean.json" || fail "second clean exit $?"
-python3 "$WRP_TOP/tests/check_status_json.py" "$WRP_TOP/docs/status.schema.json" "$T/clean.json" \
+/usr/bin/python3 "$WRP_TOP/tests/check_status_json.py" "$WRP_TOP/docs/status.schema.json" "$T/clean.json" \
     || fail "clean --json does not match the schema: $(cat "$T/clean.json")"
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert all(n["result"]=="ok" for n in d["nodes"]), d' "$T/clean.json" \
     || fail "clean --json results"

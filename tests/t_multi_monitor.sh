@@ -73,7 +73,7 @@ note "monitor reported the dead agent after $ms ms (interval $interval ms)"
 note "the view files"
 sleep_until_updated () { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); n=[n for n in d["nodes"] if n["host"]==sys.argv[2]][0]; sys.exit(0 if not n["reachable"] else 1)' "$T/view.json" "${NETNS_IP[2]}"; }
 wait_for 3 sleep_until_updated
-python3 "$WRP_TOP/tests/check_status_json.py" "$WRP_TOP/docs/status.schema.json" "$T/view.json" \
+/usr/bin/python3 "$WRP_TOP/tests/check_status_json.py" "$WRP_TOP/docs/status.schema.json" "$T/view.json" \
     || fail "--write-json view: $(cat "$T/view.json")"
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["updated_at"] and all("last_seen" in n for n in d["nodes"]), d' "$T/view.json" \
     || fail "view.json lacks updated_at / last_seen"

@@ -42,7 +42,7 @@ assert len(dead) == 50 and all(n["host"].startswith("127.20.0.") for n in dead),
 assert all("unreachable" in n["error"] for n in dead)
 assert all(n["runtime"]["state"] == "stopped" for n in d["nodes"] if n["reachable"])
 PY
-python3 "$WRP_TOP/tests/check_status_json.py" "$WRP_TOP/docs/status.schema.json" "$T/status.json" \
+/usr/bin/python3 "$WRP_TOP/tests/check_status_json.py" "$WRP_TOP/docs/status.schema.json" "$T/status.json" \
     || fail "schema"
 
 # All alive: the fan-out itself.

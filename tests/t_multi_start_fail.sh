@@ -33,7 +33,7 @@ for i in 1 3; do
 done
 
 ctl status --json >"$T/s.json" && fail "status should exit 2 while a runtime is failed"
-python3 "$WRP_TOP/tests/check_status_json.py" "$WRP_TOP/docs/status.schema.json" "$T/s.json" \
+/usr/bin/python3 "$WRP_TOP/tests/check_status_json.py" "$WRP_TOP/docs/status.schema.json" "$T/s.json" \
     || fail "schema: $(cat "$T/s.json")"
 python3 - "$T/s.json" "${NETNS_IP[2]}" <<'PY' || fail "json: $(cat "$T/s.json")"
 import json, sys
@@ -48,7 +48,7 @@ assert d["summary"]["running"] == 2 and d["summary"]["failed"] == 1, d["summary"
 PY
 
 ctl start --json >"$T/start.json" && fail "start --json should exit 2"
-python3 "$WRP_TOP/tests/check_status_json.py" "$WRP_TOP/docs/status.schema.json" "$T/start.json" \
+/usr/bin/python3 "$WRP_TOP/tests/check_status_json.py" "$WRP_TOP/docs/status.schema.json" "$T/start.json" \
     || fail "schema: $(cat "$T/start.json")"
 python3 - "$T/start.json" "${NETNS_IP[2]}" <<'PY' || fail "start json: $(cat "$T/start.json")"
 import json, sys
