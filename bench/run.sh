@@ -213,10 +213,6 @@ for p in echo floor; do
         exit 1
     fi
 done
-if ! cc -std=c17 -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -o "$OUT/rtwrap" bench/rtwrap.c >>"$LOG" 2>&1; then
-    say "cannot build bench/rtwrap.c (see $LOG)"
-    exit 1
-fi
 PROBE=
 if [ -f "$BUILD/lib/libwrp.a" ] && cc -std=c17 -O2 -Wall -Wextra -Werror -D_GNU_SOURCE \
         -Icommon -Iproto $(pkg-config --cflags libczmq libzmq yaml-0.1 libsystemd) \
@@ -242,12 +238,8 @@ done
 [ $WRP_OK = 1 ] || say "wrp parts skipped: $WRP_WHY (run make all and the test-bin targets)"
 # Many runtimes on one machine: each must bind only its own node address
 # (as on a cluster), or an early one takes a later node's address and that
-# agent refuses to start. A stand-in that knows FAKE_CHI_NODE_ADDR does it
-# itself; otherwise bench/rtwrap gives each runtime a one-line hostfile.
-AGENT_START_BIN=$OUT/rtwrap
-if [ $WRP_OK = 1 ] && grep -q FAKE_CHI_NODE_ADDR "$RT_START" 2>/dev/null; then
-    AGENT_START_BIN=$RT_START
-fi
+# agent refuses to start: the stand-in's FAKE_CHI_NODE_ADDR does that.
+AGENT_START_BIN=$RT_START
 
 # ---------------------------------------------------------------- keys and files
 K=$W/keys
