@@ -19,31 +19,32 @@ static void
 s_usage (FILE *out)
 {
     fprintf (out,
-        "usage: wrp-agentd [options]\n"
-        "  -c, --config FILE        agent config (default " WRP_AGENT_CONFIG_DEFAULT ")\n"
-        "      --endpoint EP        ZeroMQ endpoint to bind (default tcp://*:5560)\n"
-        "      --state-dir DIR      records, pushed configs, runtime logs (default /var/lib/wrp)\n"
-        "      --shm-dir DIR        where the runtime's chi_* segments live (default /dev/shm)\n"
-        "      --node-name NAME     name reported to the controller (default: host name)\n"
-        "      --key FILE           agent certificate: FILE and FILE_secret\n"
-        "      --authorized-keys DIR  controller public keys accepted\n"
-        "      --insecure           plain TCP, no CURVE (loopback tests only)\n"
-        "      --check-config       validate the config and exit (0 good, 1 bad)\n"
-        "  -v, --verbose            debug logging\n"
-        "  -h, --help               this help\n");
+             "usage: wrp-agentd [options]\n"
+             "  -c, --config FILE        agent config (default " WRP_AGENT_CONFIG_DEFAULT
+             ")\n"
+             "      --endpoint EP        ZeroMQ endpoint to bind (default tcp://*:5560)\n"
+             "      --state-dir DIR      records, pushed configs, runtime logs (default "
+             "/var/lib/wrp)\n"
+             "      --shm-dir DIR        where the runtime's chi_* segments live "
+             "(default /dev/shm)\n"
+             "      --node-name NAME     name reported to the controller (default: host "
+             "name)\n"
+             "      --key FILE           agent certificate: FILE and FILE_secret\n"
+             "      --authorized-keys DIR  controller public keys accepted\n"
+             "      --insecure           plain TCP, no CURVE (loopback tests only)\n"
+             "      --check-config       validate the config and exit (0 good, 1 bad)\n"
+             "  -v, --verbose            debug logging\n"
+             "  -h, --help               this help\n");
 }
 
 //  Flags that take a value, and the config key each one sets.
 static const struct {
-    const char *flag;            //  long option
-    const char *key;             //  config key
+    const char *flag;    //  long option
+    const char *key;     //  config key
 } s_flags[] = {
-    {"--endpoint", "endpoint"},
-    {"--state-dir", "state_dir"},
-    {"--shm-dir", "shm_dir"},
-    {"--node-name", "node_name"},
-    {"--key", "key"},
-    {"--authorized-keys", "authorized_keys"},
+    {"--endpoint", "endpoint"}, {"--state-dir", "state_dir"},
+    {"--shm-dir", "shm_dir"},   {"--node-name", "node_name"},
+    {"--key", "key"},           {"--authorized-keys", "authorized_keys"},
 };
 
 int
@@ -75,11 +76,12 @@ main (int argc, char **argv)
         //  --flag=value and --flag value.
         const char *eq = strchr (arg, '=');
         size_t name_len = eq ? (size_t) (eq - arg) : strlen (arg);
-        bool is_config = (name_len == 2 && !strncmp (arg, "-c", 2))
-                      || (name_len == 8 && !strncmp (arg, "--config", 8));
+        bool is_config = (name_len == 2 && !strncmp (arg, "-c", 2)) ||
+                         (name_len == 8 && !strncmp (arg, "--config", 8));
         size_t which = sizeof s_flags / sizeof s_flags[0];
         for (size_t f = 0; f < sizeof s_flags / sizeof s_flags[0]; f++)
-            if (strlen (s_flags[f].flag) == name_len && !strncmp (arg, s_flags[f].flag, name_len))
+            if (strlen (s_flags[f].flag) == name_len &&
+                !strncmp (arg, s_flags[f].flag, name_len))
                 which = f;
         if (!is_config && which == sizeof s_flags / sizeof s_flags[0]) {
             fprintf (stderr, "wrp-agentd: unknown option '%s' (see --help)\n", arg);
@@ -100,10 +102,12 @@ main (int argc, char **argv)
     char *err = NULL;
     int rc = config ? 0 : -1;
     if (rc == 0)
-        rc = wrp_agent_config_load (config, config_file ? config_file : WRP_AGENT_CONFIG_DEFAULT,
+        rc = wrp_agent_config_load (config,
+                                    config_file ? config_file : WRP_AGENT_CONFIG_DEFAULT,
                                     config_file != NULL, &err);
     for (size_t f = 0; rc == 0 && f < sizeof s_flags / sizeof s_flags[0]; f++)
-        if (values[f] && wrp_agent_config_set (config, s_flags[f].key, values[f], false, &err)) {
+        if (values[f] &&
+            wrp_agent_config_set (config, s_flags[f].key, values[f], false, &err)) {
             char *full = NULL;
             if (asprintf (&full, "%s: %s", s_flags[f].flag, err) < 0)
                 full = NULL;

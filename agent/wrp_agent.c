@@ -17,33 +17,33 @@
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
-#define S_DROP_LOG_WINDOW_MS 10000   //  rate limit of "dropped" log lines:
-#define S_DROP_LOG_MAX       5       //  at most this many per window
-#define S_BATCH              64      //  messages read per wake-up at most
+#define S_DROP_LOG_WINDOW_MS 10000    //  rate limit of "dropped" log lines:
+#define S_DROP_LOG_MAX       5        //  at most this many per window
+#define S_BATCH              64       //  messages read per wake-up at most
 
 //  A lifecycle command waiting for its reply.
 typedef struct {
-    wrp_cmd_t cmd;               //  START, STOP, KILL
-    char id[WRP_MSG_MAX_ID + 1]; //  its id
-    zlist_t *waiters;            //  routing ids (zframe_t *) to answer
+    wrp_cmd_t cmd;                  //  START, STOP, KILL
+    char id[WRP_MSG_MAX_ID + 1];    //  its id
+    zlist_t *waiters;               //  routing ids (zframe_t *) to answer
 } s_pending_t;
 
 struct _wrp_agent_t {
-    const wrp_agent_config_t *config;   //  borrowed
-    wrp_transport_t *transport;  //  keys, zauth
-    zsock_t *router;             //  the bound ROUTER
-    wrp_store_t *store;          //  state and command record
-    wrp_supervisor_t *supervisor;   //  the runtime
-    int sigfd;                   //  SIGTERM, SIGINT, SIGCHLD
-    s_pending_t *pending;        //  command in progress, NULL none
-    zlist_t *preempted;          //  commands a KILL took over (s_pending_t *)
-    bool terminated;             //  SIGTERM/SIGINT seen
-    int64_t watchdog_ms;         //  watchdog ping period, 0 none
-    int64_t next_watchdog;       //  next ping (mono ms)
-    int64_t drop_window;         //  start of the current log window (mono ms)
-    int drop_logged;             //  drop lines logged in the window
-    int drop_suppressed;         //  drop lines not logged in the window
-    char last_status[160];       //  last STATUS= sent to systemd
+    const wrp_agent_config_t *config;    //  borrowed
+    wrp_transport_t *transport;          //  keys, zauth
+    zsock_t *router;                     //  the bound ROUTER
+    wrp_store_t *store;                  //  state and command record
+    wrp_supervisor_t *supervisor;        //  the runtime
+    int sigfd;                           //  SIGTERM, SIGINT, SIGCHLD
+    s_pending_t *pending;                //  command in progress, NULL none
+    zlist_t *preempted;                  //  commands a KILL took over (s_pending_t *)
+    bool terminated;                     //  SIGTERM/SIGINT seen
+    int64_t watchdog_ms;                 //  watchdog ping period, 0 none
+    int64_t next_watchdog;               //  next ping (mono ms)
+    int64_t drop_window;                 //  start of the current log window (mono ms)
+    int drop_logged;                     //  drop lines logged in the window
+    int drop_suppressed;                 //  drop lines not logged in the window
+    char last_status[160];               //  last STATUS= sent to systemd
 };
 
 // ---------------------------------------------------------------------------
@@ -56,8 +56,8 @@ s_id_ok (const char *id, size_t size)
         return false;
     for (size_t i = 0; i < size; i++) {
         char c = id[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-              || c == '.' || c == '_' || c == ':' || c == '-'))
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+              (c >= '0' && c <= '9') || c == '.' || c == '_' || c == ':' || c == '-'))
             return false;
     }
     return true;
@@ -66,8 +66,8 @@ s_id_ok (const char *id, size_t size)
 static bool
 s_lifecycle (wrp_cmd_t cmd)
 {
-    return cmd == WRP_CMD_START || cmd == WRP_CMD_STOP || cmd == WRP_CMD_KILL
-        || cmd == WRP_CMD_CLEAN;
+    return cmd == WRP_CMD_START || cmd == WRP_CMD_STOP || cmd == WRP_CMD_KILL ||
+           cmd == WRP_CMD_CLEAN;
 }
 
 void
@@ -96,8 +96,8 @@ wrp_agent_decide (const wrp_agent_view_t *view, zmsg_t *frames, wrp_agent_decisi
                 ret->action = WRP_DECIDE_REPLY;
                 ret->code = "VERSION";
                 snprintf (ret->text, sizeof ret->text,
-                          "protocol '%.*s' not supported; this agent speaks %s", (int) sig_size,
-                          sig_data, WRP_PROTO_SIGNATURE);
+                          "protocol '%.*s' not supported; this agent speaks %s",
+                          (int) sig_size, sig_data, WRP_PROTO_SIGNATURE);
                 return;
             }
         }
@@ -116,26 +116,29 @@ wrp_agent_decide (const wrp_agent_view_t *view, zmsg_t *frames, wrp_agent_decisi
     snprintf (ret->id, sizeof ret->id, "%s", wrp_msg_id (msg));
     ret->action = WRP_DECIDE_REPLY;
     if (ret->cmd == WRP_CMD_STATUS)
-        return;                  //  an OK with the status fields
+        return;    //  an OK with the status fields
     if (!s_lifecycle (ret->cmd)) {
         ret->code = "BAD_REQUEST";
-        snprintf (ret->text, sizeof ret->text, "%s is not a request", wrp_msg_cmd_name (ret->cmd));
+        snprintf (ret->text, sizeof ret->text, "%s is not a request",
+                  wrp_msg_cmd_name (ret->cmd));
         return;
     }
-    const wrp_msg_t *recorded = view->lookup ? view->lookup (view->lookup_arg, ret->id) : NULL;
+    const wrp_msg_t *recorded =
+        view->lookup ? view->lookup (view->lookup_arg, ret->id) : NULL;
     if (recorded) {
         ret->action = WRP_DECIDE_RECORDED;
         ret->recorded = recorded;
         return;
     }
-    if (view->pending_cmd != WRP_CMD_INVALID && view->pending_id
-        && !strcmp (view->pending_id, ret->id)) {
+    if (view->pending_cmd != WRP_CMD_INVALID && view->pending_id &&
+        !strcmp (view->pending_id, ret->id)) {
         ret->action = WRP_DECIDE_JOIN;
         return;
     }
     if (wrp_msg_has (msg, "timeout_ms")) {
         int64_t timeout = 0;
-        if (wrp_msg_int (msg, "timeout_ms", &timeout) || timeout < 1 || timeout > 86400000) {
+        if (wrp_msg_int (msg, "timeout_ms", &timeout) || timeout < 1 ||
+            timeout > 86400000) {
             ret->code = "BAD_REQUEST";
             snprintf (ret->text, sizeof ret->text,
                       "%s: field 'timeout_ms' must be an integer 1..86400000",
@@ -146,7 +149,8 @@ wrp_agent_decide (const wrp_agent_view_t *view, zmsg_t *frames, wrp_agent_decisi
     }
     if (ret->cmd == WRP_CMD_START) {
         const char *code = NULL;
-        if (wrp_supervisor_validate_start (msg, &ret->start, &code, ret->text, sizeof ret->text)) {
+        if (wrp_supervisor_validate_start (msg, &ret->start, &code, ret->text,
+                                           sizeof ret->text)) {
             ret->code = code;
             return;
         }
@@ -163,7 +167,8 @@ wrp_agent_decide (const wrp_agent_view_t *view, zmsg_t *frames, wrp_agent_decisi
     if (view->pending_cmd != WRP_CMD_INVALID && ret->cmd != WRP_CMD_KILL) {
         ret->code = "BUSY";
         snprintf (ret->text, sizeof ret->text, "%s %s is in progress",
-                  wrp_msg_cmd_name (view->pending_cmd), view->pending_id ? view->pending_id : "");
+                  wrp_msg_cmd_name (view->pending_cmd),
+                  view->pending_id ? view->pending_id : "");
         return;
     }
     ret->action = WRP_DECIDE_EXECUTE;
@@ -194,7 +199,8 @@ s_notify_status (wrp_agent_t *self)
     if (state == WRP_RT_STOPPED)
         snprintf (status, sizeof status, "runtime stopped");
     else
-        snprintf (status, sizeof status, "runtime %s%s%s", wrp_supervisor_state_name (state),
+        snprintf (status, sizeof status, "runtime %s%s%s",
+                  wrp_supervisor_state_name (state),
                   rec->pipeline[0] ? ", pipeline " : "", rec->pipeline);
     if (strcmp (status, self->last_status)) {
         snprintf (self->last_status, sizeof self->last_status, "%s", status);
@@ -240,8 +246,9 @@ static void
 s_send (wrp_agent_t *self, const wrp_msg_t *reply, zframe_t *routing_id)
 {
     if (wrp_msg_send (reply, self->router, routing_id))
-        wrp_debug ("reply %s %s not delivered: %s", wrp_msg_cmd_name (wrp_msg_cmd (reply)),
-                   wrp_msg_id (reply), zmq_strerror (zmq_errno ()));
+        wrp_debug ("reply %s %s not delivered: %s",
+                   wrp_msg_cmd_name (wrp_msg_cmd (reply)), wrp_msg_id (reply),
+                   zmq_strerror (zmq_errno ()));
 }
 
 //  Builds a reply: OK (code NULL) or ERROR code/text, plus the status.
@@ -274,7 +281,8 @@ s_record (wrp_agent_t *self, wrp_cmd_t cmd, const wrp_msg_t *reply, const char *
 }
 
 static void
-s_answer_pending (wrp_agent_t *self, s_pending_t *pending, const char *code, const char *text)
+s_answer_pending (wrp_agent_t *self, s_pending_t *pending, const char *code,
+                  const char *text)
 {
     wrp_msg_t *reply = s_reply_new (self, pending->id, code, text);
     if (!reply)
@@ -304,8 +312,7 @@ s_on_result (void *arg, const wrp_supervisor_result_t *result)
                 char text[160];
                 snprintf (text, sizeof text, "start interrupted by a KILL command");
                 s_answer_pending (self, old, "FAILED", text);
-            }
-            else
+            } else
                 s_answer_pending (self, old, code, result->ok ? NULL : result->text);
             s_pending_destroy (&old);
         }
@@ -319,7 +326,8 @@ s_log_drop (wrp_agent_t *self, const char *why)
     int64_t now = zclock_mono ();
     if (now - self->drop_window >= S_DROP_LOG_WINDOW_MS) {
         if (self->drop_suppressed > 0)
-            wrp_warning ("%d more bad messages dropped (not logged)", self->drop_suppressed);
+            wrp_warning ("%d more bad messages dropped (not logged)",
+                         self->drop_suppressed);
         self->drop_window = now;
         self->drop_logged = 0;
         self->drop_suppressed = 0;
@@ -327,14 +335,14 @@ s_log_drop (wrp_agent_t *self, const char *why)
     if (self->drop_logged < S_DROP_LOG_MAX) {
         wrp_warning ("dropped a message: %s", why);
         self->drop_logged++;
-    }
-    else
+    } else
         self->drop_suppressed++;
 }
 
 static void
-s_reply_now (wrp_agent_t *self, zframe_t *who, wrp_cmd_t cmd, const char *id, const char *code,
-             const char *text, const char *extra_key, const char *extra_value)
+s_reply_now (wrp_agent_t *self, zframe_t *who, wrp_cmd_t cmd, const char *id,
+             const char *code, const char *text, const char *extra_key,
+             const char *extra_value)
 {
     wrp_msg_t *reply = s_reply_new (self, id, code, text);
     if (!reply)
@@ -356,44 +364,44 @@ s_execute (wrp_agent_t *self, zframe_t *who, wrp_agent_decision_t *d)
     char *text = NULL;
     int rc = 0;
     switch (d->cmd) {
-        case WRP_CMD_START:
-            rc = wrp_supervisor_start (self->supervisor, &d->start, &code, &text);
-            if (rc == 1)
-                s_reply_now (self, who, d->cmd, d->id, NULL, NULL, "noop", "1");
-            else
-            if (rc < 0)
-                s_reply_now (self, who, d->cmd, d->id, code, text, NULL, NULL);
-            break;
-        case WRP_CMD_STOP:
-            rc = wrp_supervisor_stop (self->supervisor, d->timeout_ms);
-            if (rc == 1)
-                s_reply_now (self, who, d->cmd, d->id, NULL, NULL, NULL, NULL);
-            break;
-        case WRP_CMD_KILL:
-            if (self->pending) {
-                wrp_info ("KILL %s preempts %s %s", d->id, wrp_msg_cmd_name (self->pending->cmd),
-                          self->pending->id);
-                zlist_append (self->preempted, self->pending);
-                self->pending = NULL;
-            }
-            rc = wrp_supervisor_kill (self->supervisor, d->timeout_ms);
-            if (rc == 1)
-                s_reply_now (self, who, d->cmd, d->id, NULL, NULL, NULL, NULL);
-            break;
-        case WRP_CMD_CLEAN: {
-            char *removed = NULL;
-            const char *pipeline = d->msg ? wrp_msg_str (d->msg, "pipeline") : NULL;
-            if (wrp_supervisor_clean (self->supervisor, pipeline, &removed, &code, &text) == 0)
-                s_reply_now (self, who, d->cmd, d->id, NULL, NULL, "removed", removed);
-            else
-                s_reply_now (self, who, d->cmd, d->id, code, text, NULL, NULL);
-            free (removed);
-            rc = 1;
-            break;
+    case WRP_CMD_START:
+        rc = wrp_supervisor_start (self->supervisor, &d->start, &code, &text);
+        if (rc == 1)
+            s_reply_now (self, who, d->cmd, d->id, NULL, NULL, "noop", "1");
+        else if (rc < 0)
+            s_reply_now (self, who, d->cmd, d->id, code, text, NULL, NULL);
+        break;
+    case WRP_CMD_STOP:
+        rc = wrp_supervisor_stop (self->supervisor, d->timeout_ms);
+        if (rc == 1)
+            s_reply_now (self, who, d->cmd, d->id, NULL, NULL, NULL, NULL);
+        break;
+    case WRP_CMD_KILL:
+        if (self->pending) {
+            wrp_info ("KILL %s preempts %s %s", d->id,
+                      wrp_msg_cmd_name (self->pending->cmd), self->pending->id);
+            zlist_append (self->preempted, self->pending);
+            self->pending = NULL;
         }
-        default:
-            rc = 1;
-            break;
+        rc = wrp_supervisor_kill (self->supervisor, d->timeout_ms);
+        if (rc == 1)
+            s_reply_now (self, who, d->cmd, d->id, NULL, NULL, NULL, NULL);
+        break;
+    case WRP_CMD_CLEAN: {
+        char *removed = NULL;
+        const char *pipeline = d->msg ? wrp_msg_str (d->msg, "pipeline") : NULL;
+        if (wrp_supervisor_clean (self->supervisor, pipeline, &removed, &code, &text) ==
+            0)
+            s_reply_now (self, who, d->cmd, d->id, NULL, NULL, "removed", removed);
+        else
+            s_reply_now (self, who, d->cmd, d->id, code, text, NULL, NULL);
+        free (removed);
+        rc = 1;
+        break;
+    }
+    default:
+        rc = 1;
+        break;
     }
     free (text);
     if (rc == 0) {
@@ -423,26 +431,27 @@ s_handle (wrp_agent_t *self, zmsg_t *frames)
     wrp_agent_decision_t d;
     wrp_agent_decide (&view, frames, &d);
     switch (d.action) {
-        case WRP_DECIDE_DROP:
-            s_log_drop (self, d.text);
-            break;
-        case WRP_DECIDE_REPLY:
-            if (d.code && strcmp (d.code, "BUSY") && d.cmd != WRP_CMD_INVALID)
-                wrp_warning ("%s %s refused: %s: %s", wrp_msg_cmd_name (d.cmd), d.id, d.code,
-                             d.text);
-            s_reply_now (self, who, d.cmd, d.id, d.code, d.code ? d.text : NULL, NULL, NULL);
-            break;
-        case WRP_DECIDE_RECORDED:
-            wrp_info ("%s %s: repeated; answered from the record", wrp_msg_cmd_name (d.cmd), d.id);
-            s_send (self, d.recorded, who);
-            break;
-        case WRP_DECIDE_JOIN:
-            if (self->pending)
-                zlist_append (self->pending->waiters, zframe_dup (who));
-            break;
-        case WRP_DECIDE_EXECUTE:
-            s_execute (self, who, &d);
-            break;
+    case WRP_DECIDE_DROP:
+        s_log_drop (self, d.text);
+        break;
+    case WRP_DECIDE_REPLY:
+        if (d.code && strcmp (d.code, "BUSY") && d.cmd != WRP_CMD_INVALID)
+            wrp_warning ("%s %s refused: %s: %s", wrp_msg_cmd_name (d.cmd), d.id, d.code,
+                         d.text);
+        s_reply_now (self, who, d.cmd, d.id, d.code, d.code ? d.text : NULL, NULL, NULL);
+        break;
+    case WRP_DECIDE_RECORDED:
+        wrp_info ("%s %s: repeated; answered from the record", wrp_msg_cmd_name (d.cmd),
+                  d.id);
+        s_send (self, d.recorded, who);
+        break;
+    case WRP_DECIDE_JOIN:
+        if (self->pending)
+            zlist_append (self->pending->waiters, zframe_dup (who));
+        break;
+    case WRP_DECIDE_EXECUTE:
+        s_execute (self, who, &d);
+        break;
     }
     wrp_msg_destroy (&d.msg);
     zframe_destroy (&who);
@@ -456,7 +465,8 @@ s_read_signals (wrp_agent_t *self)
     while (read (self->sigfd, &info, sizeof info) == (ssize_t) sizeof info) {
         if (info.ssi_signo == SIGTERM || info.ssi_signo == SIGINT) {
             if (!self->terminated)
-                wrp_info ("signal %d: exiting; the runtime keeps running", (int) info.ssi_signo);
+                wrp_info ("signal %d: exiting; the runtime keeps running",
+                          (int) info.ssi_signo);
             self->terminated = true;
         }
     }
@@ -526,8 +536,10 @@ wrp_agent_new (const wrp_agent_config_t *config, char **ret_err)
         return NULL;
     }
     if (config->insecure)
-        wrp_warning ("INSECURE: --insecure given: commands are not encrypted and anyone who can "
-                     "reach %s can start, stop and kill the runtime", config->endpoint);
+        wrp_warning (
+            "INSECURE: --insecure given: commands are not encrypted and anyone who can "
+            "reach %s can start, stop and kill the runtime",
+            config->endpoint);
     self->router = wrp_transport_listen (self->transport, config->endpoint, ret_err);
     if (!self->router) {
         wrp_agent_destroy (&self);
@@ -638,7 +650,8 @@ static const wrp_msg_t *
 s_test_lookup (void *arg, const char *id)
 {
     (void) arg;
-    return s_test_recorded && !strcmp (id, wrp_msg_id (s_test_recorded)) ? s_test_recorded : NULL;
+    return s_test_recorded && !strcmp (id, wrp_msg_id (s_test_recorded)) ? s_test_recorded
+                                                                         : NULL;
 }
 
 static void
@@ -669,7 +682,8 @@ wrp_agent_test (bool verbose)
     zmsg_addstr (frames, "STATUS");
     zmsg_addstr (frames, "v2");
     wrp_agent_decide (&view, frames, &d);
-    assert (d.action == WRP_DECIDE_REPLY && !strcmp (d.code, "VERSION") && !strcmp (d.id, "v2"));
+    assert (d.action == WRP_DECIDE_REPLY && !strcmp (d.code, "VERSION") &&
+            !strcmp (d.id, "v2"));
     zmsg_destroy (&frames);
     //  Noise is dropped.
     frames = zmsg_new ();

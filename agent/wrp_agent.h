@@ -27,38 +27,39 @@
 #include "wrp_supervisor.h"
 
 typedef enum {
-    WRP_DECIDE_DROP = 0,         //  malformed: log (rate-limited) and drop
-    WRP_DECIDE_REPLY,            //  answer now: status (code NULL) or ERROR code
-    WRP_DECIDE_RECORDED,         //  repeated id: answer with the recorded reply
-    WRP_DECIDE_JOIN,             //  id of the command in progress: answer when done
-    WRP_DECIDE_EXECUTE,          //  carry the command out
+    WRP_DECIDE_DROP = 0,    //  malformed: log (rate-limited) and drop
+    WRP_DECIDE_REPLY,       //  answer now: status (code NULL) or ERROR code
+    WRP_DECIDE_RECORDED,    //  repeated id: answer with the recorded reply
+    WRP_DECIDE_JOIN,        //  id of the command in progress: answer when done
+    WRP_DECIDE_EXECUTE,     //  carry the command out
 } wrp_decide_action_t;
 
 //  What the decision may look at (read-only).
 typedef struct {
-    wrp_cmd_t pending_cmd;       //  lifecycle command in progress, INVALID none
-    const char *pending_id;      //  its id
+    wrp_cmd_t pending_cmd;     //  lifecycle command in progress, INVALID none
+    const char *pending_id;    //  its id
     //  The recorded reply to id, or NULL.
     const wrp_msg_t *(*lookup) (void *arg, const char *id);
-    void *lookup_arg;            //  lookup's argument
+    void *lookup_arg;    //  lookup's argument
 } wrp_agent_view_t;
 
 typedef struct {
-    wrp_decide_action_t action;  //  what to do
-    wrp_msg_t *msg;              //  decoded request (owned; NULL when not decoded)
-    wrp_cmd_t cmd;               //  its command (INVALID when not decoded)
-    char id[WRP_MSG_MAX_ID + 1]; //  id to answer with ("" when none)
-    const char *code;            //  REPLY: ERROR code, or NULL for an OK status reply
-    char text[512];              //  REPLY: error text; DROP: why
-    const wrp_msg_t *recorded;   //  RECORDED: the reply (borrowed from the view)
-    int timeout_ms;              //  EXECUTE: the request's timeout_ms, 0 none
-    wrp_start_req_t start;       //  EXECUTE START: the request (borrows from msg)
+    wrp_decide_action_t action;     //  what to do
+    wrp_msg_t *msg;                 //  decoded request (owned; NULL when not decoded)
+    wrp_cmd_t cmd;                  //  its command (INVALID when not decoded)
+    char id[WRP_MSG_MAX_ID + 1];    //  id to answer with ("" when none)
+    const char *code;               //  REPLY: ERROR code, or NULL for an OK status reply
+    char text[512];                 //  REPLY: error text; DROP: why
+    const wrp_msg_t *recorded;      //  RECORDED: the reply (borrowed from the view)
+    int timeout_ms;                 //  EXECUTE: the request's timeout_ms, 0 none
+    wrp_start_req_t start;          //  EXECUTE START: the request (borrows from msg)
 } wrp_agent_decision_t;
 
 //  Decide what to do with one request (frames after the routing id; not
 //  consumed). Pure: no I/O, no logging. Always fills *ret; the caller
 //  destroys ret->msg.
-void wrp_agent_decide (const wrp_agent_view_t *view, zmsg_t *frames, wrp_agent_decision_t *ret);
+void wrp_agent_decide (const wrp_agent_view_t *view, zmsg_t *frames,
+                       wrp_agent_decision_t *ret);
 
 typedef struct _wrp_agent_t wrp_agent_t;
 

@@ -19,10 +19,10 @@
 typedef enum { S_STR, S_BOOL, S_MS, S_ADDR, S_LEVEL, S_BINARY } s_type_t;
 
 typedef struct {
-    const char *name;            //  key in the file and flag name
-    s_type_t type;               //  how the value is checked
-    size_t offset;               //  field in wrp_agent_config_t
-    bool file_only;              //  may only come from the config file
+    const char *name;    //  key in the file and flag name
+    s_type_t type;       //  how the value is checked
+    size_t offset;       //  field in wrp_agent_config_t
+    bool file_only;      //  may only come from the config file
 } s_key_t;
 
 #define S_FIELD(f) offsetof (wrp_agent_config_t, f)
@@ -65,8 +65,8 @@ wrp_agent_config_new (void)
     self->runtime_address = strdup ("127.0.0.1");
     self->start_timeout_ms = 30000;
     self->stop_timeout_ms = 5000;
-    if (!self->endpoint || !self->state_dir || !self->shm_dir || !self->log_level
-        || !self->start_binary || !self->stop_binary || !self->runtime_address)
+    if (!self->endpoint || !self->state_dir || !self->shm_dir || !self->log_level ||
+        !self->start_binary || !self->stop_binary || !self->runtime_address)
         wrp_agent_config_destroy (&self);
     return self;
 }
@@ -138,59 +138,61 @@ wrp_agent_config_set (wrp_agent_config_t *self, const char *key, const char *val
         return -1;
     }
     switch (spec->type) {
-        case S_BOOL: {
-            bool *field = (bool *) ((char *) self + spec->offset);
-            if (!strcmp (value, "true") || !strcmp (value, "yes") || !strcmp (value, "1"))
-                *field = true;
-            else
-            if (!strcmp (value, "false") || !strcmp (value, "no") || !strcmp (value, "0"))
-                *field = false;
-            else {
-                *ret_err = wrp_strf ("'%s': expected true or false, got '%s'", key, value);
-                return -1;
-            }
-            return 0;
+    case S_BOOL: {
+        bool *field = (bool *) ((char *) self + spec->offset);
+        if (!strcmp (value, "true") || !strcmp (value, "yes") || !strcmp (value, "1"))
+            *field = true;
+        else if (!strcmp (value, "false") || !strcmp (value, "no") ||
+                 !strcmp (value, "0"))
+            *field = false;
+        else {
+            *ret_err = wrp_strf ("'%s': expected true or false, got '%s'", key, value);
+            return -1;
         }
-        case S_MS: {
-            char *end = NULL;
-            errno = 0;
-            long number = strtol (value, &end, 10);
-            if (errno || end == value || *end || number < 1 || number > 3600000) {
-                *ret_err = wrp_strf ("'%s': expected milliseconds 1..3600000, got '%s'", key, value);
-                return -1;
-            }
-            *(int *) ((char *) self + spec->offset) = (int) number;
-            return 0;
+        return 0;
+    }
+    case S_MS: {
+        char *end = NULL;
+        errno = 0;
+        long number = strtol (value, &end, 10);
+        if (errno || end == value || *end || number < 1 || number > 3600000) {
+            *ret_err =
+                wrp_strf ("'%s': expected milliseconds 1..3600000, got '%s'", key, value);
+            return -1;
         }
-        case S_ADDR: {
-            struct in_addr addr;
-            if (inet_pton (AF_INET, value, &addr) != 1) {
-                *ret_err = wrp_strf ("'%s': expected an IPv4 address, got '%s'", key, value);
-                return -1;
-            }
-            break;
+        *(int *) ((char *) self + spec->offset) = (int) number;
+        return 0;
+    }
+    case S_ADDR: {
+        struct in_addr addr;
+        if (inet_pton (AF_INET, value, &addr) != 1) {
+            *ret_err = wrp_strf ("'%s': expected an IPv4 address, got '%s'", key, value);
+            return -1;
         }
-        case S_LEVEL:
-            if (strcmp (value, "error") && strcmp (value, "warning") && strcmp (value, "info")
-                && strcmp (value, "debug")) {
-                *ret_err = wrp_strf ("'%s': expected error, warning, info or debug, got '%s'",
-                                     key, value);
-                return -1;
-            }
-            break;
-        case S_BINARY:
-            if (!*value || (strchr (value, '/') && value[0] != '/')) {
-                *ret_err = wrp_strf ("'%s': expected a program name or an absolute path, got '%s'",
-                                     key, value);
-                return -1;
-            }
-            break;
-        case S_STR:
-            if (!*value) {
-                *ret_err = wrp_strf ("'%s': empty value", key);
-                return -1;
-            }
-            break;
+        break;
+    }
+    case S_LEVEL:
+        if (strcmp (value, "error") && strcmp (value, "warning") &&
+            strcmp (value, "info") && strcmp (value, "debug")) {
+            *ret_err = wrp_strf ("'%s': expected error, warning, info or debug, got '%s'",
+                                 key, value);
+            return -1;
+        }
+        break;
+    case S_BINARY:
+        if (!*value || (strchr (value, '/') && value[0] != '/')) {
+            *ret_err =
+                wrp_strf ("'%s': expected a program name or an absolute path, got '%s'",
+                          key, value);
+            return -1;
+        }
+        break;
+    case S_STR:
+        if (!*value) {
+            *ret_err = wrp_strf ("'%s': empty value", key);
+            return -1;
+        }
+        break;
     }
     char *copy = strdup (value);
     if (!copy) {
@@ -236,69 +238,66 @@ wrp_agent_config_parse (wrp_agent_config_t *self, const char *name, const void *
         }
         size_t line = (size_t) event.start_mark.line + 1;
         switch (event.type) {
-            case YAML_STREAM_END_EVENT:
-                done = true;
-                break;
-            case YAML_STREAM_START_EVENT:
-            case YAML_DOCUMENT_START_EVENT:
-                break;
-            case YAML_DOCUMENT_END_EVENT:
-                in_map = false;
-                break;
-            case YAML_MAPPING_START_EVENT:
-                if (in_map)
-                    err = wrp_strf ("%s:%zu: '%s' must be a single value, not a mapping", name,
-                                    line, key ? key : "?");
-                else
-                    in_map = true;
-                break;
-            case YAML_MAPPING_END_EVENT:
-                in_map = false;
-                break;
-            case YAML_SEQUENCE_START_EVENT:
-                err = wrp_strf ("%s:%zu: %s%s%s must be a single value, not a list", name, line,
-                                key ? "'" : "", key ? key : "the file", key ? "'" : "");
-                break;
-            case YAML_ALIAS_EVENT:
-                err = wrp_strf ("%s:%zu: YAML aliases are not accepted", name, line);
-                break;
-            case YAML_SCALAR_EVENT: {
-                const char *text = (const char *) event.data.scalar.value;
-                if (!in_map)
-                    err = wrp_strf ("%s:%zu: expected a mapping of keys, got '%s'", name, line,
-                                    text);
-                else
-                if (!key) {
-                    size_t i = 0;
-                    for (; i < S_KEY_COUNT; i++)
-                        if (!strcmp (s_keys[i].name, text))
-                            break;
-                    if (i == S_KEY_COUNT)
-                        err = wrp_strf ("%s:%zu: unknown key '%s'", name, line, text);
-                    else
-                    if (seen[i])
-                        err = wrp_strf ("%s:%zu: duplicate key '%s'", name, line, text);
-                    else {
-                        seen[i] = 1;
-                        key = strdup (text);
-                        key_line = line;
-                        if (!key)
-                            err = wrp_strf ("%s: out of memory", name);
-                    }
-                }
+        case YAML_STREAM_END_EVENT:
+            done = true;
+            break;
+        case YAML_STREAM_START_EVENT:
+        case YAML_DOCUMENT_START_EVENT:
+            break;
+        case YAML_DOCUMENT_END_EVENT:
+            in_map = false;
+            break;
+        case YAML_MAPPING_START_EVENT:
+            if (in_map)
+                err = wrp_strf ("%s:%zu: '%s' must be a single value, not a mapping",
+                                name, line, key ? key : "?");
+            else
+                in_map = true;
+            break;
+        case YAML_MAPPING_END_EVENT:
+            in_map = false;
+            break;
+        case YAML_SEQUENCE_START_EVENT:
+            err = wrp_strf ("%s:%zu: %s%s%s must be a single value, not a list", name,
+                            line, key ? "'" : "", key ? key : "the file", key ? "'" : "");
+            break;
+        case YAML_ALIAS_EVENT:
+            err = wrp_strf ("%s:%zu: YAML aliases are not accepted", name, line);
+            break;
+        case YAML_SCALAR_EVENT: {
+            const char *text = (const char *) event.data.scalar.value;
+            if (!in_map)
+                err = wrp_strf ("%s:%zu: expected a mapping of keys, got '%s'", name,
+                                line, text);
+            else if (!key) {
+                size_t i = 0;
+                for (; i < S_KEY_COUNT; i++)
+                    if (!strcmp (s_keys[i].name, text))
+                        break;
+                if (i == S_KEY_COUNT)
+                    err = wrp_strf ("%s:%zu: unknown key '%s'", name, line, text);
+                else if (seen[i])
+                    err = wrp_strf ("%s:%zu: duplicate key '%s'", name, line, text);
                 else {
-                    char *why = NULL;
-                    if (wrp_agent_config_set (work, key, text, true, &why)) {
-                        err = wrp_strf ("%s:%zu: %s", name, line, why ? why : "bad value");
-                        free (why);
-                    }
-                    free (key);
-                    key = NULL;
+                    seen[i] = 1;
+                    key = strdup (text);
+                    key_line = line;
+                    if (!key)
+                        err = wrp_strf ("%s: out of memory", name);
                 }
-                break;
+            } else {
+                char *why = NULL;
+                if (wrp_agent_config_set (work, key, text, true, &why)) {
+                    err = wrp_strf ("%s:%zu: %s", name, line, why ? why : "bad value");
+                    free (why);
+                }
+                free (key);
+                key = NULL;
             }
-            default:
-                break;
+            break;
+        }
+        default:
+            break;
         }
         yaml_event_delete (&event);
     }
@@ -377,9 +376,10 @@ wrp_agent_config_test (bool verbose)
     assert (!strcmp (config->endpoint, "tcp://*:5560"));
     assert (config->start_timeout_ms == 30000);
     char *err = NULL;
-    const char *good = "# agent\nendpoint: tcp://127.0.0.1:7000\ninsecure: true\n"
-                       "start_timeout_ms: 500\nstart_binary: /opt/chi/bin/chimaera_start_runtime\n"
-                       "runtime_address: 127.0.0.2\n";
+    const char *good =
+        "# agent\nendpoint: tcp://127.0.0.1:7000\ninsecure: true\n"
+        "start_timeout_ms: 500\nstart_binary: /opt/chi/bin/chimaera_start_runtime\n"
+        "runtime_address: 127.0.0.2\n";
     assert (wrp_agent_config_parse (config, "good.yaml", good, strlen (good), &err) == 0);
     assert (!strcmp (config->endpoint, "tcp://127.0.0.1:7000"));
     assert (config->insecure);
@@ -401,7 +401,8 @@ wrp_agent_config_test (bool verbose)
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         err = NULL;
-        assert (wrp_agent_config_parse (config, "bad.yaml", bad[i][0], strlen (bad[i][0]), &err) == -1);
+        assert (wrp_agent_config_parse (config, "bad.yaml", bad[i][0], strlen (bad[i][0]),
+                                        &err) == -1);
         assert (err && strstr (err, bad[i][1]) == err);
         free (err);
     }
@@ -410,7 +411,8 @@ wrp_agent_config_test (bool verbose)
     assert (wrp_agent_config_parse (config, "empty.yaml", "", 0, &err) == 0);
     //  Flags may not set the binaries.
     err = NULL;
-    assert (wrp_agent_config_set (config, "start_binary", "/bin/true", false, &err) == -1);
+    assert (wrp_agent_config_set (config, "start_binary", "/bin/true", false, &err) ==
+            -1);
     free (err);
     assert (wrp_agent_config_set (config, "node_name", "n1", false, &err) == 0);
     assert (wrp_agent_config_load (config, "/nonexistent/agentd.yaml", false, &err) == 0);

@@ -13,23 +13,23 @@
 #include <stddef.h>
 
 #define WRP_AGENT_CONFIG_DEFAULT  "/etc/wrp/agentd.yaml"
-#define WRP_AGENT_CONFIG_MAX_FILE (1u << 20)     //  config file size limit
+#define WRP_AGENT_CONFIG_MAX_FILE (1u << 20)    //  config file size limit
 
 typedef struct {
-    char *endpoint;              //  ZeroMQ endpoint the ROUTER binds (tcp://*:5560)
-    char *state_dir;             //  records, pushed configs, logs (/var/lib/wrp)
-    char *shm_dir;               //  where chi_* segments live (/dev/shm)
-    char *node_name;             //  name reported in every reply (hostname)
-    char *key;                   //  own certificate file (NULL: transport default)
-    char *authorized_keys;       //  directory of controller public keys (NULL: default)
-    bool insecure;               //  plain TCP, no CURVE
-    char *log_level;             //  error | warning | info | debug
-    char *start_binary;          //  name on PATH or absolute path
-    char *stop_binary;           //  name on PATH or absolute path
-    int start_timeout_ms;        //  default bound on START (readiness)
-    int stop_timeout_ms;         //  bound on each escalation step of STOP/KILL
-    char *runtime_address;       //  IPv4 address the readiness probe connects to
-    char *user;                  //  USER given to the runtime (agent's user)
+    char *endpoint;           //  ZeroMQ endpoint the ROUTER binds (tcp://*:5560)
+    char *state_dir;          //  records, pushed configs, logs (/var/lib/wrp)
+    char *shm_dir;            //  where chi_* segments live (/dev/shm)
+    char *node_name;          //  name reported in every reply (hostname)
+    char *key;                //  own certificate file (NULL: transport default)
+    char *authorized_keys;    //  directory of controller public keys (NULL: default)
+    bool insecure;            //  plain TCP, no CURVE
+    char *log_level;          //  error | warning | info | debug
+    char *start_binary;       //  name on PATH or absolute path
+    char *stop_binary;        //  name on PATH or absolute path
+    int start_timeout_ms;     //  default bound on START (readiness)
+    int stop_timeout_ms;      //  bound on each escalation step of STOP/KILL
+    char *runtime_address;    //  IPv4 address the readiness probe connects to
+    char *user;               //  USER given to the runtime (agent's user)
 } wrp_agent_config_t;
 
 //  A config holding the defaults. Caller owns.

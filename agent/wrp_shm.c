@@ -16,8 +16,8 @@
 #include <unistd.h>
 
 typedef struct {
-    char *name;                  //  entry name
-    struct stat st;              //  lstat-like information
+    char *name;        //  entry name
+    struct stat st;    //  lstat-like information
 } s_entry_t;
 
 static int
@@ -60,7 +60,7 @@ s_scan (const char *dir, s_entry_t **ret_entries, size_t *ret_count, char **ret_
             continue;
         struct stat st;
         if (fstatat (dfd, entry->d_name, &st, AT_SYMLINK_NOFOLLOW))
-            continue;            //  gone meanwhile
+            continue;    //  gone meanwhile
         s_entry_t *grown = realloc (entries, (count + 1) * sizeof *entries);
         char *name = strdup (entry->d_name);
         if (!grown || !name) {
@@ -99,8 +99,7 @@ wrp_shm_list (const char *dir, char **ret_text, char **ret_err)
         const char *sep = i ? "\n" : "";
         if (S_ISLNK (entries[i].st.st_mode))
             wrp_buf_printf (&text, "%s%s\t0\tsymlink", sep, entries[i].name);
-        else
-        if (S_ISDIR (entries[i].st.st_mode))
+        else if (S_ISDIR (entries[i].st.st_mode))
             wrp_buf_printf (&text, "%s%s\t0\tdirectory", sep, entries[i].name);
         else
             wrp_buf_printf (&text, "%s%s\t%lld", sep, entries[i].name,
@@ -128,7 +127,7 @@ wrp_shm_clean (const char *dir, char **ret_removed, char **ret_err)
     char *err = NULL;
     for (size_t i = 0; i < count && !err; i++) {
         if (S_ISDIR (entries[i].st.st_mode))
-            continue;            //  never ours: a segment is a file
+            continue;    //  never ours: a segment is a file
         //  unlinkat removes the name itself: a symlink goes, its target stays.
         if (unlinkat (dfd, entries[i].name, 0)) {
             if (errno == ENOENT)
@@ -136,17 +135,19 @@ wrp_shm_clean (const char *dir, char **ret_removed, char **ret_err)
             err = wrp_strf ("%s/%s: %s", dir, entries[i].name, strerror (errno));
             break;
         }
-        if (wrp_buf_printf (&text, "%s%s/%s\t%lld", text.size ? "\n" : "", dir, entries[i].name,
-                            S_ISLNK (entries[i].st.st_mode) ? 0LL
-                                                            : (long long) entries[i].st.st_size))
+        if (wrp_buf_printf (
+                &text, "%s%s/%s\t%lld", text.size ? "\n" : "", dir, entries[i].name,
+                S_ISLNK (entries[i].st.st_mode) ? 0LL
+                                                : (long long) entries[i].st.st_size))
             err = wrp_strf ("%s: out of memory", dir);
     }
     close (dfd);
     s_entries_free (entries, count);
     char *removed = wrp_buf_finish (&text, NULL);
     if (err) {
-        char *full = wrp_strf ("%s%s%s", err, removed && *removed ? "; removed before: " : "",
-                               removed ? removed : "");
+        char *full =
+            wrp_strf ("%s%s%s", err, removed && *removed ? "; removed before: " : "",
+                      removed ? removed : "");
         free (err);
         free (removed);
         *ret_err = full;
@@ -188,11 +189,13 @@ wrp_shm_test (bool verbose)
 
     char *text = NULL, *err = NULL;
     assert (wrp_shm_list (dir, &text, &err) == 0);
-    assert (!strcmp (text, "chi_dir\t0\tdirectory\nchi_evil\t0\tsymlink\nchi_main_segment_x\t5"));
+    assert (!strcmp (
+        text, "chi_dir\t0\tdirectory\nchi_evil\t0\tsymlink\nchi_main_segment_x\t5"));
     free (text);
     assert (wrp_shm_clean (dir, &text, &err) == 0);
     char expect[1024];
-    snprintf (expect, sizeof expect, "%s/chi_evil\t0\n%s/chi_main_segment_x\t5", dir, dir);
+    snprintf (expect, sizeof expect, "%s/chi_evil\t0\n%s/chi_main_segment_x\t5", dir,
+              dir);
     assert (!strcmp (text, expect));
     free (text);
     struct stat st;

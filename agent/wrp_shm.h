@@ -11,7 +11,7 @@
 
 #include <stdbool.h>
 
-#define WRP_SHM_MAX_ENTRIES 1024     //  entries listed or removed at most
+#define WRP_SHM_MAX_ENTRIES 1024    //  entries listed or removed at most
 
 //  List the chi_* entries of dir, sorted by name, one line each:
 //  "name\tbytes" for a file, "name\t0\tsymlink" / "name\t0\tdirectory" for

@@ -13,17 +13,17 @@
 #include <string.h>
 #include <unistd.h>
 
-#define S_COMMANDS_MAGIC "WRP-COMMANDS 1\n"
-#define S_MAX_RECORD_FILE (64u << 20)   //  refuse to read a larger record
+#define S_COMMANDS_MAGIC  "WRP-COMMANDS 1\n"
+#define S_MAX_RECORD_FILE (64u << 20)    //  refuse to read a larger record
 
 struct _wrp_store_t {
-    char *dir;                   //  state dir
-    char *state_path;            //  dir/agent.state
-    char *commands_path;         //  dir/commands
-    wrp_store_state_t state;     //  last saved state
-    wrp_msg_t *replies[WRP_STORE_MAX_COMMANDS];   //  ring of recorded replies
-    size_t next;                 //  ring slot written next
-    size_t count;                //  recorded replies (<= max)
+    char *dir;                                     //  state dir
+    char *state_path;                              //  dir/agent.state
+    char *commands_path;                           //  dir/commands
+    wrp_store_state_t state;                       //  last saved state
+    wrp_msg_t *replies[WRP_STORE_MAX_COMMANDS];    //  ring of recorded replies
+    size_t next;                                   //  ring slot written next
+    size_t count;                                  //  recorded replies (<= max)
 };
 
 static void
@@ -55,8 +55,7 @@ s_read_record (const char *path, size_t limit, size_t *ret_size, char **ret_warn
     if (errno != ENOENT) {
         free (*ret_warning);
         *ret_warning = err;
-    }
-    else
+    } else
         free (err);
     return NULL;
 }
@@ -72,41 +71,29 @@ s_parse_state (wrp_store_state_t *state, char *text)
         const char *key = line, *value = eq + 1;
         if (!strcmp (key, "pid"))
             state->pid = atoi (value);
-        else
-        if (!strcmp (key, "start_time"))
+        else if (!strcmp (key, "start_time"))
             state->start_time = strtoull (value, NULL, 10);
-        else
-        if (!strcmp (key, "started_at_ms"))
+        else if (!strcmp (key, "started_at_ms"))
             state->started_at_ms = strtoll (value, NULL, 10);
-        else
-        if (!strcmp (key, "pipeline"))
+        else if (!strcmp (key, "pipeline"))
             s_copy_field (state->pipeline, sizeof state->pipeline, value);
-        else
-        if (!strcmp (key, "generation"))
+        else if (!strcmp (key, "generation"))
             state->generation = strtoll (value, NULL, 10);
-        else
-        if (!strcmp (key, "sha256"))
+        else if (!strcmp (key, "sha256"))
             s_copy_field (state->sha256, sizeof state->sha256, value);
-        else
-        if (!strcmp (key, "starts"))
+        else if (!strcmp (key, "starts"))
             state->starts = strtoll (value, NULL, 10);
-        else
-        if (!strcmp (key, "port"))
+        else if (!strcmp (key, "port"))
             state->port = atoi (value);
-        else
-        if (!strcmp (key, "state"))
+        else if (!strcmp (key, "state"))
             s_copy_field (state->state, sizeof state->state, value);
-        else
-        if (!strcmp (key, "exit_code"))
+        else if (!strcmp (key, "exit_code"))
             state->exit_code = atoi (value);
-        else
-        if (!strcmp (key, "signal"))
+        else if (!strcmp (key, "signal"))
             state->signal = atoi (value);
-        else
-        if (!strcmp (key, "stop_requested"))
+        else if (!strcmp (key, "stop_requested"))
             state->stop_requested = atoi (value) != 0;
-        else
-        if (!strcmp (key, "error"))
+        else if (!strcmp (key, "error"))
             s_copy_field (state->error, sizeof state->error, value);
     }
 }
@@ -121,13 +108,14 @@ wrp_store_save_state (wrp_store_t *self, const wrp_store_state_t *state, char **
     s_copy_field (s->error, sizeof s->error, s->error);
     s_copy_field (s->pipeline, sizeof s->pipeline, s->pipeline);
     s_copy_field (s->state, sizeof s->state, s->state);
-    char *text = wrp_strf ("pid=%d\nstart_time=%" PRIu64 "\nstarted_at_ms=%" PRId64 "\n"
-                           "pipeline=%s\ngeneration=%" PRId64 "\nsha256=%s\nstarts=%" PRId64 "\n"
-                           "port=%d\nstate=%s\nexit_code=%d\nsignal=%d\nstop_requested=%d\n"
-                           "error=%s\n",
-                           s->pid, s->start_time, s->started_at_ms, s->pipeline,
-                           s->generation, s->sha256, s->starts, s->port, s->state, s->exit_code,
-                           s->signal, s->stop_requested ? 1 : 0, s->error);
+    char *text =
+        wrp_strf ("pid=%d\nstart_time=%" PRIu64 "\nstarted_at_ms=%" PRId64 "\n"
+                  "pipeline=%s\ngeneration=%" PRId64 "\nsha256=%s\nstarts=%" PRId64 "\n"
+                  "port=%d\nstate=%s\nexit_code=%d\nsignal=%d\nstop_requested=%d\n"
+                  "error=%s\n",
+                  s->pid, s->start_time, s->started_at_ms, s->pipeline, s->generation,
+                  s->sha256, s->starts, s->port, s->state, s->exit_code, s->signal,
+                  s->stop_requested ? 1 : 0, s->error);
     if (!text) {
         *ret_err = wrp_strf ("out of memory");
         return -1;
@@ -144,7 +132,8 @@ s_save_commands (wrp_store_t *self, char **ret_err)
     wrp_buf_add (&buf, S_COMMANDS_MAGIC, strlen (S_COMMANDS_MAGIC));
     //  Oldest first, so a reload keeps the same order.
     for (size_t i = 0; i < self->count; i++) {
-        size_t slot = (self->next + WRP_STORE_MAX_COMMANDS - self->count + i) % WRP_STORE_MAX_COMMANDS;
+        size_t slot = (self->next + WRP_STORE_MAX_COMMANDS - self->count + i) %
+                      WRP_STORE_MAX_COMMANDS;
         const wrp_msg_t *reply = self->replies[slot];
         char head[160];
         size_t fields = wrp_msg_field_count (reply);
@@ -199,8 +188,8 @@ s_load_commands (wrp_store_t *self, const char *data, size_t size)
         memcpy (head, at, (size_t) (nl - at));
         head[nl - at] = 0;
         size_t fields = 0;
-        if (sscanf (head, "%79s %31s %zu", id, cmd, &fields) != 3
-            || fields > WRP_MSG_MAX_FIELDS)
+        if (sscanf (head, "%79s %31s %zu", id, cmd, &fields) != 3 ||
+            fields > WRP_MSG_MAX_FIELDS)
             return -1;
         wrp_cmd_t command = wrp_msg_cmd_from_name (cmd);
         wrp_msg_t *reply = command == WRP_CMD_INVALID ? NULL : wrp_msg_new (command, id);
@@ -217,9 +206,9 @@ s_load_commands (wrp_store_t *self, const char *data, size_t size)
             }
             memcpy (sizes, at, (size_t) (nl - at));
             sizes[nl - at] = 0;
-            if (sscanf (sizes, "%zu %zu", &ksize, &vsize) != 2 || ksize == 0
-                || ksize > WRP_MSG_MAX_KEY || vsize > WRP_MSG_MAX_VALUE
-                || (size_t) (end - nl - 1) < ksize + vsize + 1) {
+            if (sscanf (sizes, "%zu %zu", &ksize, &vsize) != 2 || ksize == 0 ||
+                ksize > WRP_MSG_MAX_KEY || vsize > WRP_MSG_MAX_VALUE ||
+                (size_t) (end - nl - 1) < ksize + vsize + 1) {
                 wrp_msg_destroy (&reply);
                 return -1;
             }
@@ -275,7 +264,8 @@ wrp_store_new (const char *state_dir, char **ret_warning, char **ret_err)
     if (text)
         s_parse_state (&self->state, text);
     free (text);
-    char *data = s_read_record (self->commands_path, S_MAX_RECORD_FILE, &size, ret_warning);
+    char *data =
+        s_read_record (self->commands_path, S_MAX_RECORD_FILE, &size, ret_warning);
     if (data && s_load_commands (self, data, size)) {
         free (*ret_warning);
         *ret_warning = wrp_strf ("%s: damaged after %zu records; the rest ignored",
@@ -385,8 +375,8 @@ wrp_store_test (bool verbose)
     assert (wrp_msg_int (found, "starts", &value) == 0 && value == 1028);
     const void *data = NULL;
     size_t size = 0;
-    assert (wrp_msg_get (found, "output", &data, &size) == 0 && size == 5
-            && !memcmp (data, "a\nb\0c", 5));
+    assert (wrp_msg_get (found, "output", &data, &size) == 0 && size == 5 &&
+            !memcmp (data, "a\nb\0c", 5));
     wrp_store_destroy (&store);
 
     //  A damaged record keeps what came before the damage.

@@ -24,19 +24,19 @@
 #define WRP_STORE_MAX_COMMANDS 1024
 
 typedef struct {
-    int pid;                     //  runtime pid, 0 when none
-    uint64_t start_time;         //  its start time in clock ticks since boot
-    int64_t started_at_ms;       //  wall clock (ms since the epoch) when started
-    char pipeline[65];           //  pipeline it runs / last ran ("" none)
-    int64_t generation;          //  config generation, -1 unknown
-    char sha256[65];             //  hex sha256 of the config bytes ("" none)
-    int64_t starts;              //  runtimes this agent started, ever
-    int port;                    //  the runtime's port (readiness: port+1)
-    char state[16];              //  stopped | starting | running | stopping | failed
-    int exit_code;               //  how it ended: exit code, -1 none or unknown
-    int signal;                  //  how it ended: signal, 0 none
-    bool stop_requested;         //  the agent asked it to end (stop, kill)
-    char error[512];             //  why failed, one line ("" none)
+    int pid;                  //  runtime pid, 0 when none
+    uint64_t start_time;      //  its start time in clock ticks since boot
+    int64_t started_at_ms;    //  wall clock (ms since the epoch) when started
+    char pipeline[65];        //  pipeline it runs / last ran ("" none)
+    int64_t generation;       //  config generation, -1 unknown
+    char sha256[65];          //  hex sha256 of the config bytes ("" none)
+    int64_t starts;           //  runtimes this agent started, ever
+    int port;                 //  the runtime's port (readiness: port+1)
+    char state[16];           //  stopped | starting | running | stopping | failed
+    int exit_code;            //  how it ended: exit code, -1 none or unknown
+    int signal;               //  how it ended: signal, 0 none
+    bool stop_requested;      //  the agent asked it to end (stop, kill)
+    char error[512];          //  why failed, one line ("" none)
 } wrp_store_state_t;
 
 typedef struct _wrp_store_t wrp_store_t;
@@ -58,7 +58,8 @@ const wrp_store_state_t *wrp_store_state (wrp_store_t *self);
 
 //  Save a new state. Returns 0, or -1 and a message (caller frees); the
 //  state in memory is updated either way.
-int wrp_store_save_state (wrp_store_t *self, const wrp_store_state_t *state, char **ret_err);
+int wrp_store_save_state (wrp_store_t *self, const wrp_store_state_t *state,
+                          char **ret_err);
 
 //  The recorded reply to command id, or NULL (borrowed).
 const wrp_msg_t *wrp_store_lookup (wrp_store_t *self, const char *id);

@@ -34,48 +34,48 @@
 
 extern char **environ;
 
-#define S_PROBE_MS 10            //  readiness probe period while starting
+#define S_PROBE_MS    10    //  readiness probe period while starting
 #define S_CONFIG_NAME "chimaera_config.yaml"
 
 //  PIDFD_GET_INFO (Linux 6.13; exit status from 6.15) is newer than the
 //  headers of Debian 12: the layout of uapi/linux/pidfd.h, version 0.
 #define S_PIDFD_INFO_EXIT (1ULL << 3)
 typedef struct {
-    uint64_t mask;               //  what to fetch / what was fetched
-    uint64_t cgroupid;           //  unused
-    uint32_t ids[11];            //  pid, tgid, ppid, uids and gids (unused)
-    int32_t exit_code;           //  wait status, once the process was reaped
+    uint64_t mask;        //  what to fetch / what was fetched
+    uint64_t cgroupid;    //  unused
+    uint32_t ids[11];     //  pid, tgid, ppid, uids and gids (unused)
+    int32_t exit_code;    //  wait status, once the process was reaped
 } s_pidfd_info_t;
 #define S_PIDFD_GET_INFO _IOWR (0xFF, 11, s_pidfd_info_t)
 
 typedef enum {
-    S_PHASE_NONE = 0,            //  no escalation
-    S_PHASE_STOP_BINARY,         //  stop binary ran; waiting for the exit
-    S_PHASE_TERM,                //  SIGTERM sent to the group
-    S_PHASE_KILL,                //  SIGKILL sent to the group
+    S_PHASE_NONE = 0,       //  no escalation
+    S_PHASE_STOP_BINARY,    //  stop binary ran; waiting for the exit
+    S_PHASE_TERM,           //  SIGTERM sent to the group
+    S_PHASE_KILL,           //  SIGKILL sent to the group
 } s_phase_t;
 
 struct _wrp_supervisor_t {
-    const wrp_agent_config_t *config;   //  agent config (borrowed)
-    wrp_store_t *store;          //  state store (borrowed)
-    wrp_supervisor_fn *fn;       //  result callback
-    void *arg;                   //  its argument
-    wrp_store_state_t rec;       //  working copy of the recorded state
-    wrp_rt_state_t state;        //  current state
-    int pidfd;                   //  the runtime's pidfd, -1 none
-    bool is_child;               //  the runtime is our child (not adopted)
-    wrp_cmd_t op;                //  operation under way, WRP_CMD_INVALID none
-    int64_t op_deadline;         //  when START times out (mono ms)
-    bool timed_out;              //  START missed its deadline; killing it
-    s_phase_t phase;             //  escalation step
-    int64_t phase_deadline;      //  when the step's wait ends (mono ms)
-    int step_ms;                 //  wait of each escalation step
-    int64_t next_probe;          //  next readiness probe (mono ms), -1 none
-    int probe_fd;                //  connect in progress, -1 none
-    pid_t helper;                //  stop binary child, 0 none
-    char *stop_note;             //  what the stop did, for the reply text
-    off_t log_offset;            //  runtime.log size when this run started
-    char **child_env;            //  env the runtime got (for the stop binary)
+    const wrp_agent_config_t *config;    //  agent config (borrowed)
+    wrp_store_t *store;                  //  state store (borrowed)
+    wrp_supervisor_fn *fn;               //  result callback
+    void *arg;                           //  its argument
+    wrp_store_state_t rec;               //  working copy of the recorded state
+    wrp_rt_state_t state;                //  current state
+    int pidfd;                           //  the runtime's pidfd, -1 none
+    bool is_child;                       //  the runtime is our child (not adopted)
+    wrp_cmd_t op;                        //  operation under way, WRP_CMD_INVALID none
+    int64_t op_deadline;                 //  when START times out (mono ms)
+    bool timed_out;                      //  START missed its deadline; killing it
+    s_phase_t phase;                     //  escalation step
+    int64_t phase_deadline;              //  when the step's wait ends (mono ms)
+    int step_ms;                         //  wait of each escalation step
+    int64_t next_probe;                  //  next readiness probe (mono ms), -1 none
+    int probe_fd;                        //  connect in progress, -1 none
+    pid_t helper;                        //  stop binary child, 0 none
+    char *stop_note;                     //  what the stop did, for the reply text
+    off_t log_offset;                    //  runtime.log size when this run started
+    char **child_env;                    //  env the runtime got (for the stop binary)
 };
 
 static void
@@ -99,8 +99,8 @@ wrp_supervisor_pipeline_name_ok (const char *name)
     if (len < 1 || len > 64 || !strcmp (name, ".") || !strcmp (name, ".."))
         return false;
     for (size_t i = 0; i < len; i++)
-        if (!isalnum ((unsigned char) name[i]) && name[i] != '_' && name[i] != '.'
-            && name[i] != '-')
+        if (!isalnum ((unsigned char) name[i]) && name[i] != '_' && name[i] != '.' &&
+            name[i] != '-')
             return false;
     return true;
 }
@@ -123,8 +123,8 @@ static const char *
 s_env_refused (const char *name)
 {
     static const char *loader[] = {
-        "GCONV_PATH", "GETCONF_DIR", "HOSTALIASES", "LOCALDOMAIN", "LOCPATH",
-        "MALLOC_TRACE", "NIS_PATH", "NLSPATH", "RESOLV_HOST_CONF", "RES_OPTIONS",
+        "GCONV_PATH",   "GETCONF_DIR", "HOSTALIASES", "LOCALDOMAIN",      "LOCPATH",
+        "MALLOC_TRACE", "NIS_PATH",    "NLSPATH",     "RESOLV_HOST_CONF", "RES_OPTIONS",
     };
     if (!strncmp (name, "LD_", 3) && strcmp (name, "LD_LIBRARY_PATH"))
         return "a dynamic loader variable";
@@ -150,8 +150,10 @@ wrp_supervisor_validate_start (const wrp_msg_t *msg, wrp_start_req_t *ret_req,
     }
     if (!wrp_supervisor_pipeline_name_ok (req.pipeline)) {
         *ret_code = "REFUSED";
-        snprintf (err, err_size, "START: pipeline name '%.80s' is not [A-Za-z0-9_.-]{1,64} "
-                  "(nor . or ..)", req.pipeline);
+        snprintf (err, err_size,
+                  "START: pipeline name '%.80s' is not [A-Za-z0-9_.-]{1,64} "
+                  "(nor . or ..)",
+                  req.pipeline);
         return -1;
     }
     if (wrp_msg_get (msg, "config", &req.config, &req.config_size)) {
@@ -162,8 +164,9 @@ wrp_supervisor_validate_start (const wrp_msg_t *msg, wrp_start_req_t *ret_req,
         wrp_msg_get (msg, "hostfile", &req.hostfile, &req.hostfile_size);
     int64_t number = 0;
     if (wrp_msg_int (msg, "port", &number) || number < 1 || number > 65534) {
-        snprintf (err, err_size, "START: field 'port' %s", wrp_msg_has (msg, "port")
-                  ? "must be an integer 1..65534" : "is missing");
+        snprintf (err, err_size, "START: field 'port' %s",
+                  wrp_msg_has (msg, "port") ? "must be an integer 1..65534"
+                                            : "is missing");
         return -1;
     }
     req.port = (int) number;
@@ -175,7 +178,8 @@ wrp_supervisor_validate_start (const wrp_msg_t *msg, wrp_start_req_t *ret_req,
     }
     if (wrp_msg_has (msg, "timeout_ms")) {
         if (wrp_msg_int (msg, "timeout_ms", &number) || number < 1 || number > 86400000) {
-            snprintf (err, err_size, "START: field 'timeout_ms' must be an integer 1..86400000");
+            snprintf (err, err_size,
+                      "START: field 'timeout_ms' must be an integer 1..86400000");
             return -1;
         }
         req.timeout_ms = (int) number;
@@ -187,14 +191,15 @@ wrp_supervisor_validate_start (const wrp_msg_t *msg, wrp_start_req_t *ret_req,
             continue;
         const char *name = key + 4;
         if (!s_env_name_ok (name)) {
-            snprintf (err, err_size, "START: '%s': not a variable name [A-Za-z_][A-Za-z0-9_]*",
-                      key);
+            snprintf (err, err_size,
+                      "START: '%s': not a variable name [A-Za-z_][A-Za-z0-9_]*", key);
             return -1;
         }
         const char *why = s_env_refused (name);
         if (why) {
             *ret_code = "REFUSED";
-            snprintf (err, err_size, "START: environment variable %s is refused: %s", name, why);
+            snprintf (err, err_size, "START: environment variable %s is refused: %s",
+                      name, why);
             return -1;
         }
         const char *value = wrp_msg_str (msg, key);
@@ -203,7 +208,8 @@ wrp_supervisor_validate_start (const wrp_msg_t *msg, wrp_start_req_t *ret_req,
             return -1;
         }
         if (req.env_count == WRP_SUPERVISOR_MAX_ENV) {
-            snprintf (err, err_size, "START: more than %d env.* fields", WRP_SUPERVISOR_MAX_ENV);
+            snprintf (err, err_size, "START: more than %d env.* fields",
+                      WRP_SUPERVISOR_MAX_ENV);
             return -1;
         }
         req.env_name[req.env_count] = name;
@@ -236,7 +242,8 @@ s_state_from_name (const char *name)
 //  Reads fields of /proc/PID/stat: state letter, process group, start time
 //  (field 22) and exit status (field 52, meaningful for a zombie).
 static int
-s_proc_stat (pid_t pid, char *ret_state, int *ret_pgrp, uint64_t *ret_start, int *ret_exit)
+s_proc_stat (pid_t pid, char *ret_state, int *ret_pgrp, uint64_t *ret_start,
+             int *ret_exit)
 {
     char path[64], buf[2048];
     snprintf (path, sizeof path, "/proc/%d/stat", (int) pid);
@@ -260,14 +267,11 @@ s_proc_stat (pid_t pid, char *ret_state, int *ret_pgrp, uint64_t *ret_start, int
     for (char *tok = strtok (at, " "); tok; tok = strtok (NULL, " "), field++) {
         if (field == 3)
             state = *tok;
-        else
-        if (field == 5)
+        else if (field == 5)
             pgrp = atoi (tok);
-        else
-        if (field == 22)
+        else if (field == 22)
             start = strtoull (tok, NULL, 10);
-        else
-        if (field == 52)
+        else if (field == 52)
             exit_code = atoi (tok);
     }
     if (field <= 22)
@@ -316,11 +320,12 @@ s_resolve (const char *name)
         path = "/usr/local/bin:/usr/bin:/bin";
     char *copy = strdup (path);
     char *result = NULL;
-    for (char *save = NULL, *dir = copy ? strtok_r (copy, ":", &save) : NULL; dir && !result;
-         dir = strtok_r (NULL, ":", &save)) {
+    for (char *save = NULL, *dir = copy ? strtok_r (copy, ":", &save) : NULL;
+         dir && !result; dir = strtok_r (NULL, ":", &save)) {
         char *full = wrp_strf ("%s/%s", dir, name);
         struct stat st;
-        if (full && stat (full, &st) == 0 && S_ISREG (st.st_mode) && access (full, X_OK) == 0)
+        if (full && stat (full, &st) == 0 && S_ISREG (st.st_mode) &&
+            access (full, X_OK) == 0)
             result = full;
         else
             free (full);
@@ -352,8 +357,8 @@ s_spawn (const char *path, char **env, int log_fd)
     //  A session of its own (so also a process group, pgid = pid): the
     //  group is never orphaned by the agent's exit, which would SIGHUP a
     //  stopped runtime, and no terminal's signals reach it.
-    posix_spawnattr_setflags (&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK
-                                     | POSIX_SPAWN_SETSIGDEF);
+    posix_spawnattr_setflags (&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK |
+                                         POSIX_SPAWN_SETSIGDEF);
     posix_spawnattr_setsigmask (&attr, &none);
     posix_spawnattr_setsigdefault (&attr, &all);
     posix_spawn_file_actions_addopen (&actions, 0, "/dev/null", O_RDONLY, 0);
@@ -387,15 +392,16 @@ s_build_env (const char *conf_path, const char *user, const wrp_start_req_t *req
     for (char **e = environ; *e; e++) {
         const char *eq = strchr (*e, '=');
         size_t len = eq ? (size_t) (eq - *e) : strlen (*e);
-        bool replaced = (len == 15 && !strncmp (*e, "CHI_SERVER_CONF", 15))
-                     || (len == 4 && !strncmp (*e, "USER", 4));
+        bool replaced = (len == 15 && !strncmp (*e, "CHI_SERVER_CONF", 15)) ||
+                        (len == 4 && !strncmp (*e, "USER", 4));
         for (size_t i = 0; i < req->env_count && !replaced; i++)
-            replaced = strlen (req->env_name[i]) == len && !strncmp (*e, req->env_name[i], len);
+            replaced =
+                strlen (req->env_name[i]) == len && !strncmp (*e, req->env_name[i], len);
         if (!replaced && !(env[n++] = strdup (*e)))
             goto fail;
     }
-    if (!(env[n++] = wrp_strf ("CHI_SERVER_CONF=%s", conf_path))
-        || !(env[n++] = wrp_strf ("USER=%s", user)))
+    if (!(env[n++] = wrp_strf ("CHI_SERVER_CONF=%s", conf_path)) ||
+        !(env[n++] = wrp_strf ("USER=%s", user)))
         goto fail;
     for (size_t i = 0; i < req->env_count; i++)
         if (!(env[n++] = wrp_strf ("%s=%s", req->env_name[i], req->env_value[i])))
@@ -454,7 +460,8 @@ s_port_taken (const char *address, int port, char *holder, size_t holder_size)
     setsockopt (fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons ((uint16_t) port)};
     inet_pton (AF_INET, address, &sa.sin_addr);
-    bool taken = bind (fd, (struct sockaddr *) &sa, sizeof sa) != 0 && errno == EADDRINUSE;
+    bool taken =
+        bind (fd, (struct sockaddr *) &sa, sizeof sa) != 0 && errno == EADDRINUSE;
     close (fd);
     if (!taken)
         return false;
@@ -468,8 +475,8 @@ s_port_taken (const char *address, int port, char *holder, size_t holder_size)
             char local[64];
             unsigned int state = 0;
             unsigned long node = 0;
-            if (sscanf (line, " %*d: %63s %*s %x %*s %*s %*s %*d %*d %lu", local, &state, &node)
-                != 3)
+            if (sscanf (line, " %*d: %63s %*s %x %*s %*s %*s %*d %*d %lu", local, &state,
+                        &node) != 3)
                 continue;
             //  "0100007F:15B3": the raw 32-bit address in hex, then the port. A
             //  listener on our address or on any address holds it.
@@ -583,8 +590,8 @@ s_reason_line (const char *output, char *line, size_t size)
             last = at;
             if (strstr (at, "FATAL") && (!end || strstr (at, "FATAL") < end))
                 best = at;
-            else
-            if (!best && ((memmem (at, len, "ERROR", 5)) || memmem (at, len, "rror", 4)))
+            else if (!best &&
+                     ((memmem (at, len, "ERROR", 5)) || memmem (at, len, "rror", 4)))
                 best = at;
         }
         at = end ? end + 1 : at + len;
@@ -634,7 +641,7 @@ s_probe (wrp_supervisor_t *self)
     if (self->probe_fd >= 0) {
         struct pollfd pfd = {.fd = self->probe_fd, .events = POLLOUT};
         if (poll (&pfd, 1, 0) == 0)
-            return false;        //  still connecting
+            return false;    //  still connecting
         int error = 0;
         socklen_t len = sizeof error;
         getsockopt (self->probe_fd, SOL_SOCKET, SO_ERROR, &error, &len);
@@ -645,7 +652,8 @@ s_probe (wrp_supervisor_t *self)
     int fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd < 0)
         return false;
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons ((uint16_t) (self->rec.port + 1))};
+    struct sockaddr_in sa = {.sin_family = AF_INET,
+                             .sin_port = htons ((uint16_t) (self->rec.port + 1))};
     inet_pton (AF_INET, self->config->runtime_address, &sa.sin_addr);
     if (connect (fd, (struct sockaddr *) &sa, sizeof sa) == 0) {
         close (fd);
@@ -661,14 +669,15 @@ s_probe (wrp_supervisor_t *self)
 static void
 s_finish_op (wrp_supervisor_t *self, bool ok, const char *code, const char *text)
 {
-    wrp_supervisor_result_t result = {.op = self->op, .ok = ok, .code = code, .text = text};
+    wrp_supervisor_result_t result = {
+        .op = self->op, .ok = ok, .code = code, .text = text};
     self->op = WRP_CMD_INVALID;
     self->phase = S_PHASE_NONE;
     self->timed_out = false;
     free (self->stop_note);
     self->stop_note = NULL;
     if (self->helper > 0)
-        kill (self->helper, SIGKILL);   //  reaped on SIGCHLD
+        kill (self->helper, SIGKILL);    //  reaped on SIGCHLD
     if (result.op != WRP_CMD_INVALID && self->fn)
         self->fn (self->arg, &result);
 }
@@ -681,15 +690,12 @@ s_describe_end (int status, int *ret_code, int *ret_signal, char *text, size_t s
         *ret_code = WEXITSTATUS (status);
         *ret_signal = 0;
         snprintf (text, size, "exited with code %d", *ret_code);
-    }
-    else
-    if (WIFSIGNALED (status)) {
+    } else if (WIFSIGNALED (status)) {
         *ret_code = -1;
         *ret_signal = WTERMSIG (status);
         snprintf (text, size, "killed by signal %d (%s)", *ret_signal,
                   sigabbrev_np (*ret_signal) ? sigabbrev_np (*ret_signal) : "?");
-    }
-    else {
+    } else {
         *ret_code = -1;
         *ret_signal = 0;
         snprintf (text, size, "ended");
@@ -710,23 +716,22 @@ s_on_exit (wrp_supervisor_t *self)
             killpg (self->rec.pid, SIGKILL);
         siginfo_t info;
         memset (&info, 0, sizeof info);
-        if (waitid ((idtype_t) P_PIDFD, (id_t) self->pidfd, &info, WEXITED | WNOHANG) == 0
-            && info.si_pid != 0) {
+        if (waitid ((idtype_t) P_PIDFD, (id_t) self->pidfd, &info, WEXITED | WNOHANG) ==
+                0 &&
+            info.si_pid != 0) {
             known = true;
             status = info.si_code == CLD_EXITED ? W_EXITCODE (info.si_status, 0)
                                                 : (info.si_status & 0x7f);
-        }
-        else
-            return;              //  not ended yet (spurious wake-up)
-    }
-    else {
+        } else
+            return;    //  not ended yet (spurious wake-up)
+    } else {
         //  Not our child: a zombie still shows its status in /proc; once
         //  its new parent reaped it, Linux >= 6.15 tells through the pidfd.
         char pstate = 0;
         int code = -1;
         if (s_proc_stat (self->rec.pid, &pstate, NULL, NULL, &code) == 0) {
             if (pstate != 'Z' && pstate != 'X')
-                return;          //  still alive
+                return;    //  still alive
             known = code >= 0;
             status = code;
         }
@@ -734,8 +739,8 @@ s_on_exit (wrp_supervisor_t *self)
             s_pidfd_info_t info;
             memset (&info, 0, sizeof info);
             info.mask = S_PIDFD_INFO_EXIT;
-            if (ioctl (self->pidfd, S_PIDFD_GET_INFO, &info) == 0
-                && (info.mask & S_PIDFD_INFO_EXIT)) {
+            if (ioctl (self->pidfd, S_PIDFD_GET_INFO, &info) == 0 &&
+                (info.mask & S_PIDFD_INFO_EXIT)) {
                 known = true;
                 status = info.exit_code;
             }
@@ -761,23 +766,26 @@ s_on_exit (wrp_supervisor_t *self)
     if (self->op == WRP_CMD_START) {
         char *text = NULL;
         if (self->timed_out)
-            text = wrp_strf ("runtime not ready within its start timeout: %s after it was killed",
-                             how);
+            text = wrp_strf (
+                "runtime not ready within its start timeout: %s after it was killed",
+                how);
         else
             text = wrp_strf ("runtime pid %d %s before serving%s%s", pid, how,
                              *reason ? ": " : "", reason);
         snprintf (self->rec.error, sizeof self->rec.error, "%s", text ? text : how);
         s_set_state (self, WRP_RT_FAILED);
-        s_finish_op (self, false, self->timed_out ? "TIMEOUT" : "FAILED", self->rec.error);
+        s_finish_op (self, false, self->timed_out ? "TIMEOUT" : "FAILED",
+                     self->rec.error);
         free (text);
         return;
     }
-    if (self->op == WRP_CMD_STOP || self->op == WRP_CMD_KILL
-        || self->rec.stop_requested) {
+    if (self->op == WRP_CMD_STOP || self->op == WRP_CMD_KILL ||
+        self->rec.stop_requested) {
         self->rec.error[0] = 0;
         s_set_state (self, WRP_RT_STOPPED);
-        char *text = wrp_strf ("runtime pid %d %s%s%s", pid, how,
-                               self->stop_note ? " " : "", self->stop_note ? self->stop_note : "");
+        char *text =
+            wrp_strf ("runtime pid %d %s%s%s", pid, how, self->stop_note ? " " : "",
+                      self->stop_note ? self->stop_note : "");
         s_finish_op (self, true, NULL, text ? text : how);
         free (text);
         return;
@@ -801,9 +809,7 @@ s_escalate (wrp_supervisor_t *self, s_phase_t phase)
     if (phase == S_PHASE_TERM) {
         wrp_info ("runtime pid %d: SIGTERM to its process group", self->rec.pid);
         s_signal (self, SIGTERM);
-    }
-    else
-    if (phase == S_PHASE_KILL) {
+    } else if (phase == S_PHASE_KILL) {
         wrp_info ("runtime pid %d: SIGKILL to its process group", self->rec.pid);
         s_signal (self, SIGKILL);
     }
@@ -822,9 +828,7 @@ s_reap_helper (wrp_supervisor_t *self)
         s_describe_end (status, &code, &sig, how, sizeof how);
         wrp_info ("stop binary (pid %d) %s", (int) self->helper, how);
         self->helper = 0;
-    }
-    else
-    if (got < 0 && errno == ECHILD)
+    } else if (got < 0 && errno == ECHILD)
         self->helper = 0;
 }
 
@@ -838,8 +842,8 @@ wrp_supervisor_wake (wrp_supervisor_t *self)
             s_on_exit (self);
     }
     int64_t now = zclock_mono ();
-    if (self->state == WRP_RT_STARTING && self->pidfd >= 0 && !self->timed_out
-        && self->next_probe >= 0 && now >= self->next_probe) {
+    if (self->state == WRP_RT_STARTING && self->pidfd >= 0 && !self->timed_out &&
+        self->next_probe >= 0 && now >= self->next_probe) {
         if (s_probe (self)) {
             s_close_probe (self);
             s_set_state (self, WRP_RT_RUNNING);
@@ -847,17 +851,16 @@ wrp_supervisor_wake (wrp_supervisor_t *self)
                       self->config->runtime_address, self->rec.port + 1);
             if (self->op == WRP_CMD_START)
                 s_finish_op (self, true, NULL, "running");
-            else
-            if (self->fn)
+            else if (self->fn)
                 self->fn (self->arg, NULL);
             return;
         }
         self->next_probe = now + S_PROBE_MS;
     }
-    if (self->op == WRP_CMD_START && !self->timed_out && now >= self->op_deadline
-        && self->pidfd >= 0) {
-        wrp_warning ("runtime pid %d not serving on %s:%d in time; killing it", self->rec.pid,
-                     self->config->runtime_address, self->rec.port + 1);
+    if (self->op == WRP_CMD_START && !self->timed_out && now >= self->op_deadline &&
+        self->pidfd >= 0) {
+        wrp_warning ("runtime pid %d not serving on %s:%d in time; killing it",
+                     self->rec.pid, self->config->runtime_address, self->rec.port + 1);
         self->timed_out = true;
         s_close_probe (self);
         s_escalate (self, S_PHASE_TERM);
@@ -866,13 +869,14 @@ wrp_supervisor_wake (wrp_supervisor_t *self)
     if (self->phase != S_PHASE_NONE && self->pidfd >= 0 && now >= self->phase_deadline) {
         if (self->phase == S_PHASE_STOP_BINARY)
             s_escalate (self, S_PHASE_TERM);
-        else
-        if (self->phase == S_PHASE_TERM)
+        else if (self->phase == S_PHASE_TERM)
             s_escalate (self, S_PHASE_KILL);
         else {
-            char *text = wrp_strf ("runtime pid %d still there after SIGKILL", self->rec.pid);
+            char *text =
+                wrp_strf ("runtime pid %d still there after SIGKILL", self->rec.pid);
             self->phase = S_PHASE_NONE;
-            s_finish_op (self, false, "TIMEOUT", text ? text : "still there after SIGKILL");
+            s_finish_op (self, false, "TIMEOUT",
+                         text ? text : "still there after SIGKILL");
             free (text);
         }
     }
@@ -884,7 +888,8 @@ wrp_supervisor_deadline (wrp_supervisor_t *self)
     int64_t next = -1;
     if (self->state == WRP_RT_STARTING && self->next_probe >= 0)
         next = self->next_probe;
-    if (self->op == WRP_CMD_START && !self->timed_out && (next < 0 || self->op_deadline < next))
+    if (self->op == WRP_CMD_START && !self->timed_out &&
+        (next < 0 || self->op_deadline < next))
         next = self->op_deadline;
     if (self->phase != S_PHASE_NONE && (next < 0 || self->phase_deadline < next))
         next = self->phase_deadline;
@@ -910,7 +915,8 @@ int
 wrp_supervisor_start (wrp_supervisor_t *self, const wrp_start_req_t *req,
                       const char **ret_code, char **ret_text)
 {
-    if (self->pidfd >= 0 && (self->state == WRP_RT_RUNNING || self->state == WRP_RT_STARTING))
+    if (self->pidfd >= 0 &&
+        (self->state == WRP_RT_RUNNING || self->state == WRP_RT_STARTING))
         return 1;
     if (self->pidfd >= 0) {
         *ret_code = "BUSY";
@@ -921,9 +927,12 @@ wrp_supervisor_start (wrp_supervisor_t *self, const wrp_start_req_t *req,
     char *binary = s_resolve (self->config->start_binary);
     if (!binary) {
         *ret_code = "NOT_FOUND";
-        *ret_text = wrp_strf ("%s: not found%s%s", self->config->start_binary,
-                              self->config->start_binary[0] == '/' ? "" : " on the agent's PATH ",
-                              self->config->start_binary[0] == '/' ? "" : (getenv ("PATH") ? getenv ("PATH") : ""));
+        *ret_text =
+            wrp_strf ("%s: not found%s%s", self->config->start_binary,
+                      self->config->start_binary[0] == '/' ? "" : " on the agent's PATH ",
+                      self->config->start_binary[0] == '/'
+                          ? ""
+                          : (getenv ("PATH") ? getenv ("PATH") : ""));
         return -1;
     }
     //  A second runtime would unlink the first one's segments: never start
@@ -932,9 +941,10 @@ wrp_supervisor_start (wrp_supervisor_t *self, const wrp_start_req_t *req,
         char holder[128];
         if (s_port_taken (self->config->runtime_address, p, holder, sizeof holder)) {
             *ret_code = "BUSY";
-            *ret_text = wrp_strf ("port %d on %s is already in use%s%s; not starting a second "
-                                  "runtime", p, self->config->runtime_address,
-                                  *holder ? " by " : "", holder);
+            *ret_text = wrp_strf (
+                "port %d on %s is already in use%s%s; not starting a second "
+                "runtime",
+                p, self->config->runtime_address, *holder ? " by " : "", holder);
             free (binary);
             return -1;
         }
@@ -952,10 +962,10 @@ wrp_supervisor_start (wrp_supervisor_t *self, const wrp_start_req_t *req,
         *ret_text = wrp_strf ("out of memory");
         goto out;
     }
-    if (wrp_file_mkdirs (dir, 0700, &err)
-        || wrp_file_write_atomic (conf, req->config, req->config_size, 0644, &err)
-        || (req->hostfile
-            && wrp_file_write_atomic (hostfile, req->hostfile, req->hostfile_size, 0644, &err))) {
+    if (wrp_file_mkdirs (dir, 0700, &err) ||
+        wrp_file_write_atomic (conf, req->config, req->config_size, 0644, &err) ||
+        (req->hostfile && wrp_file_write_atomic (hostfile, req->hostfile,
+                                                 req->hostfile_size, 0644, &err))) {
         *ret_text = err;
         err = NULL;
         goto out;
@@ -1005,8 +1015,9 @@ wrp_supervisor_start (wrp_supervisor_t *self, const wrp_start_req_t *req,
     self->rec.error[0] = 0;
     self->op = WRP_CMD_START;
     self->timed_out = false;
-    self->op_deadline = zclock_mono () + (req->timeout_ms > 0 ? req->timeout_ms
-                                                             : self->config->start_timeout_ms);
+    self->op_deadline =
+        zclock_mono () +
+        (req->timeout_ms > 0 ? req->timeout_ms : self->config->start_timeout_ms);
     self->step_ms = self->config->stop_timeout_ms;
     self->next_probe = zclock_mono () + S_PROBE_MS;
     s_set_state (self, WRP_RT_STARTING);
@@ -1050,8 +1061,9 @@ wrp_supervisor_stop (wrp_supervisor_t *self, int timeout_ms)
         self->child_env = s_read_environ (self->rec.pid);
     if (binary && self->child_env && self->helper <= 0) {
         char *log = s_pipeline_path (self, self->rec.pipeline, "runtime.log");
-        int log_fd = log ? open (log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0640)
-                         : -1;
+        int log_fd =
+            log ? open (log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0640)
+                : -1;
         if (log_fd < 0)
             log_fd = open ("/dev/null", O_WRONLY | O_CLOEXEC);
         pid_t pid = s_spawn (binary, self->child_env, log_fd);
@@ -1060,18 +1072,20 @@ wrp_supervisor_stop (wrp_supervisor_t *self, int timeout_ms)
         free (log);
         if (pid > 0) {
             self->helper = pid;
-            wrp_info ("runtime pid %d: ran %s (pid %d)", self->rec.pid, binary, (int) pid);
+            wrp_info ("runtime pid %d: ran %s (pid %d)", self->rec.pid, binary,
+                      (int) pid);
             free (binary);
             s_escalate (self, S_PHASE_STOP_BINARY);
             return 0;
         }
-        wrp_warning ("cannot run %s: %s; going on with SIGTERM", binary, strerror (errno));
-    }
-    else
+        wrp_warning ("cannot run %s: %s; going on with SIGTERM", binary,
+                     strerror (errno));
+    } else
         wrp_warning ("%s: not found on the agent's PATH; stopping with SIGTERM",
                      self->config->stop_binary);
     free (self->stop_note);
-    self->stop_note = wrp_strf ("(%s not found: stopped by signal)", self->config->stop_binary);
+    self->stop_note =
+        wrp_strf ("(%s not found: stopped by signal)", self->config->stop_binary);
     free (binary);
     s_escalate (self, S_PHASE_TERM);
     return 0;
@@ -1110,7 +1124,8 @@ wrp_supervisor_clean (wrp_supervisor_t *self, const char *pipeline, char **ret_r
         pipeline = self->rec.pipeline;
     if (pipeline && !wrp_supervisor_pipeline_name_ok (pipeline)) {
         *ret_code = "REFUSED";
-        *ret_text = wrp_strf ("pipeline name '%.80s' is not [A-Za-z0-9_.-]{1,64}", pipeline);
+        *ret_text =
+            wrp_strf ("pipeline name '%.80s' is not [A-Za-z0-9_.-]{1,64}", pipeline);
         return -1;
     }
     char *text = NULL;
@@ -1120,8 +1135,9 @@ wrp_supervisor_clean (wrp_supervisor_t *self, const char *pipeline, char **ret_r
         char *path = s_pipeline_path (self, pipeline, files[i]);
         struct stat st;
         if (path && lstat (path, &st) == 0 && unlink (path) == 0) {
-            char *line = wrp_strf ("%s%s%s\t%lld", text ? text : "", text ? "\n" : "", path,
-                                   S_ISREG (st.st_mode) ? (long long) st.st_size : 0LL);
+            char *line =
+                wrp_strf ("%s%s%s\t%lld", text ? text : "", text ? "\n" : "", path,
+                          S_ISREG (st.st_mode) ? (long long) st.st_size : 0LL);
             if (line) {
                 free (text);
                 text = line;
@@ -1133,19 +1149,20 @@ wrp_supervisor_clean (wrp_supervisor_t *self, const char *pipeline, char **ret_r
     if (pipeline) {
         char *dir = s_pipeline_path (self, pipeline, NULL);
         if (dir)
-            rmdir (dir);         //  only when empty: other files stay
+            rmdir (dir);    //  only when empty: other files stay
         free (dir);
     }
     char *segments = NULL, *err = NULL;
     if (wrp_shm_clean (self->config->shm_dir, &segments, &err)) {
         *ret_code = "INTERNAL";
-        *ret_text = wrp_strf ("%s%s%s", err ? err : "shm clean failed", text ? "; removed: " : "",
-                              text ? text : "");
+        *ret_text = wrp_strf ("%s%s%s", err ? err : "shm clean failed",
+                              text ? "; removed: " : "", text ? text : "");
         free (err);
         free (text);
         return -1;
     }
-    char *all = wrp_strf ("%s%s%s", text ? text : "", (size && *segments) ? "\n" : "", segments);
+    char *all =
+        wrp_strf ("%s%s%s", text ? text : "", (size && *segments) ? "\n" : "", segments);
     free (text);
     free (segments);
     if (!all) {
@@ -1166,8 +1183,7 @@ wrp_supervisor_status (wrp_supervisor_t *self, wrp_msg_t *reply)
         wrp_msg_set_int (reply, "pid", self->rec.pid);
         int64_t uptime = zclock_time () - self->rec.started_at_ms;
         wrp_msg_set_int (reply, "uptime_ms", uptime > 0 ? uptime : 0);
-    }
-    else {
+    } else {
         if (self->rec.exit_code >= 0)
             wrp_msg_set_int (reply, "exit_code", self->rec.exit_code);
         if (self->rec.signal > 0)
@@ -1249,11 +1265,12 @@ wrp_supervisor_adopt (wrp_supervisor_t *self)
     uint64_t start = 0;
     char pstate = 0;
     int fd = -1;
-    bool alive = s_proc_stat (pid, &pstate, NULL, &start, NULL) == 0 && pstate != 'Z'
-                 && pstate != 'X' && start == self->rec.start_time
-                 && (fd = s_pidfd_open (pid)) >= 0;
+    bool alive = s_proc_stat (pid, &pstate, NULL, &start, NULL) == 0 && pstate != 'Z' &&
+                 pstate != 'X' && start == self->rec.start_time &&
+                 (fd = s_pidfd_open (pid)) >= 0;
     //  Check again with the pidfd held: the pid cannot change under it now.
-    if (alive && (s_proc_stat (pid, &pstate, NULL, &start, NULL) || start != self->rec.start_time)) {
+    if (alive && (s_proc_stat (pid, &pstate, NULL, &start, NULL) ||
+                  start != self->rec.start_time)) {
         close (fd);
         alive = false;
     }
@@ -1266,14 +1283,13 @@ wrp_supervisor_adopt (wrp_supervisor_t *self)
         if (s_probe (self)) {
             s_close_probe (self);
             self->state = WRP_RT_RUNNING;
-        }
-        else
+        } else
             self->next_probe = zclock_mono () + S_PROBE_MS;
         //  A stop cut short by the agent's restart is not pending any more.
         self->rec.stop_requested = false;
         s_save (self);
-        return wrp_strf ("re-adopted runtime pid %d (pipeline %s, was %s, now %s)", (int) pid,
-                         self->rec.pipeline, wrp_supervisor_state_name (was),
+        return wrp_strf ("re-adopted runtime pid %d (pipeline %s, was %s, now %s)",
+                         (int) pid, self->rec.pipeline, wrp_supervisor_state_name (was),
                          wrp_supervisor_state_name (self->state));
     }
     if (self->state == WRP_RT_STOPPED || self->state == WRP_RT_FAILED) {
@@ -1288,11 +1304,13 @@ wrp_supervisor_adopt (wrp_supervisor_t *self)
     if (self->rec.stop_requested) {
         self->rec.error[0] = 0;
         s_set_state (self, WRP_RT_STOPPED);
-        return wrp_strf ("runtime pid %d ended while the agent was down (it was being stopped)",
-                         (int) pid);
+        return wrp_strf (
+            "runtime pid %d ended while the agent was down (it was being stopped)",
+            (int) pid);
     }
     snprintf (self->rec.error, sizeof self->rec.error,
-              "runtime pid %d ended while the agent was down; exit status unknown", (int) pid);
+              "runtime pid %d ended while the agent was down; exit status unknown",
+              (int) pid);
     s_set_state (self, WRP_RT_FAILED);
     return wrp_strf ("%s", self->rec.error);
 }
@@ -1329,7 +1347,8 @@ wrp_supervisor_test (bool verbose)
     assert (wrp_supervisor_validate_start (msg, &req, &code, err, sizeof err) == 0);
     assert (req.port == 9000 && req.env_count == 2 && !req.hostfile);
     assert (!strcmp (req.env_name[0], "CHI_REPO_PATH"));
-    const char *refused[] = {"env.LD_PRELOAD", "env.LD_AUDIT", "env.GCONV_PATH", "env.USER"};
+    const char *refused[] = {"env.LD_PRELOAD", "env.LD_AUDIT", "env.GCONV_PATH",
+                             "env.USER"};
     for (size_t i = 0; i < 4; i++) {
         wrp_msg_t *bad = wrp_msg_dup (msg);
         wrp_msg_set_str (bad, refused[i], "/tmp/x.so");
@@ -1338,8 +1357,8 @@ wrp_supervisor_test (bool verbose)
         wrp_msg_destroy (&bad);
     }
     const char *bad_fields[][2] = {
-        {"port", "65535"}, {"port", "x"}, {"generation", "-1"}, {"env.1X", "y"},
-        {"timeout_ms", "0"}, {"pipeline", "../../etc"},
+        {"port", "65535"}, {"port", "x"},       {"generation", "-1"},
+        {"env.1X", "y"},   {"timeout_ms", "0"}, {"pipeline", "../../etc"},
     };
     for (size_t i = 0; i < 6; i++) {
         wrp_msg_t *bad = wrp_msg_dup (msg);

@@ -24,40 +24,40 @@
 #include "wrp_msg.h"
 #include "wrp_store.h"
 
-#define WRP_AGENT_VERSION "0.1.0"
-#define WRP_SUPERVISOR_MAX_ENV 256   //  forwarded variables per START
-#define WRP_OUTPUT_LINES 20          //  runtime output lines in a reply
-#define WRP_OUTPUT_BYTES 4096        //  and their size at most
+#define WRP_AGENT_VERSION      "0.1.0"
+#define WRP_SUPERVISOR_MAX_ENV 256     //  forwarded variables per START
+#define WRP_OUTPUT_LINES       20      //  runtime output lines in a reply
+#define WRP_OUTPUT_BYTES       4096    //  and their size at most
 
 typedef enum {
-    WRP_RT_STOPPED = 0,          //  no runtime (never started, or ended when asked)
-    WRP_RT_STARTING,             //  started, not serving yet
-    WRP_RT_RUNNING,              //  serving: runtime_address:port+1 accepts
-    WRP_RT_STOPPING,             //  stop or kill in progress
-    WRP_RT_FAILED,               //  ended without being asked, or never ready
+    WRP_RT_STOPPED = 0,    //  no runtime (never started, or ended when asked)
+    WRP_RT_STARTING,       //  started, not serving yet
+    WRP_RT_RUNNING,        //  serving: runtime_address:port+1 accepts
+    WRP_RT_STOPPING,       //  stop or kill in progress
+    WRP_RT_FAILED,         //  ended without being asked, or never ready
 } wrp_rt_state_t;
 
 //  A validated START request; strings are borrowed from the message.
 typedef struct {
-    const char *pipeline;        //  [A-Za-z0-9_.-]{1,64}, not . or ..
-    int64_t generation;          //  >= 0
-    const void *config;          //  chimaera_config.yaml bytes
+    const char *pipeline;    //  [A-Za-z0-9_.-]{1,64}, not . or ..
+    int64_t generation;      //  >= 0
+    const void *config;      //  chimaera_config.yaml bytes
     size_t config_size;
-    const void *hostfile;        //  runtime hostfile bytes, NULL when absent
+    const void *hostfile;    //  runtime hostfile bytes, NULL when absent
     size_t hostfile_size;
-    int port;                    //  the runtime's port, 1..65534
-    int timeout_ms;              //  bound on the start, 0: the agent's default
-    const char *env_name[WRP_SUPERVISOR_MAX_ENV];    //  forwarded names
-    const char *env_value[WRP_SUPERVISOR_MAX_ENV];   //  and values
+    int port;          //  the runtime's port, 1..65534
+    int timeout_ms;    //  bound on the start, 0: the agent's default
+    const char *env_name[WRP_SUPERVISOR_MAX_ENV];     //  forwarded names
+    const char *env_value[WRP_SUPERVISOR_MAX_ENV];    //  and values
     size_t env_count;
 } wrp_start_req_t;
 
 //  How a START, STOP or KILL ended.
 typedef struct {
-    wrp_cmd_t op;                //  WRP_CMD_START, WRP_CMD_STOP or WRP_CMD_KILL
-    bool ok;                     //  done (OK reply) or not (ERROR reply)
-    const char *code;            //  error code when not ok (PROTOCOL.md)
-    const char *text;            //  one line for the reply's text
+    wrp_cmd_t op;        //  WRP_CMD_START, WRP_CMD_STOP or WRP_CMD_KILL
+    bool ok;             //  done (OK reply) or not (ERROR reply)
+    const char *code;    //  error code when not ok (PROTOCOL.md)
+    const char *text;    //  one line for the reply's text
 } wrp_supervisor_result_t;
 
 //  Called when an operation ends (result set) or the state changed by
@@ -77,8 +77,9 @@ bool wrp_supervisor_pipeline_name_ok (const char *name);
 
 //  Create a supervisor over config and store (both borrowed, must outlive
 //  it); fn(arg) hears of results and state changes.
-wrp_supervisor_t *wrp_supervisor_new (const wrp_agent_config_t *config, wrp_store_t *store,
-                                      wrp_supervisor_fn *fn, void *arg);
+wrp_supervisor_t *wrp_supervisor_new (const wrp_agent_config_t *config,
+                                      wrp_store_t *store, wrp_supervisor_fn *fn,
+                                      void *arg);
 
 //  Destroy; the runtime keeps running. Accepts NULL, nulls the pointer.
 void wrp_supervisor_destroy (wrp_supervisor_t **self_p);
@@ -108,8 +109,8 @@ int wrp_supervisor_kill (wrp_supervisor_t *self, int timeout_ms);
 //  started) and the chi_* entries of the shm dir. Returns 0 and the
 //  removed lines "path\tbytes" (caller frees), or -1 with *ret_code and
 //  *ret_text (caller frees).
-int wrp_supervisor_clean (wrp_supervisor_t *self, const char *pipeline, char **ret_removed,
-                          const char **ret_code, char **ret_text);
+int wrp_supervisor_clean (wrp_supervisor_t *self, const char *pipeline,
+                          char **ret_removed, const char **ret_code, char **ret_text);
 
 //  Add the status fields (PROTOCOL.md) to reply.
 void wrp_supervisor_status (wrp_supervisor_t *self, wrp_msg_t *reply);

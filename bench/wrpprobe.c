@@ -83,8 +83,7 @@ s_round (zsock_t **socks, zmq_pollitem_t *items, int count, int timeout_ms,
                 if (i == 0 && ret_reply) {
                     wrp_msg_destroy (ret_reply);
                     *ret_reply = reply;
-                }
-                else
+                } else
                     wrp_msg_destroy (&reply);
             }
         }
@@ -195,17 +194,15 @@ main (int argc, char **argv)
         }
         printf ("\n");
         rc = answered == count && warm_ok ? 0 : 2;
-    }
-    else {
+    } else {
         int64_t pid = 0;
         const char *state = reply ? wrp_msg_str (reply, "state") : NULL;
-        if (!reply || !state || !streq (state, "running")
-            || wrp_msg_int (reply, "pid", &pid) < 0 || pid <= 1) {
+        if (!reply || !state || !streq (state, "running") ||
+            wrp_msg_int (reply, "pid", &pid) < 0 || pid <= 1) {
             fprintf (stderr, "wrpprobe: the agent reports no running runtime (%s)\n",
                      state ? state : "no answer");
             rc = 2;
-        }
-        else {
+        } else {
             double killed = s_now_ms ();
             kill ((pid_t) pid, SIGSEGV);
             double seen = -1;
@@ -226,8 +223,7 @@ main (int argc, char **argv)
             if (seen < 0) {
                 fprintf (stderr, "wrpprobe: the agent did not report failed\n");
                 rc = 2;
-            }
-            else
+            } else
                 printf ("crash_ms=%.3f\n", seen);
         }
     }

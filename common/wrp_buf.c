@@ -90,7 +90,7 @@ wrp_buf_finish (wrp_buf_t *self, size_t *ret_size)
         free (self->data);
     if (text && ret_size)
         *ret_size = self->size;
-    *self = (wrp_buf_t) {0};
+    *self = (wrp_buf_t){0};
     return text;
 }
 
@@ -99,7 +99,7 @@ wrp_buf_reset (wrp_buf_t *self)
 {
     assert (self);
     free (self->data);
-    *self = (wrp_buf_t) {0};
+    *self = (wrp_buf_t){0};
 }
 
 void
@@ -110,7 +110,8 @@ wrp_buf_test (bool verbose)
     assert (wrp_buf_add (&buf, "ab\0c", 4) == 0);
     assert (buf.size == 4 && buf.data[4] == 0 && !memcmp (buf.data, "ab\0c", 4));
     assert (wrp_buf_str (&buf, "") == 0 && buf.size == 4);
-    assert (wrp_buf_printf (&buf, "%d", 7) == 0 && buf.size == 5 && !strcmp (buf.data + 3, "c7"));
+    assert (wrp_buf_printf (&buf, "%d", 7) == 0 && buf.size == 5 &&
+            !strcmp (buf.data + 3, "c7"));
     buf.data[--buf.size] = 0;
     //  Long enough to grow the buffer more than once.
     char big[1000];

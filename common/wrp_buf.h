@@ -11,10 +11,10 @@
 #include <stddef.h>
 
 typedef struct {
-    char *data;                  //  bytes, NUL-terminated (NULL before the first append)
-    size_t size;                 //  bytes used, without the NUL
-    size_t alloc;                //  bytes allocated
-    bool failed;                 //  an allocation failed
+    char *data;      //  bytes, NUL-terminated (NULL before the first append)
+    size_t size;     //  bytes used, without the NUL
+    size_t alloc;    //  bytes allocated
+    bool failed;     //  an allocation failed
 } wrp_buf_t;
 
 //  Append size bytes of data. Returns 0, or -1 when the buffer has failed.

@@ -15,7 +15,8 @@
 #include <unistd.h>
 
 int
-wrp_file_read (const char *path, size_t max, char **ret_data, size_t *ret_size, char **ret_err)
+wrp_file_read (const char *path, size_t max, char **ret_data, size_t *ret_size,
+               char **ret_err)
 {
     assert (path && ret_data && ret_size);
     char *data = NULL;
@@ -76,13 +77,12 @@ wrp_file_read (const char *path, size_t max, char **ret_data, size_t *ret_size, 
     *ret_size = size;
     return 0;
 
-failed:
-    {
-        int saved = errno;
-        free (data);
-        close (fd);
-        errno = saved;
-    }
+failed : {
+    int saved = errno;
+    free (data);
+    close (fd);
+    errno = saved;
+}
     return -1;
 }
 
@@ -95,13 +95,14 @@ wrp_file_mkdirs (const char *dir, mode_t mode, char **ret_err)
         wrp_str_set (ret_err, "out of memory");
         return -1;
     }
-    for (char *p = copy + 1; ; p++) {
+    for (char *p = copy + 1;; p++) {
         if (*p != '/' && *p != 0)
             continue;
         char saved = *p;
         *p = 0;
         if (mkdir (copy, mode) && errno != EEXIST) {
-            wrp_str_set (ret_err, "%s: cannot create directory: %s", copy, strerror (errno));
+            wrp_str_set (ret_err, "%s: cannot create directory: %s", copy,
+                         strerror (errno));
             free (copy);
             return -1;
         }

@@ -14,22 +14,22 @@
 #include <string.h>
 #include <unistd.h>
 
-#define S_LINE_MAX   4096        //  longest line accepted
-#define S_HOST_MAX   253         //  longest host name (DNS)
-#define S_DIGITS_MAX 9           //  longest numeric range bound
+#define S_LINE_MAX   4096    //  longest line accepted
+#define S_HOST_MAX   253     //  longest host name (DNS)
+#define S_DIGITS_MAX 9       //  longest numeric range bound
 
 struct _wrp_hostfile_t {
-    char **hosts;                //  host names / IPv4 addresses, in order
-    int *ports;                  //  agent port per host, 0 when not given
-    size_t size;                 //  entries in use
-    size_t alloc;                //  entries allocated
-    zhashx_t *seen;              //  "host:port" keys already added
+    char **hosts;      //  host names / IPv4 addresses, in order
+    int *ports;        //  agent port per host, 0 when not given
+    size_t size;       //  entries in use
+    size_t alloc;      //  entries allocated
+    zhashx_t *seen;    //  "host:port" keys already added
 };
 
 //  One bracket of a pattern, expanded: its alternatives in order.
 typedef struct {
-    char **items;                //  the alternatives
-    size_t count;                //  how many
+    char **items;    //  the alternatives
+    size_t count;    //  how many
 } s_choice_t;
 
 static wrp_hostfile_t *
@@ -202,14 +202,14 @@ s_expand_bracket (const char *text, size_t len, s_choice_t *choice, size_t *coun
                 if (!s_host_char (item[i])) {
                     char c[16];
                     s_char_name (item[i], c, sizeof c);
-                    return wrp_strf ("invalid character %s in '[%.*s]'", c, (int) len, text);
+                    return wrp_strf ("invalid character %s in '[%.*s]'", c, (int) len,
+                                     text);
                 }
             if (count)
                 (*count)++;
             if (choice && s_choice_push (choice, strndup (item, item_len), &alloc))
                 return strdup ("out of memory");
-        }
-        else {
+        } else {
             const char *lo = item;
             size_t lo_len = (size_t) (dash - item);
             const char *hi = dash + 1;
@@ -225,17 +225,18 @@ s_expand_bracket (const char *text, size_t len, s_choice_t *choice, size_t *coun
                 if (to - from + 1 > WRP_HOSTFILE_MAX_HOSTS)
                     return wrp_strf ("range '%.*s' expands to more than %d hosts",
                                      (int) item_len, item, WRP_HOSTFILE_MAX_HOSTS);
-                bool padded = (lo_len > 1 && lo[0] == '0') || (hi_len > 1 && hi[0] == '0');
+                bool padded =
+                    (lo_len > 1 && lo[0] == '0') || (hi_len > 1 && hi[0] == '0');
                 int width = padded ? (int) (lo_len > hi_len ? lo_len : hi_len) : 0;
                 if (count)
                     *count += (size_t) (to - from + 1);
                 for (long n = from; choice && n <= to; n++)
                     if (s_choice_push (choice, wrp_strf ("%0*ld", width, n), &alloc))
                         return strdup ("out of memory");
-            }
-            else if (lo_len == 1 && hi_len == 1 && isalpha ((unsigned char) *lo)
-                     && isalpha ((unsigned char) *hi)
-                     && !!islower ((unsigned char) *lo) == !!islower ((unsigned char) *hi)) {
+            } else if (lo_len == 1 && hi_len == 1 && isalpha ((unsigned char) *lo) &&
+                       isalpha ((unsigned char) *hi) &&
+                       !!islower ((unsigned char) *lo) ==
+                           !!islower ((unsigned char) *hi)) {
                 if (*lo > *hi)
                     return wrp_strf ("descending range '%.*s'", (int) item_len, item);
                 if (count)
@@ -243,10 +244,10 @@ s_expand_bracket (const char *text, size_t len, s_choice_t *choice, size_t *coun
                 for (char c = *lo; choice && c <= *hi; c++)
                     if (s_choice_push (choice, wrp_strf ("%c", c), &alloc))
                         return strdup ("out of memory");
-            }
-            else
+            } else
                 return wrp_strf ("bad range '%.*s' (use numbers like 01-10 or single "
-                                 "letters like a-c)", (int) item_len, item);
+                                 "letters like a-c)",
+                                 (int) item_len, item);
         }
         if (!comma)
             break;
@@ -338,7 +339,8 @@ s_expand_entry (wrp_hostfile_t *self, const char *entry, int port, size_t *total
         size_t len = 0;
         bool too_long = false;
         for (size_t i = 0; i <= used; i++) {
-            const char *piece[2] = {parts[i], i < used ? choices[i].items[odometer[i]] : ""};
+            const char *piece[2] = {parts[i],
+                                    i < used ? choices[i].items[odometer[i]] : ""};
             for (int k = 0; k < 2; k++) {
                 size_t piece_len = strlen (piece[k]);
                 if (len + piece_len > S_HOST_MAX)
@@ -351,7 +353,8 @@ s_expand_entry (wrp_hostfile_t *self, const char *entry, int port, size_t *total
         }
         name[len] = 0;
         if (too_long) {
-            err = wrp_strf ("host name from '%s' is longer than %d characters", entry, S_HOST_MAX);
+            err = wrp_strf ("host name from '%s' is longer than %d characters", entry,
+                            S_HOST_MAX);
             goto out;
         }
         if ((err = s_check_host (name)))
@@ -414,9 +417,11 @@ s_parse_line (wrp_hostfile_t *self, char *line, size_t *total)
         *colon = 0;
         const char *digits = colon + 1;
         size_t len = strlen (digits);
-        long value = s_all_digits (digits, len) && len <= 5 ? strtol (digits, NULL, 10) : -1;
+        long value =
+            s_all_digits (digits, len) && len <= 5 ? strtol (digits, NULL, 10) : -1;
         if (value < 1 || value > 65535)
-            return wrp_strf ("bad port '%s' in '%s:%s' (expected 1..65535)", digits, start, digits);
+            return wrp_strf ("bad port '%s' in '%s:%s' (expected 1..65535)", digits,
+                             start, digits);
         port = (int) value;
     }
     return s_expand_entry (self, start, port, total);
@@ -471,8 +476,9 @@ fail:
     free (line);
     wrp_hostfile_destroy (&self);
     if (ret_err) {
-        char *full = lineno ? wrp_strf ("%s:%zu: %s", name, lineno, err ? err : "out of memory")
-                            : wrp_strf ("%s: %s", name, err ? err : "out of memory");
+        char *full =
+            lineno ? wrp_strf ("%s:%zu: %s", name, lineno, err ? err : "out of memory")
+                   : wrp_strf ("%s: %s", name, err ? err : "out of memory");
         *ret_err = full ? full : strdup ("out of memory");
     }
     free (err);
@@ -539,7 +545,7 @@ wrp_hostfile_runtime_text (const wrp_hostfile_t *self)
     char *p = text;
     for (size_t i = 0; i < self->size; i++) {
         if (zhashx_insert (seen, self->hosts[i], (void *) 1))
-            continue;            //  same host, other agent port: once
+            continue;    //  same host, other agent port: once
         size_t n = strlen (self->hosts[i]);
         memcpy (p, self->hosts[i], n);
         p += n;
@@ -569,8 +575,8 @@ s_expect (const char *text, const char *expect, const char *needle, bool verbose
     for (size_t i = 0; i < wrp_hostfile_size (self); i++) {
         char one[300];
         if (wrp_hostfile_port (self, i))
-            snprintf (one, sizeof one, "%s%s:%d", i ? " " : "", wrp_hostfile_host (self, i),
-                      wrp_hostfile_port (self, i));
+            snprintf (one, sizeof one, "%s%s:%d", i ? " " : "",
+                      wrp_hostfile_host (self, i), wrp_hostfile_port (self, i));
         else
             snprintf (one, sizeof one, "%s%s", i ? " " : "", wrp_hostfile_host (self, i));
         strncat (got, one, sizeof got - strlen (got) - 1);
@@ -589,16 +595,18 @@ wrp_hostfile_test (bool verbose)
     s_expect ("node[1-3]", "node1 node2 node3", NULL, verbose);
     s_expect ("n[8-10]", "n8 n9 n10", NULL, verbose);
     s_expect ("n[08-10]", "n08 n09 n10", NULL, verbose);
-    s_expect ("n[1-010]", "n001 n002 n003 n004 n005 n006 n007 n008 n009 n010", NULL, verbose);
-    s_expect ("n[1,3,7-9]", "n1 n3 n7 n8 n9", NULL, verbose);
-    s_expect ("rack[a-c]-n[1-2]", "racka-n1 racka-n2 rackb-n1 rackb-n2 rackc-n1 rackc-n2", NULL,
+    s_expect ("n[1-010]", "n001 n002 n003 n004 n005 n006 n007 n008 n009 n010", NULL,
               verbose);
+    s_expect ("n[1,3,7-9]", "n1 n3 n7 n8 n9", NULL, verbose);
+    s_expect ("rack[a-c]-n[1-2]", "racka-n1 racka-n2 rackb-n1 rackb-n2 rackc-n1 rackc-n2",
+              NULL, verbose);
     s_expect ("[A-B]x", "Ax Bx", NULL, verbose);
     s_expect ("n[5]", "n5", NULL, verbose);
-    s_expect ("# comment\n\n  node1  # trailing\n\t\nnode1\nnode2\r\n", "node1 node2", NULL,
-              verbose);
+    s_expect ("# comment\n\n  node1  # trailing\n\t\nnode1\nnode2\r\n", "node1 node2",
+              NULL, verbose);
     s_expect ("n[1-2]\nn[2-3]", "n1 n2 n3", NULL, verbose);
-    s_expect ("10.0.0.1\n10.0.0.2:6000\n10.0.0.1", "10.0.0.1 10.0.0.2:6000", NULL, verbose);
+    s_expect ("10.0.0.1\n10.0.0.2:6000\n10.0.0.1", "10.0.0.1 10.0.0.2:6000", NULL,
+              verbose);
     s_expect ("node[1-2]:5561", "node1:5561 node2:5561", NULL, verbose);
     s_expect ("h:1\nh:2", "h:1 h:2", NULL, verbose);
     s_expect ("a.example.org", "a.example.org", NULL, verbose);
@@ -616,9 +624,10 @@ wrp_hostfile_test (bool verbose)
     s_expect ("n[1-2-3]", NULL, "bad range", verbose);
     s_expect ("n[1-1234567890]", NULL, "more than 9 digits", verbose);
     s_expect ("n[1-100001]", NULL, "more than 100000", verbose);
-    s_expect ("n[1-1000]x[1-101]", NULL, "hf:1: hostfile expands to more than 100000", verbose);
-    s_expect ("a[1-60000]\nb[1-50000]", NULL, "hf:2: hostfile expands to more than 100000",
+    s_expect ("n[1-1000]x[1-101]", NULL, "hf:1: hostfile expands to more than 100000",
               verbose);
+    s_expect ("a[1-60000]\nb[1-50000]", NULL,
+              "hf:2: hostfile expands to more than 100000", verbose);
     //  Many large brackets on one line: refused before anything is built.
     char many[1200] = "";
     for (int i = 0; i < 100; i++)

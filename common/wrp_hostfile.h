@@ -17,8 +17,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define WRP_HOSTFILE_MAX_HOSTS  100000
-#define WRP_HOSTFILE_MAX_BYTES  (16 * 1024 * 1024)
+#define WRP_HOSTFILE_MAX_HOSTS 100000
+#define WRP_HOSTFILE_MAX_BYTES (16 * 1024 * 1024)
 
 typedef struct _wrp_hostfile_t wrp_hostfile_t;
 

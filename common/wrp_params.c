@@ -16,11 +16,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define S_INT_MAX   2147483647LL
-#define S_PATH_MAX  4095
+#define S_INT_MAX  2147483647LL
+#define S_PATH_MAX 4095
 
 static const char *const s_log_levels[] = {"debug", "info", "warning", "error", NULL};
-static const char *const s_lane_policies[] = {"map_by_pid_tid", "round_robin", "random", NULL};
+static const char *const s_lane_policies[] = {"map_by_pid_tid", "round_robin", "random",
+                                              NULL};
 
 static const wrp_param_def_t s_table[] = {
     {"low_latency_workers", WRP_PARAM_INT, "4", 1, 1024, NULL, NULL,
@@ -43,12 +44,10 @@ static const wrp_param_def_t s_table[] = {
      "runtime log level"},
     {"stack_size", WRP_PARAM_INT, "65536", 16384, S_INT_MAX, NULL, "bytes",
      "stack size per task"},
-    {"queue_depth", WRP_PARAM_INT, "10000", 1, S_INT_MAX, NULL, NULL,
-     "task queue depth"},
+    {"queue_depth", WRP_PARAM_INT, "10000", 1, S_INT_MAX, NULL, NULL, "task queue depth"},
     {"heartbeat_interval", WRP_PARAM_INT, "1000", 10, S_INT_MAX, NULL, "ms",
      "runtime heartbeat interval"},
-    {"task_timeout", WRP_PARAM_INT, "30000", 1, S_INT_MAX, NULL, "ms",
-     "task timeout"},
+    {"task_timeout", WRP_PARAM_INT, "30000", 1, S_INT_MAX, NULL, "ms", "task timeout"},
     {"lane_map_policy", WRP_PARAM_CHOICE, "round_robin", 0, 0, s_lane_policies, NULL,
      "how tasks are mapped to worker lanes"},
     {"first_busy_wait", WRP_PARAM_INT, "50", 0, S_INT_MAX, NULL, "us",
@@ -74,8 +73,8 @@ static const wrp_param_def_t s_table[] = {
 #define S_COUNT (sizeof s_table / sizeof s_table[0])
 
 struct _wrp_params_t {
-    char *text[S_COUNT];         //  canonical text per parameter (NULL: unset)
-    int64_t number[S_COUNT];     //  int and size values (bytes for sizes)
+    char *text[S_COUNT];             //  canonical text per parameter (NULL: unset)
+    int64_t number[S_COUNT];         //  int and size values (bytes for sizes)
     wrp_source_t source[S_COUNT];    //  where each value came from
 };
 
@@ -129,7 +128,7 @@ s_parse_int (const char *text, int64_t *ret_value)
     for (; isdigit ((unsigned char) *p); p++) {
         unsigned digit = (unsigned) (*p - '0');
         if (value > ((uint64_t) INT64_MAX - digit) / 10)
-            value = (uint64_t) INT64_MAX;     //  saturate; the range check reports it
+            value = (uint64_t) INT64_MAX;    //  saturate; the range check reports it
         else
             value = value * 10 + digit;
     }
@@ -152,70 +151,70 @@ s_validate (const wrp_param_def_t *def, const char *value, char **ret_text,
     if (!shown)
         goto oom;
     switch (def->type) {
-        case WRP_PARAM_INT: {
-            if (s_parse_int (value, &number)) {
-                err = wrp_strf ("parameter '%s': '%s' is not an integer", def->name, shown);
-                break;
-            }
-            if (number < def->min || number > def->max) {
-                char *range = wrp_params_constraint (def);
-                err = wrp_strf ("parameter '%s': %s is out of range (%s)", def->name, shown,
-                                range ? range : "?");
-                free (range);
-                break;
-            }
-            text = wrp_strf ("%lld", (long long) number);
+    case WRP_PARAM_INT: {
+        if (s_parse_int (value, &number)) {
+            err = wrp_strf ("parameter '%s': '%s' is not an integer", def->name, shown);
             break;
         }
-        case WRP_PARAM_SIZE: {
-            char *reason = NULL;
-            if (wrp_size_parse (value, &number, &reason)) {
-                err = wrp_strf ("parameter '%s': invalid size '%s': %s", def->name, shown,
-                                reason ? reason : "out of memory");
-                free (reason);
-                break;
-            }
-            if (number < def->min || number > def->max) {
-                char *range = wrp_params_constraint (def);
-                err = wrp_strf ("parameter '%s': size '%s' is out of range (%s)", def->name,
-                                shown, range ? range : "?");
-                free (range);
-                break;
-            }
-            text = wrp_size_format (number);
+        if (number < def->min || number > def->max) {
+            char *range = wrp_params_constraint (def);
+            err = wrp_strf ("parameter '%s': %s is out of range (%s)", def->name, shown,
+                            range ? range : "?");
+            free (range);
             break;
         }
-        case WRP_PARAM_CHOICE: {
-            for (const char *const *c = def->choices; *c; c++)
-                if (!strcmp (*c, value))
-                    text = strdup (value);
-            if (!text) {
-                char *list = wrp_params_constraint (def);
-                err = wrp_strf ("parameter '%s': '%s' is not one of %s", def->name, shown,
-                                list ? list : "?");
-                free (list);
-                //  Did not fail for lack of memory: keep err.
-            }
+        text = wrp_strf ("%lld", (long long) number);
+        break;
+    }
+    case WRP_PARAM_SIZE: {
+        char *reason = NULL;
+        if (wrp_size_parse (value, &number, &reason)) {
+            err = wrp_strf ("parameter '%s': invalid size '%s': %s", def->name, shown,
+                            reason ? reason : "out of memory");
+            free (reason);
             break;
         }
-        case WRP_PARAM_PATH: {
-            size_t len = strlen (value);
-            bool control = false;
-            for (size_t i = 0; i < len; i++)
-                if ((unsigned char) value[i] < 0x20 || value[i] == 0x7f)
-                    control = true;
-            if (len == 0)
-                err = wrp_strf ("parameter '%s': empty path", def->name);
-            else if (len > S_PATH_MAX)
-                err = wrp_strf ("parameter '%s': path '%s' is longer than %d bytes", def->name,
-                                shown, S_PATH_MAX);
-            else if (control)
-                err = wrp_strf ("parameter '%s': path '%s' holds control characters",
-                                def->name, shown);
-            else
+        if (number < def->min || number > def->max) {
+            char *range = wrp_params_constraint (def);
+            err = wrp_strf ("parameter '%s': size '%s' is out of range (%s)", def->name,
+                            shown, range ? range : "?");
+            free (range);
+            break;
+        }
+        text = wrp_size_format (number);
+        break;
+    }
+    case WRP_PARAM_CHOICE: {
+        for (const char *const *c = def->choices; *c; c++)
+            if (!strcmp (*c, value))
                 text = strdup (value);
-            break;
+        if (!text) {
+            char *list = wrp_params_constraint (def);
+            err = wrp_strf ("parameter '%s': '%s' is not one of %s", def->name, shown,
+                            list ? list : "?");
+            free (list);
+            //  Did not fail for lack of memory: keep err.
         }
+        break;
+    }
+    case WRP_PARAM_PATH: {
+        size_t len = strlen (value);
+        bool control = false;
+        for (size_t i = 0; i < len; i++)
+            if ((unsigned char) value[i] < 0x20 || value[i] == 0x7f)
+                control = true;
+        if (len == 0)
+            err = wrp_strf ("parameter '%s': empty path", def->name);
+        else if (len > S_PATH_MAX)
+            err = wrp_strf ("parameter '%s': path '%s' is longer than %d bytes",
+                            def->name, shown, S_PATH_MAX);
+        else if (control)
+            err = wrp_strf ("parameter '%s': path '%s' holds control characters",
+                            def->name, shown);
+        else
+            text = strdup (value);
+        break;
+    }
     }
     free (shown);
     if (text) {
@@ -311,7 +310,8 @@ wrp_params_suggest (const char *name)
             row[0] = i;
             for (size_t j = 1; j <= clen; j++) {
                 size_t above = row[j];
-                size_t cost = tolower ((unsigned char) name[i - 1]) == cand[j - 1] ? 0 : 1;
+                size_t cost =
+                    tolower ((unsigned char) name[i - 1]) == cand[j - 1] ? 0 : 1;
                 size_t value = diagonal + cost;
                 if (row[j] + 1 < value)
                     value = row[j] + 1;
@@ -345,9 +345,11 @@ s_unknown (const char *name)
     if (!shown)
         return NULL;
     const char *suggestion = wrp_params_suggest (name);
-    char *err = suggestion
-        ? wrp_strf ("unknown parameter '%s' (did you mean '%s'?)", shown, suggestion)
-        : wrp_strf ("unknown parameter '%s' (`wrp-controller ppl show` lists them)", shown);
+    char *err =
+        suggestion
+            ? wrp_strf ("unknown parameter '%s' (did you mean '%s'?)", shown, suggestion)
+            : wrp_strf ("unknown parameter '%s' (`wrp-controller ppl show` lists them)",
+                        shown);
     free (shown);
     return err;
 }
@@ -372,7 +374,8 @@ s_resolve (const char *name, const char *value, char **ret_text, int64_t *ret_nu
 }
 
 int
-wrp_params_check (const char *name, const char *value, char **ret_canonical, char **ret_err)
+wrp_params_check (const char *name, const char *value, char **ret_canonical,
+                  char **ret_err)
 {
     assert (name && value);
     char *text = NULL;
@@ -409,7 +412,8 @@ wrp_params_int (const wrp_params_t *self, const char *name)
     assert (self);
     ssize_t index = s_index (name);
     assert (index >= 0);
-    assert (s_table[index].type == WRP_PARAM_INT || s_table[index].type == WRP_PARAM_SIZE);
+    assert (s_table[index].type == WRP_PARAM_INT ||
+            s_table[index].type == WRP_PARAM_SIZE);
     return self->number[index];
 }
 
@@ -455,29 +459,29 @@ wrp_params_constraint (const wrp_param_def_t *def)
 {
     assert (def);
     switch (def->type) {
-        case WRP_PARAM_INT:
-            if (def->max == S_INT_MAX)
-                return wrp_strf (">= %lld (max %lld)", (long long) def->min, S_INT_MAX);
-            return wrp_strf ("%lld..%lld", (long long) def->min, (long long) def->max);
-        case WRP_PARAM_SIZE:
-            return strdup ("> 0, at most 8191P");
-        case WRP_PARAM_CHOICE: {
-            size_t len = 1;
-            for (const char *const *c = def->choices; *c; c++)
-                len += strlen (*c) + 2;
-            char *list = malloc (len);
-            if (!list)
-                return NULL;
-            *list = 0;
-            for (const char *const *c = def->choices; *c; c++) {
-                if (c != def->choices)
-                    strcat (list, ", ");
-                strcat (list, *c);
-            }
-            return list;
+    case WRP_PARAM_INT:
+        if (def->max == S_INT_MAX)
+            return wrp_strf (">= %lld (max %lld)", (long long) def->min, S_INT_MAX);
+        return wrp_strf ("%lld..%lld", (long long) def->min, (long long) def->max);
+    case WRP_PARAM_SIZE:
+        return strdup ("> 0, at most 8191P");
+    case WRP_PARAM_CHOICE: {
+        size_t len = 1;
+        for (const char *const *c = def->choices; *c; c++)
+            len += strlen (*c) + 2;
+        char *list = malloc (len);
+        if (!list)
+            return NULL;
+        *list = 0;
+        for (const char *const *c = def->choices; *c; c++) {
+            if (c != def->choices)
+                strcat (list, ", ");
+            strcat (list, *c);
         }
-        case WRP_PARAM_PATH:
-            return strdup ("a file path");
+        return list;
+    }
+    case WRP_PARAM_PATH:
+        return strdup ("a file path");
     }
     return NULL;
 }
@@ -486,10 +490,14 @@ const char *
 wrp_params_type_name (wrp_param_type_t type)
 {
     switch (type) {
-        case WRP_PARAM_INT: return "int";
-        case WRP_PARAM_SIZE: return "size";
-        case WRP_PARAM_CHOICE: return "choice";
-        case WRP_PARAM_PATH: return "path";
+    case WRP_PARAM_INT:
+        return "int";
+    case WRP_PARAM_SIZE:
+        return "size";
+    case WRP_PARAM_CHOICE:
+        return "choice";
+    case WRP_PARAM_PATH:
+        return "path";
     }
     return "?";
 }
@@ -498,9 +506,12 @@ const char *
 wrp_params_source_name (wrp_source_t source)
 {
     switch (source) {
-        case WRP_SOURCE_DEFAULT: return "default";
-        case WRP_SOURCE_PIPELINE: return "pipeline";
-        case WRP_SOURCE_CONF: return "conf";
+    case WRP_SOURCE_DEFAULT:
+        return "default";
+    case WRP_SOURCE_PIPELINE:
+        return "pipeline";
+    case WRP_SOURCE_CONF:
+        return "conf";
     }
     return "?";
 }
@@ -525,22 +536,25 @@ wrp_params_test (bool verbose)
 
     //  Good values, with their source.
     char *err = NULL;
-    assert (wrp_params_set (params, "main_segment_size", "2g", WRP_SOURCE_PIPELINE, &err) == 0);
+    assert (wrp_params_set (params, "main_segment_size", "2g", WRP_SOURCE_PIPELINE,
+                            &err) == 0);
     assert (wrp_params_int (params, "main_segment_size") == 2147483648LL);
     assert (!strcmp (wrp_params_str (params, "main_segment_size"), "2G"));
     assert (wrp_params_source (params, "main_segment_size") == WRP_SOURCE_PIPELINE);
     assert (wrp_params_set (params, "log_level", "debug", WRP_SOURCE_CONF, &err) == 0);
     assert (wrp_params_source (params, "log_level") == WRP_SOURCE_CONF);
-    assert (wrp_params_set (params, "hostfile", "/etc/hosts", WRP_SOURCE_CONF, &err) == 0);
+    assert (wrp_params_set (params, "hostfile", "/etc/hosts", WRP_SOURCE_CONF, &err) ==
+            0);
     assert (!strcmp (wrp_params_str (params, "hostfile"), "/etc/hosts"));
     assert (wrp_params_set (params, "port", "65534", WRP_SOURCE_CONF, &err) == 0);
-    assert (wrp_params_set (params, "high_latency_workers", "0", WRP_SOURCE_CONF, &err) == 0);
+    assert (wrp_params_set (params, "high_latency_workers", "0", WRP_SOURCE_CONF, &err) ==
+            0);
 
     //  Bad values: each an error naming parameter and value, nothing changed.
     struct {
-        const char *name;        //  parameter
-        const char *value;       //  bad value
-        const char *needle;      //  expected in the message
+        const char *name;      //  parameter
+        const char *value;     //  bad value
+        const char *needle;    //  expected in the message
     } bad[] = {
         {"low_latency_worker", "8", "did you mean 'low_latency_workers'?"},
         {"LOG_LEVEL", "info", "did you mean 'log_level'?"},
@@ -567,7 +581,8 @@ wrp_params_test (bool verbose)
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         wrp_params_t *before = wrp_params_dup (params);
         err = NULL;
-        assert (wrp_params_set (params, bad[i].name, bad[i].value, WRP_SOURCE_CONF, &err) == -1);
+        assert (wrp_params_set (params, bad[i].name, bad[i].value, WRP_SOURCE_CONF,
+                                &err) == -1);
         if (verbose)
             printf ("   %s=%s: %s\n", bad[i].name, bad[i].value, err);
         assert (err && strstr (err, bad[i].needle));

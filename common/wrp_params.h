@@ -16,27 +16,27 @@
 #include <stdint.h>
 
 typedef enum {
-    WRP_PARAM_INT = 0,           //  decimal integer within [min, max]
-    WRP_PARAM_SIZE,              //  byte size (wrp_size), within [min, max]
-    WRP_PARAM_CHOICE,            //  one of a fixed list of words
-    WRP_PARAM_PATH,              //  a file path
+    WRP_PARAM_INT = 0,    //  decimal integer within [min, max]
+    WRP_PARAM_SIZE,       //  byte size (wrp_size), within [min, max]
+    WRP_PARAM_CHOICE,     //  one of a fixed list of words
+    WRP_PARAM_PATH,       //  a file path
 } wrp_param_type_t;
 
 typedef enum {
-    WRP_SOURCE_DEFAULT = 0,      //  the table's default
-    WRP_SOURCE_PIPELINE,         //  the pipeline YAML
-    WRP_SOURCE_CONF,             //  `pkg conf` (controller state)
+    WRP_SOURCE_DEFAULT = 0,    //  the table's default
+    WRP_SOURCE_PIPELINE,       //  the pipeline YAML
+    WRP_SOURCE_CONF,           //  `pkg conf` (controller state)
 } wrp_source_t;
 
 typedef struct {
-    const char *name;            //  e.g. "low_latency_workers"
-    wrp_param_type_t type;       //  how values are checked
-    const char *default_value;   //  canonical default text (NULL: unset)
-    int64_t min;                 //  int and size: smallest value allowed
-    int64_t max;                 //  int and size: largest value allowed
-    const char *const *choices;  //  choice: NULL-terminated list of words
-    const char *unit;            //  "ms", "us", "s", "bytes" or NULL
-    const char *help;            //  one line for `ppl show --help` and the docs
+    const char *name;              //  e.g. "low_latency_workers"
+    wrp_param_type_t type;         //  how values are checked
+    const char *default_value;     //  canonical default text (NULL: unset)
+    int64_t min;                   //  int and size: smallest value allowed
+    int64_t max;                   //  int and size: largest value allowed
+    const char *const *choices;    //  choice: NULL-terminated list of words
+    const char *unit;              //  "ms", "us", "s", "bytes" or NULL
+    const char *help;              //  one line for `ppl show --help` and the docs
 } wrp_param_def_t;
 
 typedef struct _wrp_params_t wrp_params_t;

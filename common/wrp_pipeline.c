@@ -13,29 +13,28 @@
 #include <unistd.h>
 #include <yaml.h>
 
-#define S_NAME_MAX   64          //  longest pipeline / package name
-#define S_ENV_MAX    128         //  longest variable name
-#define S_VALUE_MAX  4096        //  longest scalar
+#define S_NAME_MAX  64      //  longest pipeline / package name
+#define S_ENV_MAX   128     //  longest variable name
+#define S_VALUE_MAX 4096    //  longest scalar
 
 struct _wrp_pipeline_t {
-    char *name;                  //  pipeline name
-    char *file;                  //  path it was loaded from (NULL: buffer)
-    char *pkg_name;              //  the runtime package's name
-    wrp_params_t *params;        //  defaults < pipeline values
-    char **env;                  //  extra variable names to forward
-    size_t env_count;            //  entries in env
+    char *name;              //  pipeline name
+    char *file;              //  path it was loaded from (NULL: buffer)
+    char *pkg_name;          //  the runtime package's name
+    wrp_params_t *params;    //  defaults < pipeline values
+    char **env;              //  extra variable names to forward
+    size_t env_count;        //  entries in env
 };
 
 //  Parse context: the document and where errors point.
 typedef struct {
-    const char *source;          //  file name used in messages
-    const char *dir;             //  directory for relative hostfiles (NULL: none)
-    yaml_document_t *doc;        //  the loaded document
-    char *err;                   //  first error, "SOURCE:LINE: what"
+    const char *source;      //  file name used in messages
+    const char *dir;         //  directory for relative hostfiles (NULL: none)
+    yaml_document_t *doc;    //  the loaded document
+    char *err;               //  first error, "SOURCE:LINE: what"
 } s_ctx_t;
 
-static void
-s_fail (s_ctx_t *ctx, const yaml_node_t *node, const char *format, ...)
+static void s_fail (s_ctx_t *ctx, const yaml_node_t *node, const char *format, ...)
     __attribute__ ((format (printf, 3, 4)));
 
 //  Record the first error, prefixed with SOURCE:LINE.
@@ -112,9 +111,9 @@ s_scalar (s_ctx_t *ctx, const yaml_node_t *node, const char *what)
     }
     const char *value = (const char *) node->data.scalar.value;
     size_t len = node->data.scalar.length;
-    if (node->data.scalar.style == YAML_PLAIN_SCALAR_STYLE
-        && (len == 0 || !strcmp (value, "~") || !strcmp (value, "null")
-            || !strcmp (value, "Null") || !strcmp (value, "NULL"))) {
+    if (node->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+        (len == 0 || !strcmp (value, "~") || !strcmp (value, "null") ||
+         !strcmp (value, "Null") || !strcmp (value, "NULL"))) {
         s_fail (ctx, node, "key '%s': no value", what);
         return NULL;
     }
@@ -139,7 +138,8 @@ s_key (s_ctx_t *ctx, const yaml_node_t *node)
         return NULL;
     }
     const char *key = (const char *) node->data.scalar.value;
-    if (strlen (key) != node->data.scalar.length || node->data.scalar.length > S_VALUE_MAX) {
+    if (strlen (key) != node->data.scalar.length ||
+        node->data.scalar.length > S_VALUE_MAX) {
         s_fail (ctx, node, "malformed key");
         return NULL;
     }
@@ -153,10 +153,10 @@ s_duplicate (s_ctx_t *ctx, const yaml_node_t *map, yaml_node_pair_t *pair)
     const yaml_node_t *key = yaml_document_get_node (ctx->doc, pair->key);
     for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < pair; p++) {
         const yaml_node_t *other = yaml_document_get_node (ctx->doc, p->key);
-        if (other->type == YAML_SCALAR_NODE && key->type == YAML_SCALAR_NODE
-            && other->data.scalar.length == key->data.scalar.length
-            && !memcmp (other->data.scalar.value, key->data.scalar.value,
-                        key->data.scalar.length)) {
+        if (other->type == YAML_SCALAR_NODE && key->type == YAML_SCALAR_NODE &&
+            other->data.scalar.length == key->data.scalar.length &&
+            !memcmp (other->data.scalar.value, key->data.scalar.value,
+                     key->data.scalar.length)) {
             char shown[96];
             s_shown (key, shown, sizeof shown);
             s_fail (ctx, key, "duplicate key '%s' (first on line %zu)", shown,
@@ -178,8 +178,10 @@ wrp_pipeline_check_name (const char *name, char **ret_err)
     if (ok)
         return 0;
     if (ret_err) {
-        *ret_err = wrp_strf ("bad pipeline name '%.64s' (use 1 to %d of A-Z a-z 0-9 _ . -, "
-                             "not '.' or '..')", name ? name : "", S_NAME_MAX);
+        *ret_err =
+            wrp_strf ("bad pipeline name '%.64s' (use 1 to %d of A-Z a-z 0-9 _ . -, "
+                      "not '.' or '..')",
+                      name ? name : "", S_NAME_MAX);
         if (!*ret_err)
             *ret_err = strdup ("out of memory");
     }
@@ -191,13 +193,15 @@ wrp_pipeline_check_env_name (const char *name, char **ret_err)
 {
     char *why = NULL;
     size_t len = name ? strlen (name) : 0;
-    bool ok = len >= 1 && len <= S_ENV_MAX && (isalpha ((unsigned char) name[0]) || name[0] == '_');
+    bool ok = len >= 1 && len <= S_ENV_MAX &&
+              (isalpha ((unsigned char) name[0]) || name[0] == '_');
     for (size_t i = 1; ok && i < len; i++)
         if (!isalnum ((unsigned char) name[i]) && name[i] != '_')
             ok = false;
     if (!ok)
-        why = wrp_strf ("'%.128s' is not a variable name ([A-Za-z_][A-Za-z0-9_]*, at most %d)",
-                        name ? name : "", S_ENV_MAX);
+        why = wrp_strf (
+            "'%.128s' is not a variable name ([A-Za-z_][A-Za-z0-9_]*, at most %d)",
+            name ? name : "", S_ENV_MAX);
     else if (!strncmp (name, "LD_", 3) && strcmp (name, "LD_LIBRARY_PATH"))
         why = wrp_strf ("'%s' is a dynamic loader variable and is never forwarded", name);
     else if (!strcmp (name, "CHI_SERVER_CONF"))
@@ -235,7 +239,8 @@ s_stem_of (const char *path)
 
 //  Set hostfile in params, resolved against the pipeline's directory.
 static void
-s_set_hostfile (s_ctx_t *ctx, wrp_pipeline_t *self, const yaml_node_t *node, const char *value)
+s_set_hostfile (s_ctx_t *ctx, wrp_pipeline_t *self, const yaml_node_t *node,
+                const char *value)
 {
     char *path = NULL;
     if (value[0] != '/' && ctx->dir && *ctx->dir)
@@ -261,7 +266,8 @@ s_parse_env (s_ctx_t *ctx, wrp_pipeline_t *self, const yaml_node_t *node)
         s_fail (ctx, node, "key 'env': expected a list of variable names");
         return;
     }
-    size_t count = (size_t) (node->data.sequence.items.top - node->data.sequence.items.start);
+    size_t count =
+        (size_t) (node->data.sequence.items.top - node->data.sequence.items.start);
     if (count > WRP_PIPELINE_MAX_ENV) {
         s_fail (ctx, node, "key 'env': more than %d names", WRP_PIPELINE_MAX_ENV);
         return;
@@ -300,15 +306,18 @@ s_parse_env (s_ctx_t *ctx, wrp_pipeline_t *self, const yaml_node_t *node)
 static bool
 s_runtime_type (const char *type)
 {
-    return !strcmp (type, "jarvis_wrp_runtime.wrp_runtime") || !strcmp (type, "wrp_runtime");
+    return !strcmp (type, "jarvis_wrp_runtime.wrp_runtime") ||
+           !strcmp (type, "wrp_runtime");
 }
 
 //  One package mapping. line_first: line of the runtime package seen so far.
 static void
-s_parse_pkg (s_ctx_t *ctx, wrp_pipeline_t *self, const yaml_node_t *pkg, size_t *line_first)
+s_parse_pkg (s_ctx_t *ctx, wrp_pipeline_t *self, const yaml_node_t *pkg,
+             size_t *line_first)
 {
     if (pkg->type != YAML_MAPPING_NODE) {
-        s_fail (ctx, pkg, "key 'pkgs': each package must be a mapping with pkg_type and "
+        s_fail (ctx, pkg,
+                "key 'pkgs': each package must be a mapping with pkg_type and "
                 "pkg_name");
         return;
     }
@@ -317,11 +326,13 @@ s_parse_pkg (s_ctx_t *ctx, wrp_pipeline_t *self, const yaml_node_t *pkg, size_t 
     for (yaml_node_pair_t *pair = pkg->data.mapping.pairs.start;
          pair < pkg->data.mapping.pairs.top; pair++) {
         const yaml_node_t *key = yaml_document_get_node (ctx->doc, pair->key);
-        if (key->type == YAML_SCALAR_NODE && !strcmp ((char *) key->data.scalar.value, "pkg_type"))
+        if (key->type == YAML_SCALAR_NODE &&
+            !strcmp ((char *) key->data.scalar.value, "pkg_type"))
             type_node = yaml_document_get_node (ctx->doc, pair->value);
     }
     if (!type_node) {
-        s_fail (ctx, pkg, "package without 'pkg_type' (expected jarvis_wrp_runtime.wrp_runtime)");
+        s_fail (ctx, pkg,
+                "package without 'pkg_type' (expected jarvis_wrp_runtime.wrp_runtime)");
         return;
     }
     const char *type = s_scalar (ctx, type_node, "pkg_type");
@@ -330,12 +341,15 @@ s_parse_pkg (s_ctx_t *ctx, wrp_pipeline_t *self, const yaml_node_t *pkg, size_t 
     if (!s_runtime_type (type)) {
         char shown[96];
         s_shown (type_node, shown, sizeof shown);
-        s_fail (ctx, type_node, "key 'pkg_type': unknown package type '%s' (expected "
-                "jarvis_wrp_runtime.wrp_runtime or wrp_runtime)", shown);
+        s_fail (ctx, type_node,
+                "key 'pkg_type': unknown package type '%s' (expected "
+                "jarvis_wrp_runtime.wrp_runtime or wrp_runtime)",
+                shown);
         return;
     }
     if (*line_first) {
-        s_fail (ctx, pkg, "a pipeline holds one wrp_runtime package (the first is on line %zu)",
+        s_fail (ctx, pkg,
+                "a pipeline holds one wrp_runtime package (the first is on line %zu)",
                 *line_first);
         return;
     }
@@ -356,8 +370,10 @@ s_parse_pkg (s_ctx_t *ctx, wrp_pipeline_t *self, const yaml_node_t *pkg, size_t 
             if (wrp_pipeline_check_name (value, NULL)) {
                 char shown[96];
                 s_shown (value_node, shown, sizeof shown);
-                s_fail (ctx, value_node, "key 'pkg_name': bad package name '%s' (use 1 to %d "
-                        "of A-Z a-z 0-9 _ . -)", shown, S_NAME_MAX);
+                s_fail (ctx, value_node,
+                        "key 'pkg_name': bad package name '%s' (use 1 to %d "
+                        "of A-Z a-z 0-9 _ . -)",
+                        shown, S_NAME_MAX);
                 return;
             }
             free (self->pkg_name);
@@ -382,7 +398,8 @@ static void
 s_parse_root (s_ctx_t *ctx, wrp_pipeline_t *self, const yaml_node_t *root)
 {
     if (root->type != YAML_MAPPING_NODE) {
-        s_fail (ctx, root, "a pipeline is a mapping with 'pkgs' (and optionally name, "
+        s_fail (ctx, root,
+                "a pipeline is a mapping with 'pkgs' (and optionally name, "
                 "hostfile, env)");
         return;
     }
@@ -409,13 +426,11 @@ s_parse_root (s_ctx_t *ctx, wrp_pipeline_t *self, const yaml_node_t *root)
             free (self->name);
             if (!(self->name = strdup (name)))
                 s_oom (ctx);
-        }
-        else if (!strcmp (key, "hostfile")) {
+        } else if (!strcmp (key, "hostfile")) {
             if (!(hostfile_value = s_scalar (ctx, value, key)))
                 return;
             hostfile = value;
-        }
-        else if (!strcmp (key, "env"))
+        } else if (!strcmp (key, "env"))
             s_parse_env (ctx, self, value);
         else if (!strcmp (key, "pkgs")) {
             if (value->type != YAML_SEQUENCE_NODE) {
@@ -423,13 +438,13 @@ s_parse_root (s_ctx_t *ctx, wrp_pipeline_t *self, const yaml_node_t *root)
                 return;
             }
             pkgs = value;
-        }
-        else {
+        } else {
             char shown[96];
             s_shown (key_node, shown, sizeof shown);
-            const char *hint = wrp_params_lookup (key)
-                ? " (runtime parameters go inside the package, under pkgs)"
-                : " (expected name, hostfile, env or pkgs)";
+            const char *hint =
+                wrp_params_lookup (key)
+                    ? " (runtime parameters go inside the package, under pkgs)"
+                    : " (expected name, hostfile, env or pkgs)";
             s_fail (ctx, key_node, "unknown key '%s'%s", shown, hint);
             return;
         }
@@ -440,7 +455,8 @@ s_parse_root (s_ctx_t *ctx, wrp_pipeline_t *self, const yaml_node_t *root)
     if (hostfile)
         s_set_hostfile (ctx, self, hostfile, hostfile_value);
     if (!pkgs) {
-        s_fail (ctx, root, "missing required key 'pkgs' (a list with one wrp_runtime package)");
+        s_fail (ctx, root,
+                "missing required key 'pkgs' (a list with one wrp_runtime package)");
         return;
     }
     size_t line_first = 0;
@@ -448,20 +464,22 @@ s_parse_root (s_ctx_t *ctx, wrp_pipeline_t *self, const yaml_node_t *root)
          item < pkgs->data.sequence.items.top && !ctx->err; item++)
         s_parse_pkg (ctx, self, yaml_document_get_node (ctx->doc, *item), &line_first);
     if (!ctx->err && !line_first)
-        s_fail (ctx, pkgs, "key 'pkgs': no wrp_runtime package (pkg_type: "
+        s_fail (ctx, pkgs,
+                "key 'pkgs': no wrp_runtime package (pkg_type: "
                 "jarvis_wrp_runtime.wrp_runtime)");
 }
 
 static wrp_pipeline_t *
-s_parse (const char *data, size_t size, const char *source, const char *dir, char **ret_err)
+s_parse (const char *data, size_t size, const char *source, const char *dir,
+         char **ret_err)
 {
     s_ctx_t ctx = {.source = source, .dir = dir};
     wrp_pipeline_t *self = calloc (1, sizeof *self);
     yaml_parser_t parser;
     yaml_document_t doc;
     bool parser_ready = false, doc_ready = false;
-    if (!self || !(self->params = wrp_params_new ())
-        || !(self->name = s_stem_of (source)) || !(self->pkg_name = strdup ("runtime"))) {
+    if (!self || !(self->params = wrp_params_new ()) ||
+        !(self->name = s_stem_of (source)) || !(self->pkg_name = strdup ("runtime"))) {
         s_oom (&ctx);
         goto out;
     }
@@ -514,8 +532,10 @@ s_parse (const char *data, size_t size, const char *source, const char *dir, cha
         s_fail (&ctx, extra, "more than one YAML document (a pipeline is one)");
     yaml_document_delete (&next);
     if (!ctx.err && wrp_pipeline_check_name (self->name, NULL))
-        ctx.err = wrp_strf ("%s:1: the file name does not give a valid pipeline name; set "
-                            "'name:' ([A-Za-z0-9_.-], at most %d)", source, S_NAME_MAX);
+        ctx.err =
+            wrp_strf ("%s:1: the file name does not give a valid pipeline name; set "
+                      "'name:' ([A-Za-z0-9_.-], at most %d)",
+                      source, S_NAME_MAX);
 out:
     if (doc_ready)
         yaml_document_delete (&doc);
@@ -553,8 +573,7 @@ wrp_pipeline_load (const char *path, char **ret_err)
         self = s_parse (data, size, path, dir, ret_err);
         if (self && !(self->file = strdup (path)))
             wrp_pipeline_destroy (&self);
-    }
-    else if (ret_err)
+    } else if (ret_err)
         *ret_err = strdup ("out of memory");
     free (dir);
     free (data);
@@ -628,18 +647,18 @@ void
 wrp_pipeline_test (bool verbose)
 {
     //  The seed's custom pipeline.
-    wrp_pipeline_t *self = s_try (
-        "name: my_iowarp_deployment\n"
-        "\n"
-        "pkgs:\n"
-        "  - pkg_type: jarvis_wrp_runtime.wrp_runtime\n"
-        "    pkg_name: runtime\n"
-        "    low_latency_workers: 8\n"
-        "    high_latency_workers: 4\n"
-        "    main_segment_size: \"2G\"\n"
-        "    client_data_segment_size: \"1G\"\n"
-        "    runtime_data_segment_size: '1G'\n"
-        "    log_level: \"debug\"\n", NULL, verbose);
+    wrp_pipeline_t *self = s_try ("name: my_iowarp_deployment\n"
+                                  "\n"
+                                  "pkgs:\n"
+                                  "  - pkg_type: jarvis_wrp_runtime.wrp_runtime\n"
+                                  "    pkg_name: runtime\n"
+                                  "    low_latency_workers: 8\n"
+                                  "    high_latency_workers: 4\n"
+                                  "    main_segment_size: \"2G\"\n"
+                                  "    client_data_segment_size: \"1G\"\n"
+                                  "    runtime_data_segment_size: '1G'\n"
+                                  "    log_level: \"debug\"\n",
+                                  NULL, verbose);
     const wrp_params_t *params = wrp_pipeline_params (self);
     assert (!strcmp (wrp_pipeline_name (self), "my_iowarp_deployment"));
     assert (!strcmp (wrp_pipeline_pkg_name (self), "runtime"));
@@ -656,37 +675,46 @@ wrp_pipeline_test (bool verbose)
     wrp_pipeline_destroy (&self);
 
     //  Name from the stem, short pkg_type, hostfile and env.
-    self = s_try ("hostfile: /etc/wrp/hosts\nenv: [CUDA_HOME, LD_LIBRARY_PATH, CUDA_HOME]\n"
-                  "pkgs:\n- pkg_type: wrp_runtime\n  pkg_name: rt\n  sleep: 1\n", NULL, verbose);
+    self =
+        s_try ("hostfile: /etc/wrp/hosts\nenv: [CUDA_HOME, LD_LIBRARY_PATH, CUDA_HOME]\n"
+               "pkgs:\n- pkg_type: wrp_runtime\n  pkg_name: rt\n  sleep: 1\n",
+               NULL, verbose);
     assert (!strcmp (wrp_pipeline_name (self), "p"));
     assert (!strcmp (wrp_pipeline_pkg_name (self), "rt"));
-    assert (!strcmp (wrp_params_str (wrp_pipeline_params (self), "hostfile"), "/etc/wrp/hosts"));
+    assert (!strcmp (wrp_params_str (wrp_pipeline_params (self), "hostfile"),
+                     "/etc/wrp/hosts"));
     assert (wrp_pipeline_env_count (self) == 2);
     assert (!strcmp (wrp_pipeline_env (self, 1), "LD_LIBRARY_PATH"));
     wrp_pipeline_destroy (&self);
 
     //  Every bad input: file:line and the key.
     s_try ("pkgs:\n- pkg_type: wrp_runtime\n  low_latency_worker: 8\n",
-           "p.yaml:3: unknown parameter 'low_latency_worker' (did you mean 'low_latency_workers'?)",
+           "p.yaml:3: unknown parameter 'low_latency_worker' (did you mean "
+           "'low_latency_workers'?)",
            verbose);
     s_try ("pkgs:\n- pkg_type: wrp_runtime\n  low_latency_workers: eight\n",
-           "p.yaml:3: parameter 'low_latency_workers': 'eight' is not an integer", verbose);
+           "p.yaml:3: parameter 'low_latency_workers': 'eight' is not an integer",
+           verbose);
     s_try ("pkgs:\n- pkg_type: wrp_runtime\n  main_segment_size: -1G\n",
            "p.yaml:3: parameter 'main_segment_size': invalid size '-1G'", verbose);
-    s_try ("pkgs:\n- pkg_type: wrp_runtime\n  main_segment_size: 0\n", "greater than zero",
-           verbose);
+    s_try ("pkgs:\n- pkg_type: wrp_runtime\n  main_segment_size: 0\n",
+           "greater than zero", verbose);
     s_try ("pkgs:\n- pkg_type: wrp_runtime\n  main_segment_size: 99999999999999P\n",
            "too large", verbose);
-    s_try ("pkgs:\n- pkg_type: wrp_runtime\n  main_segment_size: 12Q\n", "'12Q'", verbose);
+    s_try ("pkgs:\n- pkg_type: wrp_runtime\n  main_segment_size: 12Q\n", "'12Q'",
+           verbose);
     s_try ("pkgs:\n- pkg_type: wrp_runtime\n  log_level: loud\n",
            "p.yaml:3: parameter 'log_level': 'loud' is not one of", verbose);
-    s_try ("pkgs:\n- pkg_type: wrp_runtime\n  port: 65535\n", "p.yaml:3: parameter 'port'",
+    s_try ("pkgs:\n- pkg_type: wrp_runtime\n  port: 65535\n",
+           "p.yaml:3: parameter 'port'", verbose);
+    s_try ("pkgs:\n- pkg_type: wrp_runtime\n  port:\n", "p.yaml:3: key 'port': no value",
            verbose);
-    s_try ("pkgs:\n- pkg_type: wrp_runtime\n  port:\n", "p.yaml:3: key 'port': no value", verbose);
-    s_try ("pkgs:\n- pkg_type: wrp_runtime\n  port: [1]\n", "key 'port': expected a single",
+    s_try ("pkgs:\n- pkg_type: wrp_runtime\n  port: [1]\n",
+           "key 'port': expected a single", verbose);
+    s_try ("pkgs:\n- pkg_type: jarvis.other\n",
+           "p.yaml:2: key 'pkg_type': unknown package type "
+           "'jarvis.other'",
            verbose);
-    s_try ("pkgs:\n- pkg_type: jarvis.other\n", "p.yaml:2: key 'pkg_type': unknown package type "
-           "'jarvis.other'", verbose);
     s_try ("pkgs:\n- pkg_name: x\n", "p.yaml:2: package without 'pkg_type'", verbose);
     s_try ("pkgs:\n- pkg_type: wrp_runtime\n- pkg_type: wrp_runtime\n",
            "p.yaml:3: a pipeline holds one wrp_runtime package", verbose);
@@ -697,21 +725,23 @@ wrp_pipeline_test (bool verbose)
     s_try ("- a\n", "p.yaml:1: a pipeline is a mapping", verbose);
     s_try ("name: x\npkgs: [\n", "YAML syntax error", verbose);
     s_try ("name: x\n  bad: indent\npkgs: []\n", "p.yaml:2: YAML syntax error", verbose);
-    s_try ("name: x\nname: y\npkgs: []\n", "p.yaml:2: duplicate key 'name' (first on line 1)",
+    s_try ("name: x\nname: y\npkgs: []\n",
+           "p.yaml:2: duplicate key 'name' (first on line 1)", verbose);
+    s_try ("name: ../etc\npkgs: []\n", "p.yaml:1: key 'name': bad pipeline name",
            verbose);
-    s_try ("name: ../etc\npkgs: []\n", "p.yaml:1: key 'name': bad pipeline name", verbose);
-    s_try ("port: 1\npkgs: []\n", "p.yaml:1: unknown key 'port' (runtime parameters go inside",
-           verbose);
+    s_try ("port: 1\npkgs: []\n",
+           "p.yaml:1: unknown key 'port' (runtime parameters go inside", verbose);
     s_try ("nmae: x\npkgs: []\n", "unknown key 'nmae'", verbose);
-    s_try ("env: [LD_PRELOAD]\npkgs: []\n", "p.yaml:1: key 'env': 'LD_PRELOAD' is a dynamic loader",
-           verbose);
+    s_try ("env: [LD_PRELOAD]\npkgs: []\n",
+           "p.yaml:1: key 'env': 'LD_PRELOAD' is a dynamic loader", verbose);
     s_try ("env: [LD_AUDIT]\npkgs: []\n", "loader", verbose);
     s_try ("env: [\"A B\"]\npkgs: []\n", "not a variable name", verbose);
     s_try ("env: X\npkgs: []\n", "key 'env': expected a list", verbose);
-    s_try ("pkgs:\n- pkg_type: wrp_runtime\n---\npkgs: []\n", "p.yaml:4: more than one YAML",
-           verbose);
+    s_try ("pkgs:\n- pkg_type: wrp_runtime\n---\npkgs: []\n",
+           "p.yaml:4: more than one YAML", verbose);
     s_try ("pkgs:\n- pkg_type: wrp_runtime\n  sleep: \"a\\0b\"\n", "NUL byte", verbose);
-    s_try ("pkgs:\n- pkg_type: wrp_runtime\n  [a]: 1\n", "p.yaml:3: a key must be", verbose);
+    s_try ("pkgs:\n- pkg_type: wrp_runtime\n  [a]: 1\n", "p.yaml:3: a key must be",
+           verbose);
 
     //  Load from a file: missing file, relative hostfile.
     char *err = NULL;

@@ -19,8 +19,8 @@
 
 #include "wrp_params.h"
 
-#define WRP_PIPELINE_MAX_BYTES  (1024 * 1024)    //  largest pipeline file
-#define WRP_PIPELINE_MAX_ENV    64               //  most `env` names
+#define WRP_PIPELINE_MAX_BYTES (1024 * 1024)    //  largest pipeline file
+#define WRP_PIPELINE_MAX_ENV   64               //  most `env` names
 
 typedef struct _wrp_pipeline_t wrp_pipeline_t;
 

@@ -10,14 +10,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define WRP_SHA256_SIZE 32       //  digest bytes
-#define WRP_SHA256_HEX  65       //  hex digest plus NUL
+#define WRP_SHA256_SIZE 32    //  digest bytes
+#define WRP_SHA256_HEX  65    //  hex digest plus NUL
 
 typedef struct {
-    uint32_t state[8];           //  running hash
-    uint64_t length;             //  bytes hashed so far
-    uint8_t block[64];           //  partial block
-    size_t used;                 //  bytes in block
+    uint32_t state[8];    //  running hash
+    uint64_t length;      //  bytes hashed so far
+    uint8_t block[64];    //  partial block
+    size_t used;          //  bytes in block
 } wrp_sha256_t;
 
 //  Start a new hash.

@@ -24,7 +24,9 @@ wrp_size_parse (const char *text, int64_t *ret_bytes, char **ret_err)
         return -1;
     }
     if (!isdigit ((unsigned char) *p)) {
-        wrp_str_set (ret_err, "not a size (expected a number with an optional k, m, g, t or p suffix)");
+        wrp_str_set (
+            ret_err,
+            "not a size (expected a number with an optional k, m, g, t or p suffix)");
         return -1;
     }
     uint64_t value = 0;
@@ -47,16 +49,21 @@ wrp_size_parse (const char *text, int64_t *ret_bytes, char **ret_err)
             p++;
         if (*p) {
             if (isprint ((unsigned char) *p))
-                wrp_str_set (ret_err, "unexpected '%c' in size (use a number with an optional k, m, g, t or p suffix)", *p);
+                wrp_str_set (ret_err,
+                             "unexpected '%c' in size (use a number with an optional k, "
+                             "m, g, t or p suffix)",
+                             *p);
             else
-                wrp_str_set (ret_err, "unexpected byte 0x%02x in size", (unsigned char) *p);
+                wrp_str_set (ret_err, "unexpected byte 0x%02x in size",
+                             (unsigned char) *p);
             return -1;
         }
     }
     if (!overflow && shift && value > ((uint64_t) INT64_MAX >> shift))
         overflow = true;
     if (overflow || (value << shift) > (uint64_t) INT64_MAX) {
-        wrp_str_set (ret_err, "size too large (at most %lld bytes)", (long long) INT64_MAX);
+        wrp_str_set (ret_err, "size too large (at most %lld bytes)",
+                     (long long) INT64_MAX);
         return -1;
     }
     if (value == 0) {
@@ -79,8 +86,8 @@ wrp_size_format (int64_t bytes)
     if (unit == 0) {
         if (asprintf (&text, "%lld", (long long) bytes) < 0)
             return NULL;
-    }
-    else if (asprintf (&text, "%lld%c", (long long) bytes, toupper (s_suffixes[unit - 1])) < 0)
+    } else if (asprintf (&text, "%lld%c", (long long) bytes,
+                         toupper (s_suffixes[unit - 1])) < 0)
         return NULL;
     return text;
 }
@@ -89,8 +96,8 @@ void
 wrp_size_test (bool verbose)
 {
     struct {
-        const char *text;        //  input
-        int64_t bytes;           //  expected count, or -1 for an error
+        const char *text;    //  input
+        int64_t bytes;       //  expected count, or -1 for an error
     } cases[] = {
         {"1", 1},
         {"4096", 4096},
@@ -129,12 +136,12 @@ wrp_size_test (bool verbose)
         char *err = NULL;
         int rc = wrp_size_parse (cases[i].text, &bytes, &err);
         if (verbose)
-            printf ("   '%s' -> %d %lld %s\n", cases[i].text, rc, (long long) bytes, err ? err : "");
+            printf ("   '%s' -> %d %lld %s\n", cases[i].text, rc, (long long) bytes,
+                    err ? err : "");
         if (cases[i].bytes < 0) {
             assert (rc == -1 && bytes == -1 && err && *err);
             free (err);
-        }
-        else {
+        } else {
             assert (rc == 0 && bytes == cases[i].bytes && !err);
             char *canon = wrp_size_format (bytes);
             int64_t again = 0;

@@ -15,16 +15,16 @@
 #include <unistd.h>
 #include <yaml.h>
 
-#define S_STATE_MAX  (256 * 1024)        //  largest state file read
+#define S_STATE_MAX (256 * 1024)    //  largest state file read
 
 struct _wrp_state_t {
-    char *home;                  //  the state directory
+    char *home;    //  the state directory
 };
 
 //  Overrides of one pipeline: canonical text per table index.
 typedef struct {
-    char **values;               //  wrp_params_count () entries, NULL: not set
-    uint64_t generation;         //  config generation
+    char **values;          //  wrp_params_count () entries, NULL: not set
+    uint64_t generation;    //  config generation
 } s_conf_t;
 
 static void
@@ -148,11 +148,11 @@ s_read_yaml (const char *path, yaml_document_t *doc, char **ret_err)
                                       parser.problem_mark.line + 1,
                                       parser.problem ? parser.problem : "bad YAML"));
         rc = -1;
-    }
-    else {
+    } else {
         yaml_node_t *root = yaml_document_get_root_node (doc);
         if (!root || root->type != YAML_MAPPING_NODE) {
-            s_set_err (ret_err, wrp_strf ("%s:1: corrupt state file: expected a mapping", path));
+            s_set_err (ret_err,
+                       wrp_strf ("%s:1: corrupt state file: expected a mapping", path));
             yaml_document_delete (doc);
             rc = -1;
         }
@@ -166,7 +166,8 @@ s_read_yaml (const char *path, yaml_document_t *doc, char **ret_err)
 static const char *
 s_text (yaml_node_t *node)
 {
-    return node && node->type == YAML_SCALAR_NODE ? (const char *) node->data.scalar.value : NULL;
+    return node && node->type == YAML_SCALAR_NODE ? (const char *) node->data.scalar.value
+                                                  : NULL;
 }
 
 static void
@@ -230,8 +231,7 @@ s_conf_load (wrp_state_t *self, const char *name, s_conf_t *conf, char **ret_err
                 err = wrp_strf ("%s:%zu: corrupt state file: bad generation", path, line);
             else
                 conf->generation = gen;
-        }
-        else if (k && !strcmp (k, "conf") && value->type == YAML_MAPPING_NODE) {
+        } else if (k && !strcmp (k, "conf") && value->type == YAML_MAPPING_NODE) {
             for (yaml_node_pair_t *q = value->data.mapping.pairs.start;
                  !err && q < value->data.mapping.pairs.top; q++) {
                 yaml_node_t *ck = yaml_document_get_node (&doc, q->key);
@@ -245,15 +245,14 @@ s_conf_load (wrp_state_t *self, const char *name, s_conf_t *conf, char **ret_err
                     err = wrp_strf ("%s:%zu: %s", path, ck->start_mark.line + 1,
                                     why ? why : "out of memory");
                     free (why);
-                }
-                else {
-                    size_t index = (size_t) (wrp_params_lookup (param) - wrp_params_def (0));
+                } else {
+                    size_t index =
+                        (size_t) (wrp_params_lookup (param) - wrp_params_def (0));
                     free (conf->values[index]);
                     conf->values[index] = canonical;
                 }
             }
-        }
-        else if (!k || strcmp (k, "pipeline"))
+        } else if (!k || strcmp (k, "pipeline"))
             err = wrp_strf ("%s:%zu: corrupt state file: unexpected key", path, line);
     }
     yaml_document_delete (&doc);
@@ -273,7 +272,8 @@ s_conf_save (wrp_state_t *self, const char *name, const s_conf_t *conf, char **r
     char *dir = wrp_strf ("%s/pipelines/%s", self->home, name);
     char *path = s_conf_path (self, name);
     char generation[32];
-    snprintf (generation, sizeof generation, "%llu", (unsigned long long) conf->generation);
+    snprintf (generation, sizeof generation, "%llu",
+              (unsigned long long) conf->generation);
     int rc = -1;
     if (!dir || !path)
         s_set_err (ret_err, NULL);
@@ -281,8 +281,10 @@ s_conf_save (wrp_state_t *self, const char *name, const s_conf_t *conf, char **r
         const char *keys[] = {"pipeline", "generation"};
         const char *values[] = {name, generation};
         const bool plain[] = {false, true};
-        rc = s_write_yaml (path, "# wrp-controller state: `pkg conf` overrides. Written by "
-                           "wrp-controller.\n", keys, values, plain, 2, conf, ret_err);
+        rc = s_write_yaml (path,
+                           "# wrp-controller state: `pkg conf` overrides. Written by "
+                           "wrp-controller.\n",
+                           keys, values, plain, 2, conf, ret_err);
     }
     free (dir);
     free (path);
@@ -306,7 +308,8 @@ wrp_state_current (wrp_state_t *self, char **ret_name, char **ret_file, char **r
     }
     const char *name = NULL, *file = NULL;
     yaml_node_t *root = yaml_document_get_root_node (&doc);
-    for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top; p++) {
+    for (yaml_node_pair_t *p = root->data.mapping.pairs.start;
+         p < root->data.mapping.pairs.top; p++) {
         const char *k = s_text (yaml_document_get_node (&doc, p->key));
         const char *v = s_text (yaml_document_get_node (&doc, p->value));
         if (k && !strcmp (k, "name"))
@@ -316,8 +319,10 @@ wrp_state_current (wrp_state_t *self, char **ret_name, char **ret_file, char **r
     }
     char *err = NULL;
     if (!name || wrp_pipeline_check_name (name, NULL))
-        err = wrp_strf ("%s:1: corrupt state file: no valid pipeline name (run `wrp-controller "
-                        "ppl load` again)", path);
+        err = wrp_strf (
+            "%s:1: corrupt state file: no valid pipeline name (run `wrp-controller "
+            "ppl load` again)",
+            path);
     char *name_copy = name ? strdup (name) : NULL;
     char *file_copy = file && *file ? strdup (file) : NULL;
     bool oom = !name_copy || (file && *file && !file_copy);
@@ -370,8 +375,8 @@ wrp_state_load (wrp_state_t *self, const char *name, const char *file,
         const char *keys[] = {"name", "file"};
         const char *values[] = {name, file ? file : ""};
         const bool plain[] = {false, false};
-        rc = path ? s_write_yaml (path, "# wrp-controller state: the current pipeline.\n", keys,
-                                  values, plain, 2, NULL, ret_err)
+        rc = path ? s_write_yaml (path, "# wrp-controller state: the current pipeline.\n",
+                                  keys, values, plain, 2, NULL, ret_err)
                   : -1;
         if (!path)
             s_set_err (ret_err, NULL);
@@ -454,8 +459,7 @@ wrp_state_conf_text (wrp_state_t *self, const char *name, char **ret_err)
             if (conf.values[i])
                 p += sprintf (p, "%s=%s\n", wrp_params_def (i)->name, conf.values[i]);
         *p = 0;
-    }
-    else
+    } else
         s_set_err (ret_err, NULL);
     s_conf_free (&conf);
     return text;
@@ -484,7 +488,8 @@ wrp_state_test (bool verbose)
     char *name = NULL, *file = NULL;
     assert (wrp_state_current (self, &name, &file, &err) == 1);
     uint64_t generation = 99;
-    assert (wrp_state_conf_read (self, "basic", NULL, &generation, &err) == 0 && generation == 0);
+    assert (wrp_state_conf_read (self, "basic", NULL, &generation, &err) == 0 &&
+            generation == 0);
 
     //  Load: current, generation 1.
     assert (wrp_state_load (self, "basic", "/x/basic.yaml", &generation, &err) == 0);
@@ -510,7 +515,9 @@ wrp_state_test (bool verbose)
     char *text = wrp_state_conf_text (self, "basic", &err);
     if (verbose)
         printf ("%s", text);
-    assert (text && !strcmp (text, "low_latency_workers=8\nmain_segment_size=2G\nlog_level=debug\n"));
+    assert (
+        text &&
+        !strcmp (text, "low_latency_workers=8\nmain_segment_size=2G\nlog_level=debug\n"));
     free (text);
 
     //  A bad pair (even after good ones) writes nothing.
@@ -519,11 +526,13 @@ wrp_state_test (bool verbose)
     char *before = s_slurp (path);
     const char *bad_keys[] = {"port", "low_latency_worker"};
     const char *bad_values[] = {"7000", "8"};
-    assert (wrp_state_conf_set (self, "basic", bad_keys, bad_values, 2, &generation, &err) == -1);
+    assert (wrp_state_conf_set (self, "basic", bad_keys, bad_values, 2, &generation,
+                                &err) == -1);
     assert (strstr (err, "did you mean 'low_latency_workers'"));
     free (err);
     const char *bad_values2[] = {"0"};
-    assert (wrp_state_conf_set (self, "basic", bad_keys, bad_values2, 1, NULL, &err) == -1);
+    assert (wrp_state_conf_set (self, "basic", bad_keys, bad_values2, 1, NULL, &err) ==
+            -1);
     assert (strstr (err, "port"));
     free (err);
     char *after = s_slurp (path);
@@ -550,7 +559,8 @@ wrp_state_test (bool verbose)
     assert (strstr (err, ":2: parameter 'port'"));
     free (err);
     //  ... and loading repairs it.
-    assert (wrp_state_load (self, "basic", NULL, &generation, &err) == 0 && generation == 1);
+    assert (wrp_state_load (self, "basic", NULL, &generation, &err) == 0 &&
+            generation == 1);
     assert (wrp_state_current (self, &name, &file, &err) == 0 && file == NULL);
     free (name);
 

@@ -32,7 +32,8 @@ const char *wrp_state_home (const wrp_state_t *self);
 //  The current pipeline. Returns 0 and sets *ret_name and *ret_file (caller
 //  frees; file may be NULL), 1 when none is loaded, -1 and *ret_err when the
 //  state file is unreadable or corrupt.
-int wrp_state_current (wrp_state_t *self, char **ret_name, char **ret_file, char **ret_err);
+int wrp_state_current (wrp_state_t *self, char **ret_name, char **ret_file,
+                       char **ret_err);
 
 //  Make name (loaded from file) the current pipeline, clear its overrides
 //  and bump its generation. Sets *ret_generation (when not NULL).

@@ -12,7 +12,8 @@ char *wrp_strf (const char *format, ...) __attribute__ ((format (printf, 1, 2)))
 //  printf into a new string for an error out-parameter: sets *ret (caller
 //  frees; "out of memory" when formatting fails) unless ret is NULL. Keeps
 //  errno, so a caller may still test why a syscall failed.
-void wrp_str_set (char **ret, const char *format, ...) __attribute__ ((format (printf, 2, 3)));
+void wrp_str_set (char **ret, const char *format, ...)
+    __attribute__ ((format (printf, 2, 3)));
 
 void wrp_str_test (bool verbose);
 

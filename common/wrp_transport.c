@@ -38,14 +38,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#define S_ZAP_ENDPOINT     "inproc://zeromq.zap.01"
-#define S_KEY_TEXT         40                  //  Z85 text of a 32-byte key
-#define S_CERT_MAX         (64 * 1024)         //  a certificate file is small
-#define S_AUTHORIZED_MAX   10000               //  files read from the directory
-#define S_RESCAN_MS        2000                //  re-read the directory at least this often
-#define S_NOTICE_EVERY_MS  60000               //  one notice per key or kind per minute
-#define S_NOTICE_BURST     20                  //  and at most this many a minute in all
-#define S_PATH_MAX         240                 //  zcert_load copes with 255
+#define S_ZAP_ENDPOINT    "inproc://zeromq.zap.01"
+#define S_KEY_TEXT        40             //  Z85 text of a 32-byte key
+#define S_CERT_MAX        (64 * 1024)    //  a certificate file is small
+#define S_AUTHORIZED_MAX  10000          //  files read from the directory
+#define S_RESCAN_MS       2000           //  re-read the directory at least this often
+#define S_NOTICE_EVERY_MS 60000          //  one notice per key or kind per minute
+#define S_NOTICE_BURST    20             //  and at most this many a minute in all
+#define S_PATH_MAX        240            //  zcert_load copes with 255
 
 //  Socket options (why each one is set: see the s_set_common comments).
 #define S_MAX_SOCKETS      65536
@@ -70,23 +70,23 @@
 typedef enum { S_HS_NONE, S_HS_OK, S_HS_FAILED } s_hs_state_t;
 
 typedef struct {
-    zsock_t *pair;               //  receives the DEALER's monitor events
-    char *endpoint;              //  what the DEALER connects to
-    char *agent_key_file;        //  the agent key it was given (may be NULL)
-    s_hs_state_t state;          //  last handshake outcome
-    char *reason;                //  why it failed (S_HS_FAILED)
-    int dropped;                 //  plain handshakes cut off in a row
+    zsock_t *pair;           //  receives the DEALER's monitor events
+    char *endpoint;          //  what the DEALER connects to
+    char *agent_key_file;    //  the agent key it was given (may be NULL)
+    s_hs_state_t state;      //  last handshake outcome
+    char *reason;            //  why it failed (S_HS_FAILED)
+    int dropped;             //  plain handshakes cut off in a row
 } s_monitor_t;
 
 struct _wrp_transport_t {
-    bool server;                 //  agent side (ROUTER, ZAP handler)
-    bool insecure;               //  plain TCP
-    zcert_t *cert;               //  own certificate (NULL when insecure)
-    char *key_file;              //  its file (expanded)
-    char *authorized_dir;        //  server: directory of client certificates
-    zactor_t *zap;               //  server: ZAP handler and notice source
-    zhashx_t *monitors;          //  client: zsock_t * -> s_monitor_t *
-    unsigned sequence;           //  numbers monitor endpoints
+    bool server;             //  agent side (ROUTER, ZAP handler)
+    bool insecure;           //  plain TCP
+    zcert_t *cert;           //  own certificate (NULL when insecure)
+    char *key_file;          //  its file (expanded)
+    char *authorized_dir;    //  server: directory of client certificates
+    zactor_t *zap;           //  server: ZAP handler and notice source
+    zhashx_t *monitors;      //  client: zsock_t * -> s_monitor_t *
+    unsigned sequence;       //  numbers monitor endpoints
 };
 
 //  ---------------------------------------------------------------------------
@@ -142,7 +142,8 @@ wrp_transport_read_public_key (const char *file, char *ret_key, char **ret_err)
         return -1;
     }
     int rc = -1;
-    for (char *line = text; line && *line; line = strchr (line, '\n') ? strchr (line, '\n') + 1 : NULL) {
+    for (char *line = text; line && *line;
+         line = strchr (line, '\n') ? strchr (line, '\n') + 1 : NULL) {
         char *cursor = line + strspn (line, " \t");
         if (strncmp (cursor, "public-key", 10))
             continue;
@@ -167,8 +168,10 @@ wrp_transport_read_public_key (const char *file, char *ret_key, char **ret_err)
     }
     free (text);
     if (rc)
-        s_error (ret_err, "key %s: no 'public-key = \"...\"' line with a 40-character Z85 key "
-                 "(not a czmq certificate; make one with 'wrp-controller keygen FILE')", file);
+        s_error (ret_err,
+                 "key %s: no 'public-key = \"...\"' line with a 40-character Z85 key "
+                 "(not a czmq certificate; make one with 'wrp-controller keygen FILE')",
+                 file);
     return rc;
 }
 
@@ -178,10 +181,13 @@ static zcert_t *
 s_load_own_cert (const char *file, char **ret_err)
 {
     char hint[S_PATH_MAX + 100];
-    snprintf (hint, sizeof hint, "make a key pair with 'wrp-controller keygen %.*s', or run "
-              "with --insecure", S_PATH_MAX, file);
+    snprintf (hint, sizeof hint,
+              "make a key pair with 'wrp-controller keygen %.*s', or run "
+              "with --insecure",
+              S_PATH_MAX, file);
     if (strlen (file) > S_PATH_MAX)
-        return s_error (ret_err, "key %s: path longer than %d characters", file, S_PATH_MAX);
+        return s_error (ret_err, "key %s: path longer than %d characters", file,
+                        S_PATH_MAX);
     struct stat st;
     if (stat (file, &st))
         return s_error (ret_err, "key %s: %s (%s)", file, strerror (errno), hint);
@@ -193,23 +199,26 @@ s_load_own_cert (const char *file, char **ret_err)
     if (!S_ISREG (st.st_mode))
         return s_error (ret_err, "key %s: %s is not a regular file", file, secret);
     if (st.st_mode & 077)
-        return s_error (ret_err, "key %s: %s is accessible by group or others (mode %04o); "
-                        "run 'chmod 600 %s'", file, secret, (unsigned) (st.st_mode & 07777),
-                        secret);
+        return s_error (ret_err,
+                        "key %s: %s is accessible by group or others (mode %04o); "
+                        "run 'chmod 600 %s'",
+                        file, secret, (unsigned) (st.st_mode & 07777), secret);
     char public_key[S_KEY_TEXT + 1], secret_public[S_KEY_TEXT + 1];
-    if (wrp_transport_read_public_key (file, public_key, ret_err)
-        || wrp_transport_read_public_key (secret, secret_public, ret_err))
+    if (wrp_transport_read_public_key (file, public_key, ret_err) ||
+        wrp_transport_read_public_key (secret, secret_public, ret_err))
         return NULL;
     if (strcmp (public_key, secret_public))
-        return s_error (ret_err, "key %s: %s holds another key pair (public keys differ)", file,
-                        secret);
-    zcert_t *cert = zcert_load (file);          //  reads FILE_secret first
-    if (!cert || strcmp (zcert_public_txt (cert), public_key)
-        || !s_valid_z85_key (zcert_secret_txt (cert))
-        || !strcmp (zcert_secret_txt (cert), "0000000000000000000000000000000000000000")) {
+        return s_error (ret_err, "key %s: %s holds another key pair (public keys differ)",
+                        file, secret);
+    zcert_t *cert = zcert_load (file);    //  reads FILE_secret first
+    if (!cert || strcmp (zcert_public_txt (cert), public_key) ||
+        !s_valid_z85_key (zcert_secret_txt (cert)) ||
+        !strcmp (zcert_secret_txt (cert), "0000000000000000000000000000000000000000")) {
         zcert_destroy (&cert);
-        return s_error (ret_err, "key %s: %s has no valid 'secret-key' (not a czmq secret "
-                        "certificate)", file, secret);
+        return s_error (ret_err,
+                        "key %s: %s has no valid 'secret-key' (not a czmq secret "
+                        "certificate)",
+                        file, secret);
     }
     return cert;
 }
@@ -233,10 +242,10 @@ s_raise_limits (void)
 //  The authorized-keys directory: the set of public keys found in it.
 
 typedef struct {
-    char *dir;                   //  directory path
-    zhashx_t *keys;              //  Z85 public key -> file name
-    struct timespec mtime;       //  directory mtime at the last scan
-    int64_t scanned_ms;          //  when it was last scanned
+    char *dir;                //  directory path
+    zhashx_t *keys;           //  Z85 public key -> file name
+    struct timespec mtime;    //  directory mtime at the last scan
+    int64_t scanned_ms;       //  when it was last scanned
 } s_keyring_t;
 
 static void
@@ -246,7 +255,7 @@ s_keyring_scan (s_keyring_t *self)
     self->scanned_ms = zclock_mono ();
     DIR *dir = opendir (self->dir);
     if (!dir)
-        return;                 //  gone: no key is authorized
+        return;    //  gone: no key is authorized
     struct stat st;
     if (fstat (dirfd (dir), &st) == 0)
         self->mtime = st.st_mtim;
@@ -254,12 +263,13 @@ s_keyring_scan (s_keyring_t *self)
     size_t files = 0;
     while ((entry = readdir (dir)) && files < S_AUTHORIZED_MAX) {
         size_t length = strlen (entry->d_name);
-        if (entry->d_name[0] == '.'
-            || (length >= 7 && !strcmp (entry->d_name + length - 7, "_secret")))
+        if (entry->d_name[0] == '.' ||
+            (length >= 7 && !strcmp (entry->d_name + length - 7, "_secret")))
             continue;
         files++;
         char path[PATH_MAX];
-        if (snprintf (path, sizeof path, "%s/%s", self->dir, entry->d_name) >= (int) sizeof path)
+        if (snprintf (path, sizeof path, "%s/%s", self->dir, entry->d_name) >=
+            (int) sizeof path)
             continue;
         char key[S_KEY_TEXT + 1];
         if (wrp_transport_read_public_key (path, key, NULL) == 0)
@@ -297,9 +307,9 @@ static const char *
 s_keyring_lookup (s_keyring_t *self, const char *key)
 {
     struct stat st;
-    bool changed = stat (self->dir, &st) != 0
-                   || st.st_mtim.tv_sec != self->mtime.tv_sec
-                   || st.st_mtim.tv_nsec != self->mtime.tv_nsec;
+    bool changed = stat (self->dir, &st) != 0 ||
+                   st.st_mtim.tv_sec != self->mtime.tv_sec ||
+                   st.st_mtim.tv_nsec != self->mtime.tv_nsec;
     if (changed || zclock_mono () - self->scanned_ms >= S_RESCAN_MS)
         s_keyring_scan (self);
     return zhashx_lookup (self->keys, key);
@@ -311,25 +321,25 @@ s_keyring_lookup (s_keyring_t *self, const char *key)
 //  so a flood of bad clients can never stall the handshakes of good ones).
 
 typedef struct {
-    int64_t last_ms;             //  when this key/kind was last reported
-    size_t suppressed;           //  events since, not reported
+    int64_t last_ms;      //  when this key/kind was last reported
+    size_t suppressed;    //  events since, not reported
 } s_rate_t;
 
 typedef struct {
-    zsock_t *pipe;               //  to the transport
-    zsock_t *handler;            //  ZAP REP socket (NULL when insecure)
-    zlistx_t *monitors;          //  listener event sockets (one per MONITOR)
-    s_keyring_t *keyring;        //  authorized keys (NULL when insecure)
-    zhashx_t *rates;             //  key or kind -> s_rate_t
-    int64_t window_ms;           //  start of the current minute of notices
-    size_t window_count;         //  notices sent in it
-    size_t window_dropped;       //  notices not sent since the last one sent
-    bool terminated;             //  $TERM received
+    zsock_t *pipe;            //  to the transport
+    zsock_t *handler;         //  ZAP REP socket (NULL when insecure)
+    zlistx_t *monitors;       //  listener event sockets (one per MONITOR)
+    s_keyring_t *keyring;     //  authorized keys (NULL when insecure)
+    zhashx_t *rates;          //  key or kind -> s_rate_t
+    int64_t window_ms;        //  start of the current minute of notices
+    size_t window_count;      //  notices sent in it
+    size_t window_dropped;    //  notices not sent since the last one sent
+    bool terminated;          //  $TERM received
 } s_actor_t;
 
 typedef struct {
-    zsock_t *handler;            //  bound ZAP socket, handed to the actor
-    const char *dir;             //  authorized-keys directory (NULL: insecure)
+    zsock_t *handler;    //  bound ZAP socket, handed to the actor
+    const char *dir;     //  authorized-keys directory (NULL: insecure)
 } s_actor_args_t;
 
 //  Returns true when an event under name may be reported now; then
@@ -339,7 +349,7 @@ s_rate_allow (s_actor_t *self, const char *name, size_t *ret_suppressed)
 {
     int64_t now = zclock_mono ();
     if (zhashx_size (self->rates) > 4096)
-        zhashx_purge (self->rates);       //  bounded, whatever a peer does
+        zhashx_purge (self->rates);    //  bounded, whatever a peer does
     s_rate_t *rate = zhashx_lookup (self->rates, name);
     if (!rate) {
         rate = calloc (1, sizeof *rate);
@@ -416,26 +426,23 @@ s_zap_handle (s_actor_t *self)
     if (!version || !streq (version, "1.0") || !mechanism) {
         status = "500";
         text = "bad ZAP request";
-    }
-    else
-    if (!streq (mechanism, "CURVE") || !domain || !streq (domain, WRP_ZAP_DOMAIN))
+    } else if (!streq (mechanism, "CURVE") || !domain || !streq (domain, WRP_ZAP_DOMAIN))
         s_notice (self, mechanism, "refused a %s client from %s: CURVE is required",
                   mechanism, address ? address : "?");
-    else
-    if (credential && zframe_size (credential) == 32) {
+    else if (credential && zframe_size (credential) == 32) {
         char key[S_KEY_TEXT + 1];
         zmq_z85_encode (key, zframe_data (credential), 32);
         if (s_keyring_lookup (self->keyring, key)) {
             status = "200";
             text = "OK";
-        }
-        else
+        } else
             s_notice (self, key,
                       "refused controller key '%s' from %s: not in the authorized keys "
                       "directory %s",
                       key, address ? address : "?", self->keyring->dir);
     }
-    zstr_sendx (self->handler, "1.0", sequence ? sequence : "", status, text, "", "", NULL);
+    zstr_sendx (self->handler, "1.0", sequence ? sequence : "", status, text, "", "",
+                NULL);
     zstr_free (&version);
     zstr_free (&sequence);
     zstr_free (&domain);
@@ -464,7 +471,8 @@ s_monitor_read (zsock_t *pair, uint16_t *ret_event, uint32_t *ret_value, char *e
     while (more) {
         int got = zmq_recv (handle, endpoint, endpoint_size - 1, 0);
         if (got >= 0)
-            endpoint[(size_t) got < endpoint_size - 1 ? (size_t) got : endpoint_size - 1] = 0;
+            endpoint[(size_t) got < endpoint_size - 1 ? (size_t) got
+                                                      : endpoint_size - 1] = 0;
         zmq_getsockopt (handle, ZMQ_RCVMORE, &more, &more_size);
     }
     if (size != 6)
@@ -483,14 +491,18 @@ s_listener_event (s_actor_t *self, zsock_t *monitor)
     while (s_monitor_read (monitor, &event, &value, endpoint, sizeof endpoint) == 0) {
         if (event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL) {
             if (value == ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH)
-                s_notice (self, "mismatch", "handshake failed on %s: a client without CURVE "
-                          "(a controller run with --insecure?) was refused", endpoint);
+                s_notice (self, "mismatch",
+                          "handshake failed on %s: a client without CURVE "
+                          "(a controller run with --insecure?) was refused",
+                          endpoint);
+            else if (value == ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC)
+                s_notice (self, "crypto",
+                          "CURVE handshake failed on %s: a client used another "
+                          "agent public key",
+                          endpoint);
             else
-            if (value == ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC)
-                s_notice (self, "crypto", "CURVE handshake failed on %s: a client used another "
-                          "agent public key", endpoint);
-            else
-                s_notice (self, "protocol", "handshake failed on %s: a client sent bytes that "
+                s_notice (self, "protocol",
+                          "handshake failed on %s: a client sent bytes that "
                           "are not a valid ZMTP handshake (protocol error 0x%08x)",
                           endpoint, value);
         }
@@ -519,31 +531,25 @@ s_actor (zsock_t *pipe, void *args)
             char *name = command ? zmsg_popstr (command) : NULL;
             if (!name || streq (name, "$TERM"))
                 self.terminated = true;
-            else
-            if (streq (name, "MONITOR")) {
+            else if (streq (name, "MONITOR")) {
                 char *endpoint = zmsg_popstr (command);
                 zsock_t *monitor = endpoint ? zsock_new (ZMQ_PAIR) : NULL;
                 if (monitor && zsock_connect (monitor, "%s", endpoint) == 0) {
                     zsock_set_linger (monitor, 0);
                     zpoller_add (poller, monitor);
                     zlistx_add_end (self.monitors, monitor);
-                }
-                else
+                } else
                     zsock_destroy (&monitor);
                 zstr_free (&endpoint);
                 zsock_signal (pipe, monitor ? 0 : 1);
             }
             zstr_free (&name);
             zmsg_destroy (&command);
-        }
-        else
-        if (which && which == self.handler)
+        } else if (which && which == self.handler)
             s_zap_handle (&self);
-        else
-        if (which)
+        else if (which)
             s_listener_event (&self, which);
-        else
-        if (zpoller_terminated (poller))
+        else if (zpoller_terminated (poller))
             break;
     }
     zpoller_destroy (&poller);
@@ -595,17 +601,19 @@ wrp_transport_new (const wrp_security_t *security, bool server, char **ret_err)
     assert (security);
     if (!security->insecure && (!security->key_file || !*security->key_file)) {
         if (server)
-            return s_error (ret_err,
-                            "no CURVE key: make the agent's key pair with 'wrp-controller keygen "
-                            "%s' and start with --key %s, put each controller's public key file "
-                            "(made with 'wrp-controller keygen %s') into %s/; or run with "
-                            "--insecure (plain TCP, no authentication)",
-                            WRP_AGENT_KEY_DEFAULT, WRP_AGENT_KEY_DEFAULT,
-                            WRP_CONTROLLER_KEY_DEFAULT, WRP_AUTHORIZED_KEYS_DEFAULT);
-        return s_error (ret_err,
-                        "no CURVE key: make one with 'wrp-controller keygen %s' and pass it with "
-                        "--key, or run with --insecure (plain TCP, no authentication)",
-                        WRP_CONTROLLER_KEY_DEFAULT);
+            return s_error (
+                ret_err,
+                "no CURVE key: make the agent's key pair with 'wrp-controller keygen "
+                "%s' and start with --key %s, put each controller's public key file "
+                "(made with 'wrp-controller keygen %s') into %s/; or run with "
+                "--insecure (plain TCP, no authentication)",
+                WRP_AGENT_KEY_DEFAULT, WRP_AGENT_KEY_DEFAULT, WRP_CONTROLLER_KEY_DEFAULT,
+                WRP_AUTHORIZED_KEYS_DEFAULT);
+        return s_error (
+            ret_err,
+            "no CURVE key: make one with 'wrp-controller keygen %s' and pass it with "
+            "--key, or run with --insecure (plain TCP, no authentication)",
+            WRP_CONTROLLER_KEY_DEFAULT);
     }
     s_raise_limits ();
     wrp_transport_t *self = calloc (1, sizeof *self);
@@ -632,13 +640,16 @@ wrp_transport_new (const wrp_security_t *security, bool server, char **ret_err)
 
     zsock_t *handler = NULL;
     if (!self->insecure) {
-        self->authorized_dir = strdup (security->authorized_dir ? security->authorized_dir
-                                                                : WRP_AUTHORIZED_KEYS_DEFAULT);
+        self->authorized_dir =
+            strdup (security->authorized_dir ? security->authorized_dir
+                                             : WRP_AUTHORIZED_KEYS_DEFAULT);
         struct stat st;
         int failed = stat (self->authorized_dir, &st) ? errno : 0;
         if (failed || !S_ISDIR (st.st_mode)) {
-            s_error (ret_err, "authorized keys directory %s: %s (create it and put each "
-                     "controller's public key file there)", self->authorized_dir,
+            s_error (ret_err,
+                     "authorized keys directory %s: %s (create it and put each "
+                     "controller's public key file there)",
+                     self->authorized_dir,
                      failed ? strerror (failed) : "not a directory");
             wrp_transport_destroy (&self);
             return NULL;
@@ -647,8 +658,10 @@ wrp_transport_new (const wrp_security_t *security, bool server, char **ret_err)
         handler = zsock_new (ZMQ_REP);
         if (!handler || zsock_bind (handler, S_ZAP_ENDPOINT) != 0) {
             zsock_destroy (&handler);
-            s_error (ret_err, "cannot start the ZAP handler (%s): is another agent transport "
-                     "open in this process?", zmq_strerror (zmq_errno ()));
+            s_error (ret_err,
+                     "cannot start the ZAP handler (%s): is another agent transport "
+                     "open in this process?",
+                     zmq_strerror (zmq_errno ()));
             wrp_transport_destroy (&self);
             return NULL;
         }
@@ -734,7 +747,8 @@ wrp_transport_listen (wrp_transport_t *self, const char *endpoint, char **ret_er
         return s_error (ret_err, "listen: empty endpoint");
     zsock_t *sock = zsock_new (ZMQ_ROUTER);
     if (!sock)
-        return s_error (ret_err, "cannot create a socket: %s", zmq_strerror (zmq_errno ()));
+        return s_error (ret_err, "cannot create a socket: %s",
+                        zmq_strerror (zmq_errno ()));
     s_set_common (sock);
     //  Many controllers' DEALERs (or one controller's fan-out restarting)
     //  connect at once; the kernel caps this at net.core.somaxconn.
@@ -768,7 +782,8 @@ wrp_transport_listen (wrp_transport_t *self, const char *endpoint, char **ret_er
     if (zsock_bind (sock, "%s", endpoint) == -1) {
         int error = zmq_errno ();
         zsock_destroy (&sock);
-        return s_error (ret_err, "cannot listen on %s: %s", endpoint, zmq_strerror (error));
+        return s_error (ret_err, "cannot listen on %s: %s", endpoint,
+                        zmq_strerror (error));
     }
     return sock;
 }
@@ -815,8 +830,8 @@ wrp_transport_notice (wrp_transport_t *self)
 //  Controller side: a DEALER connected to endpoint.
 
 zsock_t *
-wrp_transport_connect (wrp_transport_t *self, const char *endpoint, const char *agent_key_file,
-                       char **ret_err)
+wrp_transport_connect (wrp_transport_t *self, const char *endpoint,
+                       const char *agent_key_file, char **ret_err)
 {
     assert (self);
     if (!endpoint || !*endpoint)
@@ -824,8 +839,10 @@ wrp_transport_connect (wrp_transport_t *self, const char *endpoint, const char *
     char agent_key[S_KEY_TEXT + 1] = "";
     if (!self->insecure) {
         if (!agent_key_file || !*agent_key_file)
-            return s_error (ret_err, "no agent public key for %s: pass --agent-key FILE (the "
-                            "agent's FILE, without _secret)", endpoint);
+            return s_error (ret_err,
+                            "no agent public key for %s: pass --agent-key FILE (the "
+                            "agent's FILE, without _secret)",
+                            endpoint);
         char *file = s_expand (agent_key_file);
         int rc = file ? wrp_transport_read_public_key (file, agent_key, ret_err) : -1;
         free (file);
@@ -854,7 +871,8 @@ wrp_transport_connect (wrp_transport_t *self, const char *endpoint, const char *
     char random_id[33];
     wrp_msg_new_id (random_id);
     snprintf (routing_id, sizeof routing_id, "ctl-%s", random_id);
-    zmq_setsockopt (zsock_resolve (sock), ZMQ_ROUTING_ID, routing_id, strlen (routing_id));
+    zmq_setsockopt (zsock_resolve (sock), ZMQ_ROUTING_ID, routing_id,
+                    strlen (routing_id));
     if (!self->insecure) {
         zcert_apply (self->cert, sock);
         zsock_set_curve_serverkey (sock, agent_key);
@@ -862,15 +880,16 @@ wrp_transport_connect (wrp_transport_t *self, const char *endpoint, const char *
     //  The monitor, before connect so that the first handshake is seen.
     s_monitor_t *monitor = calloc (1, sizeof *monitor);
     char name[80];
-    snprintf (name, sizeof name, "inproc://wrp-monitor-%p-%u", (void *) self, ++self->sequence);
-    if (!monitor
-        || zmq_socket_monitor (zsock_resolve (sock), name,
-                               ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH
-                                   | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
-                                   | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL)
-               != 0
-        || !(monitor->pair = zsock_new (ZMQ_PAIR))
-        || zsock_connect (monitor->pair, "%s", name) != 0) {
+    snprintf (name, sizeof name, "inproc://wrp-monitor-%p-%u", (void *) self,
+              ++self->sequence);
+    if (!monitor ||
+        zmq_socket_monitor (zsock_resolve (sock), name,
+                            ZMQ_EVENT_HANDSHAKE_SUCCEEDED |
+                                ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
+                                ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+                                ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL) != 0 ||
+        !(monitor->pair = zsock_new (ZMQ_PAIR)) ||
+        zsock_connect (monitor->pair, "%s", name) != 0) {
         int error = zmq_errno ();
         s_monitor_destroy (&monitor);
         zsock_destroy (&sock);
@@ -887,7 +906,8 @@ wrp_transport_connect (wrp_transport_t *self, const char *endpoint, const char *
         int error = zmq_errno ();
         zhashx_delete (self->monitors, sock);
         zsock_destroy (&sock);
-        return s_error (ret_err, "cannot connect to %s: %s", endpoint, zmq_strerror (error));
+        return s_error (ret_err, "cannot connect to %s: %s", endpoint,
+                        zmq_strerror (error));
     }
     return sock;
 }
@@ -912,45 +932,50 @@ wrp_transport_monitor (wrp_transport_t *self, zsock_t *sock)
 
 //  Sets the failure reason of a monitor from an event.
 static void
-s_monitor_fail (wrp_transport_t *self, s_monitor_t *monitor, uint16_t event, uint32_t value)
+s_monitor_fail (wrp_transport_t *self, s_monitor_t *monitor, uint16_t event,
+                uint32_t value)
 {
     char *reason = NULL;
     const char *key_file = self->key_file ? self->key_file : "?";
     if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH && value == 400)
-        s_error (&reason, "not authorized: the agent at %s refused this controller's key '%s' "
-                 "(%s); add that public key file to the agent's authorized keys directory",
-                 monitor->endpoint, wrp_transport_public_key (self), key_file);
-    else
-    if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
-        s_error (&reason, "not authorized: the agent at %s refused the handshake (ZAP status %u)",
+        s_error (
+            &reason,
+            "not authorized: the agent at %s refused this controller's key '%s' "
+            "(%s); add that public key file to the agent's authorized keys directory",
+            monitor->endpoint, wrp_transport_public_key (self), key_file);
+    else if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
+        s_error (&reason,
+                 "not authorized: the agent at %s refused the handshake (ZAP status %u)",
                  monitor->endpoint, value);
-    else
-    if (event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
-        && value == ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH)
-        s_error (&reason, self->insecure
-                     ? "security mismatch: the agent at %s requires CURVE, this controller "
-                       "runs --insecure"
-                     : "security mismatch: the agent at %s runs --insecure (plain TCP), this "
-                       "controller requires CURVE",
-                 monitor->endpoint);
-    else
-    if (event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL)
+    else if (event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL &&
+             value == ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH)
+        s_error (
+            &reason,
+            self->insecure
+                ? "security mismatch: the agent at %s requires CURVE, this controller "
+                  "runs --insecure"
+                : "security mismatch: the agent at %s runs --insecure (plain TCP), this "
+                  "controller requires CURVE",
+            monitor->endpoint);
+    else if (event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL)
         s_error (&reason, "handshake with the agent at %s failed (protocol error 0x%08x)",
                  monitor->endpoint, value);
-    else
-    if (!self->insecure)
-        s_error (&reason, "CURVE handshake failed: the agent at %s dropped the connection (is "
-                 "--agent-key %s the public key of that agent?)", monitor->endpoint,
+    else if (!self->insecure)
+        s_error (&reason,
+                 "CURVE handshake failed: the agent at %s dropped the connection (is "
+                 "--agent-key %s the public key of that agent?)",
+                 monitor->endpoint,
                  monitor->agent_key_file ? monitor->agent_key_file : "?");
-    else
-    if (++monitor->dropped >= 2)
+    else if (++monitor->dropped >= 2)
         //  A CURVE agent that reads our NULL greeting first closes before we
         //  read its own, so the mismatch often shows only as a cut-off
         //  handshake; a plain agent never cuts one off twice.
-        s_error (&reason, "security mismatch: the agent at %s closes every plain (--insecure) "
-                 "handshake; it probably requires CURVE", monitor->endpoint);
+        s_error (&reason,
+                 "security mismatch: the agent at %s closes every plain (--insecure) "
+                 "handshake; it probably requires CURVE",
+                 monitor->endpoint);
     else
-        return;     //  one plain connection lost mid-handshake: not yet a failure
+        return;    //  one plain connection lost mid-handshake: not yet a failure
     free (monitor->reason);
     monitor->reason = reason;
     monitor->state = reason ? S_HS_FAILED : S_HS_NONE;
@@ -966,18 +991,18 @@ wrp_transport_auth_failed (wrp_transport_t *self, zsock_t *sock, char **ret_reas
     uint16_t event;
     uint32_t value;
     char endpoint[256];
-    while (s_monitor_read (monitor->pair, &event, &value, endpoint, sizeof endpoint) == 0) {
+    while (s_monitor_read (monitor->pair, &event, &value, endpoint, sizeof endpoint) ==
+           0) {
         if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
             monitor->state = S_HS_OK;
             monitor->dropped = 0;
             zstr_free (&monitor->reason);
-        }
-        else
-        if (event == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL && monitor->state == S_HS_FAILED)
-            ;       //  a refused client is then dropped: keep the better reason
-        else
-        if (event & (ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
-                     | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL))
+        } else if (event == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL &&
+                   monitor->state == S_HS_FAILED)
+            ;    //  a refused client is then dropped: keep the better reason
+        else if (event &
+                 (ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+                  ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL))
             s_monitor_fail (self, monitor, event, value);
     }
     if (monitor->state != S_HS_FAILED)
@@ -1029,10 +1054,14 @@ wrp_transport_keygen (const char *file, char **ret_err)
     char secret[S_PATH_MAX + 16];
     snprintf (secret, sizeof secret, "%s_secret", path);
     struct stat st;
-    const char *exists = lstat (path, &st) == 0 ? path : lstat (secret, &st) == 0 ? secret : NULL;
+    const char *exists = lstat (path, &st) == 0     ? path
+                         : lstat (secret, &st) == 0 ? secret
+                                                    : NULL;
     if (exists) {
-        s_error (ret_err, "keygen: %s already exists; refusing to overwrite a key (remove %s "
-                 "and %s first to make a new pair)", exists, path, secret);
+        s_error (ret_err,
+                 "keygen: %s already exists; refusing to overwrite a key (remove %s "
+                 "and %s first to make a new pair)",
+                 exists, path, secret);
         free (path);
         return -1;
     }
@@ -1042,14 +1071,16 @@ wrp_transport_keygen (const char *file, char **ret_err)
     }
     //  Claim both names first (O_EXCL: nobody else's file, no symlink
     //  followed); zcert_save then fills them in place, keeping the modes.
-    int public_fd = open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+    int public_fd =
+        open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
     if (public_fd < 0) {
         s_error (ret_err, "keygen: cannot create %s: %s", path, strerror (errno));
         free (path);
         return -1;
     }
     close (public_fd);
-    int secret_fd = open (secret, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+    int secret_fd =
+        open (secret, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (secret_fd < 0) {
         s_error (ret_err, "keygen: cannot create %s: %s", secret, strerror (errno));
         unlink (path);
@@ -1066,8 +1097,8 @@ wrp_transport_keygen (const char *file, char **ret_err)
         if (*host)
             zcert_set_meta (cert, "hostname", "%s", host);
     }
-    if (!cert || zcert_save_public (cert, path) || zcert_save_secret (cert, secret)
-        || chmod (secret, 0600)) {
+    if (!cert || zcert_save_public (cert, path) || zcert_save_secret (cert, secret) ||
+        chmod (secret, 0600)) {
         int error = errno;
         unlink (path);
         unlink (secret);
@@ -1108,8 +1139,9 @@ s_round_trip (zsock_t *server, zsock_t *client, int timeout_ms)
     poller = zpoller_new (client, NULL);
     ok = ok && zpoller_wait (poller, timeout_ms) == client;
     zpoller_destroy (&poller);
-    ok = ok && wrp_msg_recv (client, &got, NULL, err, sizeof err) == 0
-         && wrp_msg_cmd (got) == WRP_CMD_OK && streq (wrp_msg_id (got), wrp_msg_id (request));
+    ok = ok && wrp_msg_recv (client, &got, NULL, err, sizeof err) == 0 &&
+         wrp_msg_cmd (got) == WRP_CMD_OK &&
+         streq (wrp_msg_id (got), wrp_msg_id (request));
     wrp_msg_destroy (&got);
     wrp_msg_destroy (&request);
     return ok;
@@ -1157,7 +1189,8 @@ s_free_port (void)
     //  unbinds in its I/O thread some time after zsock_destroy returns.
     int fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     assert (fd >= 0);
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl (INADDR_LOOPBACK)};
+    struct sockaddr_in sa = {.sin_family = AF_INET,
+                             .sin_addr.s_addr = htonl (INADDR_LOOPBACK)};
     socklen_t len = sizeof sa;
     assert (bind (fd, (struct sockaddr *) &sa, sizeof sa) == 0);
     assert (getsockname (fd, (struct sockaddr *) &sa, &len) == 0);
@@ -1193,7 +1226,7 @@ wrp_transport_test (bool verbose)
         printf ("    %s\n", err);
     assert (strstr (err, "refusing to overwrite"));
     zstr_free (&err);
-    zcert_t *loaded = zcert_load (agent_key);                   //  czmq reads it back
+    zcert_t *loaded = zcert_load (agent_key);    //  czmq reads it back
     char public_key[S_KEY_TEXT + 1];
     assert (loaded && wrp_transport_read_public_key (agent_key, public_key, &err) == 0);
     assert (streq (public_key, zcert_public_txt (loaded)));
@@ -1247,20 +1280,22 @@ wrp_transport_test (bool verbose)
     zsock_t *router = wrp_transport_listen (server, endpoint, &err);
     assert (router);
     //  A second listener on the same port fails with a message
-    assert (wrp_transport_listen (server, endpoint, &err) == NULL && strstr (err, endpoint));
+    assert (wrp_transport_listen (server, endpoint, &err) == NULL &&
+            strstr (err, endpoint));
     zstr_free (&err);
 
     wrp_security_t ctl = {.key_file = ctl_key};
     wrp_transport_t *client = wrp_transport_new (&ctl, false, &err);
     assert (client && wrp_transport_notices (client) == NULL);
-    assert (wrp_transport_connect (client, endpoint, NULL, &err) == NULL);  //  no agent key
+    assert (wrp_transport_connect (client, endpoint, NULL, &err) ==
+            NULL);    //  no agent key
     assert (strstr (err, "--agent-key"));
     zstr_free (&err);
     zsock_t *dealer = wrp_transport_connect (client, endpoint, agent_key, &err);
     assert (dealer);
     assert (s_round_trip (router, dealer, 5000));
     assert (wrp_transport_auth_failed (client, dealer, &err) == 0);
-    assert (wrp_transport_auth_failed (client, router, &err) == -1);   //  not ours
+    assert (wrp_transport_auth_failed (client, router, &err) == -1);    //  not ours
     if (verbose)
         printf ("    CURVE round trip with an authorized key: OK\n");
 
@@ -1284,7 +1319,8 @@ wrp_transport_test (bool verbose)
     char other_public[S_KEY_TEXT + 1];
     assert (wrp_transport_read_public_key (other_key, other_public, &err) == 0);
     char *notice = s_wait_notice (server, other_public, 5000);
-    assert (notice && strstr (notice, "refused controller key") && strstr (notice, authorized));
+    assert (notice && strstr (notice, "refused controller key") &&
+            strstr (notice, authorized));
     if (verbose)
         printf ("    agent: %s\n", notice);
     zstr_free (&notice);
@@ -1317,7 +1353,8 @@ wrp_transport_test (bool verbose)
     assert (dealer2 == NULL);
     wrp_transport_destroy (&client2);
     if (verbose)
-        printf ("    unknown key refused, reported both sides; added and revoked live: OK\n");
+        printf (
+            "    unknown key refused, reported both sides; added and revoked live: OK\n");
 
     //  A wrong agent key: the controller is told to check --agent-key
     zsock_t *wrong = wrp_transport_connect (client, endpoint, other_key, &err);

@@ -32,18 +32,18 @@
 #include <stdbool.h>
 
 //  Default key locations (documented in docs/SECURITY.md).
-#define WRP_AGENT_KEY_DEFAULT        "/etc/wrp/agent.key"        //  + "_secret"
-#define WRP_AUTHORIZED_KEYS_DEFAULT  "/etc/wrp/authorized_keys"  //  directory
-#define WRP_CONTROLLER_KEY_DEFAULT   "~/.wrp/controller.key"     //  + "_secret"
-#define WRP_AGENT_PUBKEY_DEFAULT     "/etc/wrp/agent.key"        //  public part
+#define WRP_AGENT_KEY_DEFAULT       "/etc/wrp/agent.key"          //  + "_secret"
+#define WRP_AUTHORIZED_KEYS_DEFAULT "/etc/wrp/authorized_keys"    //  directory
+#define WRP_CONTROLLER_KEY_DEFAULT  "~/.wrp/controller.key"       //  + "_secret"
+#define WRP_AGENT_PUBKEY_DEFAULT    "/etc/wrp/agent.key"          //  public part
 
 //  The ZAP domain the agent's ROUTER uses.
 #define WRP_ZAP_DOMAIN "wrp"
 
 typedef struct {
-    bool insecure;               //  plain TCP, no CURVE
-    const char *key_file;        //  own certificate: FILE (public) + FILE_secret
-    const char *authorized_dir;  //  server: directory of client public certs
+    bool insecure;                 //  plain TCP, no CURVE
+    const char *key_file;          //  own certificate: FILE (public) + FILE_secret
+    const char *authorized_dir;    //  server: directory of client public certs
 } wrp_security_t;
 
 typedef struct _wrp_transport_t wrp_transport_t;

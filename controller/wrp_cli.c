@@ -13,8 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define S_LIFECYCLE_HELP \
-    "Sends the command to the agent of every host at once and prints one row per host.\n" \
+#define S_LIFECYCLE_HELP                                                                 \
+    "Sends the command to the agent of every host at once and prints one row per "       \
+    "host.\n"                                                                            \
     "Hosts: -H FILE, else the pipeline's hostfile, else localhost. Agents listen on\n"   \
     "--port (default 5560) unless the hostfile says host:port. Exit 0 when every node\n" \
     "did it, 2 when some node failed or did not answer (the others were carried out)."
@@ -28,33 +29,36 @@ static const wrp_verb_t s_verbs[] = {
     {"ppl index load", "NAME|FILE", 1, 1, "same as `ppl load` (Jarvis spelling)", NULL,
      wrp_commands_ppl_load, "ppl load"},
     {"ppl index list", "", 0, 0, "pipelines found on the index path",
-     "Lists NAME and file of every *.yaml on $WRP_PIPELINE_PATH (colon-separated), then\n"
-     WRP_DATADIR "/pipelines. A name found earlier on the path shadows later ones.",
+     "Lists NAME and file of every *.yaml on $WRP_PIPELINE_PATH (colon-separated), "
+     "then\n" WRP_DATADIR
+     "/pipelines. A name found earlier on the path shadows later ones.",
      wrp_commands_ppl_list, NULL},
     {"ppl show", "", 0, 0, "current pipeline: hosts, every parameter and its source",
      "Shows the pipeline (current, or -p NAME|FILE), its hosts, the forwarded\n"
      "variables and every runtime parameter with its value and where it came from:\n"
      "default, pipeline (the YAML) or conf (`pkg conf`). --json prints one document.",
      wrp_commands_ppl_show, NULL},
-    {"pkg conf", "PKG KEY=VALUE...", 2, -1, "set runtime parameters of the current pipeline",
+    {"pkg conf", "PKG KEY=VALUE...", 2, -1,
+     "set runtime parameters of the current pipeline",
      "Checks every KEY=VALUE against the parameter table (`wrp-controller params`);\n"
      "when all are good, stores them as overrides of the pipeline's package PKG\n"
      "(its pkg_name, `runtime` in the shipped pipelines) and bumps the config\n"
      "generation. One bad pair changes nothing. A relative hostfile is taken from\n"
      "the current directory.",
      wrp_commands_pkg_conf, NULL},
-    {"conf", "KEY=VALUE...", 1, -1, "same as `pkg conf PKG` for the runtime package", NULL,
-     wrp_commands_conf, "pkg conf"},
+    {"conf", "KEY=VALUE...", 1, -1, "same as `pkg conf PKG` for the runtime package",
+     NULL, wrp_commands_conf, "pkg conf"},
     {"config", "", 0, 0, "print the chimaera_config.yaml that start would push",
      "Prints the generated runtime config for the current (or -p) pipeline with its\n"
-     "overrides, as pushed to an agent with the default state dir " WRP_AGENT_STATE_DIR_DEFAULT ".",
+     "overrides, as pushed to an agent with the default state "
+     "dir " WRP_AGENT_STATE_DIR_DEFAULT ".",
      wrp_commands_config, NULL},
     {"params", "", 0, 0, "the table of runtime parameters (Markdown)",
      "Prints every runtime parameter: name, type, default, constraint and help.",
      wrp_commands_params, NULL},
     {"start", "", 0, 0, "push the config and start the runtime on every host",
      S_LIFECYCLE_HELP "\nReturns once every node is running, failed, or out of time\n"
-     "(--timeout MS, else the pipeline's timeout parameter).",
+                      "(--timeout MS, else the pipeline's timeout parameter).",
      wrp_commands_lifecycle, NULL},
     {"stop", "", 0, 0, "stop the runtime on every host (returns when it is gone)",
      S_LIFECYCLE_HELP, wrp_commands_lifecycle, NULL},
@@ -85,14 +89,17 @@ static const wrp_verb_t s_verbs[] = {
 
 static const char s_options_help[] =
     "Options:\n"
-    "  -H, --hostfile FILE     hosts to act on (default: the pipeline's hostfile, else localhost)\n"
+    "  -H, --hostfile FILE     hosts to act on (default: the pipeline's hostfile, else "
+    "localhost)\n"
     "  -p, --pipeline NAME|FILE  act on that pipeline without loading it\n"
     "      --port N            agent port (default 5560; host:port in a hostfile wins)\n"
     "      --timeout MS        bound on the command (default: the timeout parameter)\n"
     "      --format FMT        table (default), json or prometheus\n"
     "      --json              same as --format json\n"
-    "      --key FILE          this controller's key pair (default " WRP_CONTROLLER_KEY_DEFAULT ")\n"
-    "      --agent-key FILE    the agents' public key (default " WRP_AGENT_PUBKEY_DEFAULT ")\n"
+    "      --key FILE          this controller's key pair "
+    "(default " WRP_CONTROLLER_KEY_DEFAULT ")\n"
+    "      --agent-key FILE    the agents' public key (default " WRP_AGENT_PUBKEY_DEFAULT
+    ")\n"
     "      --insecure          plain TCP, no CURVE (the agents must run --insecure too)\n"
     "      --write-json FILE   monitor: keep FILE updated with the status document\n"
     "      --textfile DIR      monitor: keep DIR/wrp.prom updated (node_exporter)\n"
@@ -163,7 +170,8 @@ s_match_verb (char **words, size_t count, size_t *ret_used)
         bool match = true;
         while (*p && match) {
             size_t len = strcspn (p, " ");
-            if (used >= count || strlen (words[used]) != len || strncmp (words[used], p, len))
+            if (used >= count || strlen (words[used]) != len ||
+                strncmp (words[used], p, len))
                 match = false;
             else {
                 used++;
@@ -186,8 +194,15 @@ wrp_cli_parse (int argc, char **argv, wrp_cli_t *cli, char **ret_err)
 {
     assert (cli && ret_err);
     enum {
-        OPT_PORT = 256, OPT_TIMEOUT, OPT_FORMAT, OPT_JSON, OPT_KEY, OPT_AGENT_KEY,
-        OPT_INSECURE, OPT_WRITE_JSON, OPT_TEXTFILE,
+        OPT_PORT = 256,
+        OPT_TIMEOUT,
+        OPT_FORMAT,
+        OPT_JSON,
+        OPT_KEY,
+        OPT_AGENT_KEY,
+        OPT_INSECURE,
+        OPT_WRITE_JSON,
+        OPT_TEXTFILE,
     };
     static const struct option long_options[] = {
         {"hostfile", required_argument, NULL, 'H'},
@@ -208,89 +223,91 @@ wrp_cli_parse (int argc, char **argv, wrp_cli_t *cli, char **ret_err)
     memset (cli, 0, sizeof *cli);
     const char *format = NULL;
     bool json = false;
-    optind = 0;                  //  full re-initialisation (GNU), for the self-test
+    optind = 0;    //  full re-initialisation (GNU), for the self-test
     opterr = 0;
     int c;
     while ((c = getopt_long (argc, argv, ":H:p:vh", long_options, NULL)) != -1) {
         long number = 0;
         switch (c) {
-            case 'H':
-                if (!*optarg) {
-                    *ret_err = strdup ("-H/--hostfile needs a file");
-                    return -1;
-                }
-                cli->options.hostfile = optarg;
-                break;
-            case 'p':
-                if (!*optarg) {
-                    *ret_err = strdup ("-p/--pipeline needs a NAME or FILE");
-                    return -1;
-                }
-                cli->options.pipeline = optarg;
-                cli->pipeline_flag_given = true;
-                break;
-            case OPT_PORT:
-                if (s_parse_number (optarg, 1, 65535, &number)) {
-                    *ret_err = wrp_strf ("--port '%.32s': expected a port number 1..65535", optarg);
-                    return -1;
-                }
-                cli->options.agent_port = (int) number;
-                break;
-            case OPT_TIMEOUT:
-                if (s_parse_number (optarg, 1, 2147483647L, &number)) {
-                    *ret_err = wrp_strf ("--timeout '%.32s': expected milliseconds, "
-                                         "1..2147483647", optarg);
-                    return -1;
-                }
-                cli->options.timeout_ms = (int) number;
-                break;
-            case OPT_FORMAT:
-                format = optarg;
-                if (!strcmp (optarg, "table"))
-                    cli->options.format = WRP_FORMAT_TABLE;
-                else if (!strcmp (optarg, "json"))
-                    cli->options.format = WRP_FORMAT_JSON;
-                else if (!strcmp (optarg, "prometheus"))
-                    cli->options.format = WRP_FORMAT_PROMETHEUS;
-                else {
-                    *ret_err = wrp_strf ("--format '%.32s': expected table, json or prometheus",
-                                         optarg);
-                    return -1;
-                }
-                break;
-            case OPT_JSON:
-                json = true;
-                break;
-            case OPT_KEY:
-                cli->options.key_file = optarg;
-                break;
-            case OPT_AGENT_KEY:
-                cli->options.agent_key_file = optarg;
-                break;
-            case OPT_INSECURE:
-                cli->options.insecure = true;
-                break;
-            case OPT_WRITE_JSON:
-                cli->options.write_json = optarg;
-                break;
-            case OPT_TEXTFILE:
-                cli->options.textfile_dir = optarg;
-                break;
-            case 'v':
-                cli->verbose++;
-                break;
-            case 'h':
-                cli->help = true;
-                break;
-            case ':':
-                *ret_err = wrp_strf ("option '%s' needs a value", argv[optind - 1]);
+        case 'H':
+            if (!*optarg) {
+                *ret_err = strdup ("-H/--hostfile needs a file");
                 return -1;
-            default:
-                if (optopt)
-                    *ret_err = wrp_strf ("unknown option '-%c'", optopt);
-                else
-                    *ret_err = wrp_strf ("unknown option '%s'", argv[optind - 1]);
+            }
+            cli->options.hostfile = optarg;
+            break;
+        case 'p':
+            if (!*optarg) {
+                *ret_err = strdup ("-p/--pipeline needs a NAME or FILE");
                 return -1;
+            }
+            cli->options.pipeline = optarg;
+            cli->pipeline_flag_given = true;
+            break;
+        case OPT_PORT:
+            if (s_parse_number (optarg, 1, 65535, &number)) {
+                *ret_err =
+                    wrp_strf ("--port '%.32s': expected a port number 1..65535", optarg);
+                return -1;
+            }
+            cli->options.agent_port = (int) number;
+            break;
+        case OPT_TIMEOUT:
+            if (s_parse_number (optarg, 1, 2147483647L, &number)) {
+                *ret_err = wrp_strf ("--timeout '%.32s': expected milliseconds, "
+                                     "1..2147483647",
+                                     optarg);
+                return -1;
+            }
+            cli->options.timeout_ms = (int) number;
+            break;
+        case OPT_FORMAT:
+            format = optarg;
+            if (!strcmp (optarg, "table"))
+                cli->options.format = WRP_FORMAT_TABLE;
+            else if (!strcmp (optarg, "json"))
+                cli->options.format = WRP_FORMAT_JSON;
+            else if (!strcmp (optarg, "prometheus"))
+                cli->options.format = WRP_FORMAT_PROMETHEUS;
+            else {
+                *ret_err = wrp_strf (
+                    "--format '%.32s': expected table, json or prometheus", optarg);
+                return -1;
+            }
+            break;
+        case OPT_JSON:
+            json = true;
+            break;
+        case OPT_KEY:
+            cli->options.key_file = optarg;
+            break;
+        case OPT_AGENT_KEY:
+            cli->options.agent_key_file = optarg;
+            break;
+        case OPT_INSECURE:
+            cli->options.insecure = true;
+            break;
+        case OPT_WRITE_JSON:
+            cli->options.write_json = optarg;
+            break;
+        case OPT_TEXTFILE:
+            cli->options.textfile_dir = optarg;
+            break;
+        case 'v':
+            cli->verbose++;
+            break;
+        case 'h':
+            cli->help = true;
+            break;
+        case ':':
+            *ret_err = wrp_strf ("option '%s' needs a value", argv[optind - 1]);
+            return -1;
+        default:
+            if (optopt)
+                *ret_err = wrp_strf ("unknown option '-%c'", optopt);
+            else
+                *ret_err = wrp_strf ("unknown option '%s'", argv[optind - 1]);
+            return -1;
         }
     }
     if (json) {
@@ -322,17 +339,19 @@ wrp_cli_parse (int argc, char **argv, wrp_cli_t *cli, char **ret_err)
         //  Name the longest known prefix: "ppl lod" -> unknown ppl verb.
         bool group = false;
         for (const wrp_verb_t *v = s_verbs; v->name; v++)
-            if (!strncmp (v->name, words[0], strlen (words[0])) && v->name[strlen (words[0])] == ' ')
+            if (!strncmp (v->name, words[0], strlen (words[0])) &&
+                v->name[strlen (words[0])] == ' ')
                 group = true;
         if (group && count > 1)
-            *ret_err = wrp_strf ("unknown verb '%.64s %.64s' (`wrp-controller --help` lists them)",
-                                 words[0], words[1]);
+            *ret_err = wrp_strf (
+                "unknown verb '%.64s %.64s' (`wrp-controller --help` lists them)",
+                words[0], words[1]);
         else if (group)
-            *ret_err = wrp_strf ("'%.64s' needs a verb (`wrp-controller --help` lists them)",
-                                 words[0]);
+            *ret_err = wrp_strf (
+                "'%.64s' needs a verb (`wrp-controller --help` lists them)", words[0]);
         else
-            *ret_err = wrp_strf ("unknown verb '%.64s' (`wrp-controller --help` lists them)",
-                                 words[0]);
+            *ret_err = wrp_strf (
+                "unknown verb '%.64s' (`wrp-controller --help` lists them)", words[0]);
         return -1;
     }
     cli->verb = verb;
@@ -346,12 +365,13 @@ wrp_cli_parse (int argc, char **argv, wrp_cli_t *cli, char **ret_err)
         return -1;
     }
     if (verb->max_args >= 0 && (int) cli->arg_count > verb->max_args) {
-        *ret_err = wrp_strf ("`%s`: unexpected '%.64s'%s", verb->name,
-                             cli->args[verb->max_args],
-                             verb->max_args ? "" : " (it takes no operands)");
+        *ret_err =
+            wrp_strf ("`%s`: unexpected '%.64s'%s", verb->name, cli->args[verb->max_args],
+                      verb->max_args ? "" : " (it takes no operands)");
         return -1;
     }
-    if ((cli->options.write_json || cli->options.textfile_dir) && verb->run != wrp_commands_monitor) {
+    if ((cli->options.write_json || cli->options.textfile_dir) &&
+        verb->run != wrp_commands_monitor) {
         *ret_err = strdup ("--write-json and --textfile are options of `monitor`");
         return -1;
     }
@@ -398,7 +418,8 @@ wrp_cli_test (bool verbose)
 
     assert (s_parse ("start", &cli, &err, storage, argv) == 0);
     assert (!strcmp (cli.verb->name, "start") && cli.arg_count == 0);
-    assert (s_parse ("-H hosts --port 6000 start --timeout 500 --json", &cli, &err, storage, argv) == 0);
+    assert (s_parse ("-H hosts --port 6000 start --timeout 500 --json", &cli, &err,
+                     storage, argv) == 0);
     assert (!strcmp (cli.options.hostfile, "hosts") && cli.options.agent_port == 6000);
     assert (cli.options.timeout_ms == 500 && cli.options.format == WRP_FORMAT_JSON);
     assert (s_parse ("ppl load basic_runtime", &cli, &err, storage, argv) == 0);
@@ -413,7 +434,8 @@ wrp_cli_test (bool verbose)
     assert (s_parse ("help ppl show", &cli, &err, storage, argv) == 0 && cli.help);
     assert (!strcmp (cli.verb->name, "ppl show"));
     assert (s_parse ("--help", &cli, &err, storage, argv) == 0 && cli.help && !cli.verb);
-    assert (s_parse ("monitor --write-json x --textfile d", &cli, &err, storage, argv) == 0);
+    assert (s_parse ("monitor --write-json x --textfile d", &cli, &err, storage, argv) ==
+            0);
 
     const char *bad[][2] = {
         {"", "no verb"},
@@ -453,8 +475,7 @@ wrp_cli_test (bool verbose)
                 if (!strcmp (w->name, v->alias_of))
                     found = true;
             assert (found);
-        }
-        else
+        } else
             assert (v->help);
     }
 }

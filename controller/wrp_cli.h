@@ -23,24 +23,24 @@ typedef struct _wrp_cli_t wrp_cli_t;
 
 //  A verb: its words ("ppl load"), operands and handler.
 typedef struct {
-    const char *name;            //  the words, e.g. "ppl load"
-    const char *operands;        //  operand synopsis, e.g. "NAME|FILE" ("" none)
-    int min_args;                //  fewest operands
-    int max_args;                //  most operands (-1: any number)
-    const char *summary;         //  one line for the verb list
-    const char *help;            //  paragraph for `VERB --help`
-    int (*run) (wrp_cli_t *cli); //  the handler; returns the exit code
-    const char *alias_of;        //  the verb this one repeats (NULL: none)
+    const char *name;               //  the words, e.g. "ppl load"
+    const char *operands;           //  operand synopsis, e.g. "NAME|FILE" ("" none)
+    int min_args;                   //  fewest operands
+    int max_args;                   //  most operands (-1: any number)
+    const char *summary;            //  one line for the verb list
+    const char *help;               //  paragraph for `VERB --help`
+    int (*run) (wrp_cli_t *cli);    //  the handler; returns the exit code
+    const char *alias_of;           //  the verb this one repeats (NULL: none)
 } wrp_verb_t;
 
 struct _wrp_cli_t {
-    const wrp_verb_t *verb;      //  the verb asked for (NULL: general help)
-    char **args;                 //  its operands (borrowed from argv)
-    size_t arg_count;            //  number of operands
-    wrp_plan_options_t options;  //  plan options from the flags
-    bool help;                   //  -h / --help
-    int verbose;                 //  -v count
-    bool pipeline_flag_given;    //  -p was given (for messages)
+    const wrp_verb_t *verb;        //  the verb asked for (NULL: general help)
+    char **args;                   //  its operands (borrowed from argv)
+    size_t arg_count;              //  number of operands
+    wrp_plan_options_t options;    //  plan options from the flags
+    bool help;                     //  -h / --help
+    int verbose;                   //  -v count
+    bool pipeline_flag_given;      //  -p was given (for messages)
 };
 
 //  Parse argv into *cli (which borrows argv's strings). Returns 0, or -1

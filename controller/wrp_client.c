@@ -16,24 +16,24 @@
 
 //  A message received and not yet handed out by wrp_client_recv.
 typedef struct {
-    size_t index;   //  which node sent it
-    wrp_msg_t *msg; //  the message (owned)
+    size_t index;      //  which node sent it
+    wrp_msg_t *msg;    //  the message (owned)
 } s_pending_t;
 
 struct _wrp_client_t {
-    wrp_transport_t *transport; //  keys and socket monitors (borrowed)
-    wrp_client_node_t *nodes;   //  one per host, in plan order
-    zsock_t **socks;            //  one DEALER per node (NULL: not connected)
-    size_t count;               //  number of nodes
-    zmq_pollitem_t *items;      //  poll set over the connected sockets
-    size_t *item_node;          //  poll item -> node index
-    size_t item_count;          //  number of poll items
-    s_pending_t *pending;       //  received, not yet returned (FIFO)
-    size_t pending_head;        //  first unread entry
-    size_t pending_count;       //  entries after head
-    size_t pending_alloc;       //  allocated entries
-    char *progress;             //  progress label, NULL: off
-    bool progress_shown;        //  a progress line is on the terminal
+    wrp_transport_t *transport;    //  keys and socket monitors (borrowed)
+    wrp_client_node_t *nodes;      //  one per host, in plan order
+    zsock_t **socks;               //  one DEALER per node (NULL: not connected)
+    size_t count;                  //  number of nodes
+    zmq_pollitem_t *items;         //  poll set over the connected sockets
+    size_t *item_node;             //  poll item -> node index
+    size_t item_count;             //  number of poll items
+    s_pending_t *pending;          //  received, not yet returned (FIFO)
+    size_t pending_head;           //  first unread entry
+    size_t pending_count;          //  entries after head
+    size_t pending_alloc;          //  allocated entries
+    char *progress;                //  progress label, NULL: off
+    bool progress_shown;           //  a progress line is on the terminal
 };
 
 double
@@ -41,7 +41,7 @@ wrp_client_now (void)
 {
     struct timespec ts;
     clock_gettime (CLOCK_REALTIME, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+    return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
 }
 
 static int64_t
@@ -49,7 +49,7 @@ s_mono_us (void)
 {
     struct timespec ts;
     clock_gettime (CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+    return (int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
 //  The agent's public key for one host. --agent-key names one file shared by
@@ -233,8 +233,8 @@ s_drain (wrp_client_t *self, size_t index)
         char err[256] = "";
         if (wrp_msg_recv (sock, &msg, NULL, err, sizeof err) != 0) {
             if (err[0] == '\0')
-                break; //  interrupted
-            continue;  //  malformed: dropped, read the next one
+                break;    //  interrupted
+            continue;     //  malformed: dropped, read the next one
         }
         self->nodes[index].last_seen = wrp_client_now ();
         if (s_pending_push (self, index, msg) != 0) {
@@ -252,7 +252,7 @@ wrp_client_recv (wrp_client_t *self, int timeout_ms, size_t *ret_index,
     if (self->pending_count == 0) {
         if (self->item_count == 0 || zsys_interrupted)
             return -1;
-        int rc = zmq_poll (self->items, (int)self->item_count, timeout_ms);
+        int rc = zmq_poll (self->items, (int) self->item_count, timeout_ms);
         if (rc <= 0)
             return -1;
         for (size_t k = 0; k < self->item_count; k++)
@@ -304,7 +304,7 @@ s_progress (wrp_client_t *self, size_t done, size_t total, int64_t elapsed_us)
     if (!self->progress || !isatty (STDERR_FILENO))
         return;
     fprintf (stderr, "\r%s: %zu of %zu nodes answered, %.1f s\033[K", self->progress,
-             done, total, (double)elapsed_us / 1e6);
+             done, total, (double) elapsed_us / 1e6);
     fflush (stderr);
     self->progress_shown = true;
 }
@@ -353,7 +353,7 @@ wrp_client_call (wrp_client_t *self, wrp_msg_t **requests, int timeout_ms,
         total++;
         asked[i] = true;
         if (!node->connected) {
-            done[i] = true; //  its error says why
+            done[i] = true;    //  its error says why
             continue;
         }
         node->reachable = false;
@@ -391,8 +391,8 @@ wrp_client_call (wrp_client_t *self, wrp_msg_t **requests, int timeout_ms,
     }
 
     int64_t start = s_mono_us ();
-    int64_t deadline = start + (int64_t)timeout_ms * 1000;
-    int64_t live_deadline = start + (int64_t)liveness_ms * 1000;
+    int64_t deadline = start + (int64_t) timeout_ms * 1000;
+    int64_t live_deadline = start + (int64_t) liveness_ms * 1000;
     int64_t next_progress = start + 1000000;
     int64_t next_auth_check = start + 20000;
     bool interrupted = false;
@@ -443,7 +443,7 @@ wrp_client_call (wrp_client_t *self, wrp_msg_t **requests, int timeout_ms,
             wake = next_auth_check;
         if (self->progress && wake > next_progress)
             wake = next_progress;
-        int wait_ms = (int)((wake - now + 999) / 1000);
+        int wait_ms = (int) ((wake - now + 999) / 1000);
         size_t index;
         wrp_msg_t *msg;
         if (wrp_client_recv (self, wait_ms, &index, &msg) != 0) {
@@ -464,17 +464,17 @@ wrp_client_call (wrp_client_t *self, wrp_msg_t **requests, int timeout_ms,
         bool is_probe = !is_reply && !strncmp (id, req_id, strlen (req_id)) &&
                         !strcmp (id + strlen (req_id), ".p");
         if (!is_reply && !is_probe) {
-            wrp_msg_destroy (&msg); //  a leftover of something older
+            wrp_msg_destroy (&msg);    //  a leftover of something older
             continue;
         }
         if (!node->reachable) {
             node->reachable = true;
-            node->rtt_ms = (double)(s_mono_us () - sent_us[index]) / 1000.0;
+            node->rtt_ms = (double) (s_mono_us () - sent_us[index]) / 1000.0;
             //  Silence counts from the last sign of life of any node, not from
             //  the send: a controller or network busy with a thousand CURVE
             //  handshakes is slow, and its nodes are not down.
             if (live_deadline != INT64_MAX)
-                live_deadline = s_mono_us () + (int64_t)liveness_ms * 1000;
+                live_deadline = s_mono_us () + (int64_t) liveness_ms * 1000;
         }
         wrp_cmd_t cmd = wrp_msg_cmd (msg);
         if (wrp_msg_has (msg, "state") || wrp_msg_has (msg, "node")) {
@@ -528,7 +528,7 @@ wrp_client_call_all (wrp_client_t *self, const wrp_msg_t *request, int timeout_m
     if (!requests)
         return -1;
     for (size_t i = 0; i < self->count; i++)
-        requests[i] = (wrp_msg_t *)request;
+        requests[i] = (wrp_msg_t *) request;
     int rc = wrp_client_call (self, requests, timeout_ms, liveness_ms);
     free (requests);
     return rc;
@@ -541,11 +541,11 @@ wrp_client_call_all (wrp_client_t *self, const wrp_msg_t *request, int timeout_m
 static void
 s_fake_agents (zsock_t *pipe, void *args)
 {
-    zsock_t **routers = (zsock_t **)args;
+    zsock_t **routers = (zsock_t **) args;
     zpoller_t *poller = zpoller_new (pipe, routers[0], routers[1], NULL);
     zsock_signal (pipe, 0);
     while (true) {
-        zsock_t *which = (zsock_t *)zpoller_wait (poller, -1);
+        zsock_t *which = (zsock_t *) zpoller_wait (poller, -1);
         if (!which || which == pipe)
             break;
         wrp_msg_t *msg = NULL;
@@ -583,7 +583,7 @@ wrp_client_test (bool verbose)
     for (int r = 0; r < 2; r++) {
         routers[r] = wrp_transport_listen (server, "tcp://127.0.0.1:*", &err);
         assert (routers[r]);
-        char *ep = zsock_last_endpoint (routers[r]); //  caller frees
+        char *ep = zsock_last_endpoint (routers[r]);    //  caller frees
         ports[r] = atoi (strrchr (ep, ':') + 1);
         zstr_free (&ep);
     }
@@ -609,7 +609,7 @@ wrp_client_test (bool verbose)
     int rc = wrp_client_call_all (client, status, 600, 5000);
     int64_t took = (s_mono_us () - t0) / 1000;
     if (verbose)
-        printf ("status: %d answered in %lld ms\n", rc, (long long)took);
+        printf ("status: %d answered in %lld ms\n", rc, (long long) took);
     assert (rc == 2);
     assert (took < 1000);
     assert (wrp_client_node (client, 0)->answered);
@@ -627,7 +627,7 @@ wrp_client_test (bool verbose)
     rc = wrp_client_call_all (client, start, 800, 300);
     took = (s_mono_us () - t0) / 1000;
     if (verbose)
-        printf ("start: %d answered in %lld ms\n", rc, (long long)took);
+        printf ("start: %d answered in %lld ms\n", rc, (long long) took);
     assert (rc == 1);
     assert (took >= 700 && took < 1300);
     assert (wrp_client_node (client, 0)->answered);

@@ -29,19 +29,19 @@
 #define WRP_CLIENT_LIVENESS_MS 5000
 
 typedef struct {
-    const char *host;   //  host name or address (borrowed from the plan)
-    int port;           //  agent port
-    char endpoint[300]; //  tcp://host:port
-    bool connected;     //  a socket exists (connect did not fail)
-    bool reachable;     //  the agent sent something during the last call
-    bool answered;      //  the agent replied to the command itself
-    bool timed_out;     //  reachable, but the command's reply did not come in time
-    bool unauthorized;  //  the CURVE handshake was refused
-    double rtt_ms;      //  request to first reply of the last call, ms; < 0 unknown
-    wrp_msg_t *reply;   //  the command's reply (OK or ERROR); NULL if none
-    wrp_msg_t *status;  //  freshest message carrying status fields; NULL if none
-    char *error;        //  why the command was not done, one line; NULL if done
-    double last_seen;   //  wall clock (s since the epoch) of the last message
+    const char *host;      //  host name or address (borrowed from the plan)
+    int port;              //  agent port
+    char endpoint[300];    //  tcp://host:port
+    bool connected;        //  a socket exists (connect did not fail)
+    bool reachable;        //  the agent sent something during the last call
+    bool answered;         //  the agent replied to the command itself
+    bool timed_out;        //  reachable, but the command's reply did not come in time
+    bool unauthorized;     //  the CURVE handshake was refused
+    double rtt_ms;         //  request to first reply of the last call, ms; < 0 unknown
+    wrp_msg_t *reply;      //  the command's reply (OK or ERROR); NULL if none
+    wrp_msg_t *status;     //  freshest message carrying status fields; NULL if none
+    char *error;           //  why the command was not done, one line; NULL if done
+    double last_seen;      //  wall clock (s since the epoch) of the last message
 } wrp_client_node_t;
 
 typedef struct _wrp_client_t wrp_client_t;

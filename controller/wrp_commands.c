@@ -19,7 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define S_SHOW_HOSTS 10          //  hosts listed by `ppl show` (table)
+#define S_SHOW_HOSTS 10    //  hosts listed by `ppl show` (table)
 
 //  Print text to stdout and free it; exit code OK, or USAGE when it failed.
 static int
@@ -51,8 +51,7 @@ wrp_commands_json_string (const char *text)
         if (*s == '"' || *s == '\\') {
             *p++ = '\\';
             *p++ = (char) *s;
-        }
-        else if (*s == '\n')
+        } else if (*s == '\n')
             p += sprintf (p, "\\n");
         else if (*s == '\t')
             p += sprintf (p, "\\t");
@@ -110,7 +109,8 @@ wrp_commands_ppl_load (wrp_cli_t *cli)
         return WRP_EXIT_USAGE;
     }
     //  A hostfile the pipeline names must be good now, not at start.
-    const char *hostfile_path = wrp_params_str (wrp_pipeline_params (pipeline), "hostfile");
+    const char *hostfile_path =
+        wrp_params_str (wrp_pipeline_params (pipeline), "hostfile");
     size_t hosts = 1;
     if (hostfile_path) {
         wrp_hostfile_t *hostfile = wrp_hostfile_load (hostfile_path, &err);
@@ -127,12 +127,12 @@ wrp_commands_ppl_load (wrp_cli_t *cli)
     wrp_state_t *state = wrp_state_new (cli->options.home, &err);
     uint64_t generation = 0;
     int rc = WRP_EXIT_OK;
-    if (!state || wrp_state_load (state, wrp_pipeline_name (pipeline), file, &generation, &err)) {
+    if (!state ||
+        wrp_state_load (state, wrp_pipeline_name (pipeline), file, &generation, &err)) {
         wrp_error ("ppl load: %s", err);
         free (err);
         rc = WRP_EXIT_USAGE;
-    }
-    else
+    } else
         printf ("loaded pipeline '%s' from %s (%zu host%s, generation %llu)\n",
                 wrp_pipeline_name (pipeline), file, hosts, hosts == 1 ? "" : "s",
                 (unsigned long long) generation);
@@ -155,27 +155,26 @@ wrp_commands_ppl_list (wrp_cli_t *cli)
             s_add_json (&text, list[i].name);
             wrp_buf_printf (&text, ",\"file\":");
             s_add_json (&text, list[i].file);
-            wrp_buf_printf (&text, ",\"shadowed\":%s}", list[i].shadowed ? "true" : "false");
+            wrp_buf_printf (&text, ",\"shadowed\":%s}",
+                            list[i].shadowed ? "true" : "false");
         }
         wrp_buf_printf (&text, "]\n");
-    }
-    else if (count == 0) {
+    } else if (count == 0) {
         char **dirs = wrp_index_dirs ();
         wrp_buf_printf (&text, "no pipelines on the index path:");
         for (char **d = dirs; d && *d; d++)
             wrp_buf_printf (&text, " %s", *d);
         wrp_buf_printf (&text, "\n");
         wrp_index_free_dirs (&dirs);
-    }
-    else {
+    } else {
         size_t width = 4;
         for (size_t i = 0; i < count; i++)
             if (strlen (list[i].name) > width)
                 width = strlen (list[i].name);
         wrp_buf_printf (&text, "%-*s  %s\n", (int) width, "NAME", "FILE");
         for (size_t i = 0; i < count; i++)
-            wrp_buf_printf (&text, "%-*s  %s%s\n", (int) width, list[i].name, list[i].file,
-                   list[i].shadowed ? "  (shadowed)" : "");
+            wrp_buf_printf (&text, "%-*s  %s%s\n", (int) width, list[i].name,
+                            list[i].file, list[i].shadowed ? "  (shadowed)" : "");
     }
     wrp_index_free_list (&list, count);
     return s_print (&text);
@@ -203,9 +202,11 @@ s_show_json (wrp_plan_t *plan, wrp_buf_t *text)
     s_add_json (text, plan->pipeline);
     wrp_buf_printf (text, ",\"file\":");
     s_add_json (text, plan->pipeline_file);
-    wrp_buf_printf (text, ",\"current\":%s,\"package\":", plan->current ? "true" : "false");
+    wrp_buf_printf (text,
+                    ",\"current\":%s,\"package\":", plan->current ? "true" : "false");
     s_add_json (text, plan->pkg_name);
-    wrp_buf_printf (text, ",\"generation\":%llu,\"hostfile\":", (unsigned long long) plan->generation);
+    wrp_buf_printf (text, ",\"generation\":%llu,\"hostfile\":",
+                    (unsigned long long) plan->generation);
     s_add_json (text, plan->hostfile);
     wrp_buf_printf (text, ",\"hosts\":[");
     for (size_t i = 0; i < plan->host_count; i++) {
@@ -224,13 +225,16 @@ s_show_json (wrp_plan_t *plan, wrp_buf_t *text)
     wrp_buf_printf (text, "],\"params\":[");
     for (size_t i = 0; i < wrp_params_count (); i++) {
         const wrp_param_def_t *def = wrp_params_def (i);
-        wrp_buf_printf (text, "%s{\"name\":\"%s\",\"type\":\"%s\",\"value\":", i ? "," : "", def->name,
-               wrp_params_type_name (def->type));
+        wrp_buf_printf (text,
+                        "%s{\"name\":\"%s\",\"type\":\"%s\",\"value\":", i ? "," : "",
+                        def->name, wrp_params_type_name (def->type));
         s_add_json (text, wrp_params_str (plan->params, def->name));
         if (def->type == WRP_PARAM_INT || def->type == WRP_PARAM_SIZE)
-            wrp_buf_printf (text, ",\"number\":%lld", (long long) wrp_params_int (plan->params, def->name));
-        wrp_buf_printf (text, ",\"source\":\"%s\"}",
-               wrp_params_source_name (wrp_params_source (plan->params, def->name)));
+            wrp_buf_printf (text, ",\"number\":%lld",
+                            (long long) wrp_params_int (plan->params, def->name));
+        wrp_buf_printf (
+            text, ",\"source\":\"%s\"}",
+            wrp_params_source_name (wrp_params_source (plan->params, def->name)));
     }
     wrp_buf_printf (text, "]}\n");
 }
@@ -238,11 +242,13 @@ s_show_json (wrp_plan_t *plan, wrp_buf_t *text)
 static void
 s_show_table (wrp_plan_t *plan, wrp_buf_t *text)
 {
-    wrp_buf_printf (text, "pipeline    %s%s\n", plan->pipeline, plan->current ? " (current)" : "");
+    wrp_buf_printf (text, "pipeline    %s%s\n", plan->pipeline,
+                    plan->current ? " (current)" : "");
     wrp_buf_printf (text, "file        %s\n", plan->pipeline_file);
     wrp_buf_printf (text, "package     %s\n", plan->pkg_name);
     wrp_buf_printf (text, "generation  %llu\n", (unsigned long long) plan->generation);
-    wrp_buf_printf (text, "hostfile    %s\n", plan->hostfile ? plan->hostfile : "(none: localhost)");
+    wrp_buf_printf (text, "hostfile    %s\n",
+                    plan->hostfile ? plan->hostfile : "(none: localhost)");
     wrp_buf_printf (text, "hosts       %zu:", plan->host_count);
     for (size_t i = 0; i < plan->host_count && i < S_SHOW_HOSTS; i++)
         wrp_buf_printf (text, " %s:%d", plan->hosts[i].name, plan->hosts[i].port);
@@ -250,21 +256,25 @@ s_show_table (wrp_plan_t *plan, wrp_buf_t *text)
         wrp_buf_printf (text, " ... (%zu more)", plan->host_count - S_SHOW_HOSTS);
     wrp_buf_printf (text, "\nforwarded  ");
     for (size_t i = 0; i < plan->forward_env_count; i++)
-        wrp_buf_printf (text, " %.*s", (int) strcspn (plan->forward_env[i], "="), plan->forward_env[i]);
+        wrp_buf_printf (text, " %.*s", (int) strcspn (plan->forward_env[i], "="),
+                        plan->forward_env[i]);
     if (!plan->forward_env_count)
         wrp_buf_printf (text, " (none)");
-    wrp_buf_printf (text, "\n\n%-30s %-14s %-9s %s\n", "PARAMETER", "VALUE", "SOURCE", "NOTE");
+    wrp_buf_printf (text, "\n\n%-30s %-14s %-9s %s\n", "PARAMETER", "VALUE", "SOURCE",
+                    "NOTE");
     for (size_t i = 0; i < wrp_params_count (); i++) {
         const wrp_param_def_t *def = wrp_params_def (i);
         const char *value = wrp_params_str (plan->params, def->name);
-        const char *source = wrp_params_source_name (wrp_params_source (plan->params, def->name));
+        const char *source =
+            wrp_params_source_name (wrp_params_source (plan->params, def->name));
         char note[64] = "";
         if (def->type == WRP_PARAM_SIZE)
             snprintf (note, sizeof note, "%lld bytes",
                       (long long) wrp_params_int (plan->params, def->name));
         else if (def->unit && strcmp (def->unit, "bytes"))
             snprintf (note, sizeof note, "%s", def->unit);
-        wrp_buf_printf (text, "%-30s %-14s %-9s %s\n", def->name, value ? value : "-", source, note);
+        wrp_buf_printf (text, "%-30s %-14s %-9s %s\n", def->name, value ? value : "-",
+                        source, note);
     }
 }
 
@@ -307,8 +317,9 @@ s_conf (wrp_cli_t *cli, const char *verb, const char *pkg, char **args, size_t c
         goto out;
     }
     if (pkg && strcmp (pkg, wrp_pipeline_pkg_name (pipeline))) {
-        wrp_error ("%s: pipeline '%s' has no package '%s' (its runtime package is '%s')", verb,
-                   wrp_pipeline_name (pipeline), pkg, wrp_pipeline_pkg_name (pipeline));
+        wrp_error ("%s: pipeline '%s' has no package '%s' (its runtime package is '%s')",
+                   verb, wrp_pipeline_name (pipeline), pkg,
+                   wrp_pipeline_pkg_name (pipeline));
         goto out;
     }
     for (size_t i = 0; i < count; i++) {
@@ -333,8 +344,8 @@ s_conf (wrp_cli_t *cli, const char *verb, const char *pkg, char **args, size_t c
             //  Stored absolute, and checked now rather than at start.
             if (values[i][0] != '/') {
                 char cwd[PATH_MAX];
-                if (!getcwd (cwd, sizeof cwd)
-                    || asprintf (&owned[2 * i + 1], "%s/%s", cwd, values[i]) < 0) {
+                if (!getcwd (cwd, sizeof cwd) ||
+                    asprintf (&owned[2 * i + 1], "%s/%s", cwd, values[i]) < 0) {
                     owned[2 * i + 1] = NULL;
                     wrp_error ("%s: cannot resolve hostfile '%s'", verb, values[i]);
                     goto out;
@@ -351,9 +362,9 @@ s_conf (wrp_cli_t *cli, const char *verb, const char *pkg, char **args, size_t c
         }
     }
     uint64_t generation = 0;
-    if (!(state = wrp_state_new (cli->options.home, &err))
-        || wrp_state_conf_set (state, wrp_pipeline_name (pipeline), keys, values, count,
-                               &generation, &err)) {
+    if (!(state = wrp_state_new (cli->options.home, &err)) ||
+        wrp_state_conf_set (state, wrp_pipeline_name (pipeline), keys, values, count,
+                            &generation, &err)) {
         wrp_error ("%s: %s", verb, err);
         free (err);
         goto out;
@@ -405,8 +416,8 @@ wrp_commands_config (wrp_cli_t *cli)
               plan->pipeline);
     char *err = NULL;
     size_t size = 0;
-    char *config = wrp_chiconf_generate (plan->params, plan->runtime_hostfile ? hostfile : NULL,
-                                         log, &size, &err);
+    char *config = wrp_chiconf_generate (
+        plan->params, plan->runtime_hostfile ? hostfile : NULL, log, &size, &err);
     wrp_plan_destroy (&plan);
     if (!config) {
         wrp_error ("config: %s", err);
@@ -422,18 +433,20 @@ wrp_commands_params (wrp_cli_t *cli)
 {
     (void) cli;
     wrp_buf_t text = {0};
-    wrp_buf_printf (&text, "| name | type | default | constraint | help |\n|---|---|---|---|---|\n");
+    wrp_buf_printf (
+        &text, "| name | type | default | constraint | help |\n|---|---|---|---|---|\n");
     for (size_t i = 0; i < wrp_params_count (); i++) {
         const wrp_param_def_t *def = wrp_params_def (i);
         char *constraint = wrp_params_constraint (def);
         char type[32];
         if (def->unit && strcmp (def->unit, "bytes"))
-            snprintf (type, sizeof type, "%s (%s)", wrp_params_type_name (def->type), def->unit);
+            snprintf (type, sizeof type, "%s (%s)", wrp_params_type_name (def->type),
+                      def->unit);
         else
             snprintf (type, sizeof type, "%s", wrp_params_type_name (def->type));
         wrp_buf_printf (&text, "| %s | %s | %s | %s | %s |\n", def->name, type,
-               def->default_value ? def->default_value : "(none)",
-               constraint ? constraint : "?", def->help);
+                        def->default_value ? def->default_value : "(none)",
+                        constraint ? constraint : "?", def->help);
         free (constraint);
     }
     return s_print (&text);
@@ -448,7 +461,8 @@ wrp_commands_keygen (wrp_cli_t *cli)
         free (err);
         return WRP_EXIT_USAGE;
     }
-    printf ("wrote %s (public) and %s_secret (secret, mode 0600)\n", cli->args[0], cli->args[0]);
+    printf ("wrote %s (public) and %s_secret (secret, mode 0600)\n", cli->args[0],
+            cli->args[0]);
     return WRP_EXIT_OK;
 }
 

@@ -66,8 +66,8 @@ static bool
 s_yaml_name (const char *name)
 {
     size_t len = strlen (name);
-    return (len > 5 && !strcmp (name + len - 5, ".yaml"))
-        || (len > 4 && !strcmp (name + len - 4, ".yml"));
+    return (len > 5 && !strcmp (name + len - 5, ".yaml")) ||
+           (len > 4 && !strcmp (name + len - 4, ".yml"));
 }
 
 //  NAME.yaml or NAME.yml in one of dirs; NULL when absent.
@@ -104,8 +104,7 @@ wrp_index_find (const char *arg, char **ret_err)
             if (path)
                 return path;
         }
-    }
-    else {
+    } else {
         char **dirs = wrp_index_dirs ();
         char *path = dirs ? s_search (dirs, arg) : NULL;
         //  Jarvis names pipelines REPO.NAME.
@@ -125,9 +124,10 @@ wrp_index_find (const char *arg, char **ret_err)
                 strcat (joined, ":");
             strcat (joined, *d);
         }
-        err = wrp_strf ("pipeline '%s' not found on the index path (%s); `wrp-controller ppl "
-                        "index list` shows what is there, or give a file path", arg,
-                        joined ? joined : "?");
+        err = wrp_strf (
+            "pipeline '%s' not found on the index path (%s); `wrp-controller ppl "
+            "index list` shows what is there, or give a file path",
+            arg, joined ? joined : "?");
         free (joined);
         wrp_index_free_dirs (&dirs);
     }
@@ -181,7 +181,8 @@ wrp_index_list (size_t *ret_count)
         for (size_t i = 0; i < name_count; i++) {
             char *file = wrp_strf ("%s/%s", *d, names[i]);
             size_t len = strlen (names[i]);
-            char *stem = strndup (names[i], len - (strcmp (names[i] + len - 4, ".yml") ? 5 : 4));
+            char *stem =
+                strndup (names[i], len - (strcmp (names[i] + len - 4, ".yml") ? 5 : 4));
             if (!file || !s_is_file (file) || !stem) {
                 free (file);
                 free (stem);
@@ -201,7 +202,7 @@ wrp_index_list (size_t *ret_count)
             for (size_t j = 0; j < count; j++)
                 if (!strcmp (list[j].name, stem))
                     shadowed = true;
-            list[count++] = (wrp_index_entry_t) {stem, file, shadowed};
+            list[count++] = (wrp_index_entry_t){stem, file, shadowed};
         }
         for (size_t i = 0; i < name_count; i++)
             free (names[i]);
@@ -234,13 +235,15 @@ wrp_index_test (bool verbose)
     snprintf (a, sizeof a, "%s/a", dir);
     snprintf (b, sizeof b, "%s/b", dir);
     assert (mkdir (a, 0700) == 0 && mkdir (b, 0700) == 0);
-    const char *files[] = {"a/one.yaml", "a/two.yml", "b/one.yaml", "b/three.yaml", "b/notes.txt"};
+    const char *files[] = {"a/one.yaml", "a/two.yml", "b/one.yaml", "b/three.yaml",
+                           "b/notes.txt"};
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         snprintf (path, sizeof path, "%s/%s", dir, files[i]);
         FILE *f = fopen (path, "w");
         assert (f && fclose (f) == 0);
     }
-    char *saved = getenv ("WRP_PIPELINE_PATH") ? strdup (getenv ("WRP_PIPELINE_PATH")) : NULL;
+    char *saved =
+        getenv ("WRP_PIPELINE_PATH") ? strdup (getenv ("WRP_PIPELINE_PATH")) : NULL;
     snprintf (path, sizeof path, "%s::%s", a, b);
     setenv ("WRP_PIPELINE_PATH", path, 1);
 
@@ -273,7 +276,8 @@ wrp_index_test (bool verbose)
     wrp_index_entry_t *list = wrp_index_list (&count);
     if (verbose)
         for (size_t i = 0; i < count; i++)
-            printf ("   %s %s%s\n", list[i].name, list[i].file, list[i].shadowed ? " (shadowed)" : "");
+            printf ("   %s %s%s\n", list[i].name, list[i].file,
+                    list[i].shadowed ? " (shadowed)" : "");
     assert (count >= 4);
     assert (!strcmp (list[0].name, "one") && !list[0].shadowed);
     assert (!strcmp (list[1].name, "two"));
@@ -284,8 +288,7 @@ wrp_index_test (bool verbose)
     if (saved) {
         setenv ("WRP_PIPELINE_PATH", saved, 1);
         free (saved);
-    }
-    else
+    } else
         unsetenv ("WRP_PIPELINE_PATH");
     snprintf (path, sizeof path, "rm -rf '%s'", dir);
     assert (system (path) == 0);

@@ -18,9 +18,9 @@
 
 //  One pipeline file found on the index path.
 typedef struct {
-    char *name;                  //  the file's stem
-    char *file;                  //  its path
-    bool shadowed;               //  an earlier directory has the same name
+    char *name;       //  the file's stem
+    char *file;       //  its path
+    bool shadowed;    //  an earlier directory has the same name
 } wrp_index_entry_t;
 
 //  The index path as a NULL-terminated array of directories (caller frees

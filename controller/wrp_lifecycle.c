@@ -36,19 +36,19 @@
 
 //  What the controller knows about one node beyond the client's entry.
 typedef struct {
-    const char *result; //  "ok" / "error" (NULL: not a lifecycle verb)
-    char *error;        //  overrides the client's error when set
-    char *note;         //  table detail when it went well
-    char *removed;      //  clean: the agent's "removed" list
+    const char *result;    //  "ok" / "error" (NULL: not a lifecycle verb)
+    char *error;           //  overrides the client's error when set
+    char *note;            //  table detail when it went well
+    char *removed;         //  clean: the agent's "removed" list
 } s_row_t;
 
 typedef struct {
-    wrp_plan_t *plan;           //  what to do (borrowed)
-    wrp_transport_t *transport; //  our keys
-    wrp_client_t *client;       //  one DEALER per agent
-    s_row_t *rows;              //  one per node
-    size_t count;               //  nodes
-    const char *verb;           //  the command
+    wrp_plan_t *plan;              //  what to do (borrowed)
+    wrp_transport_t *transport;    //  our keys
+    wrp_client_t *client;          //  one DEALER per agent
+    s_row_t *rows;                 //  one per node
+    size_t count;                  //  nodes
+    const char *verb;              //  the command
 } s_run_t;
 
 static void s_row_error (s_row_t *row, const char *format, ...)
@@ -185,11 +185,11 @@ s_status (s_run_t *run)
 //  A generated config for one agent state dir (the hostfile path in it is
 //  the agent's own copy).
 typedef struct {
-    char *state_dir;             //  the agent's state dir
-    char *config;                //  the generated chimaera_config.yaml
-    size_t size;                 //  its length
-    char sha256[WRP_SHA256_HEX]; //  its hash, to compare with the running one
-    wrp_msg_t *start;            //  the START carrying it, shared by its agents
+    char *state_dir;                //  the agent's state dir
+    char *config;                   //  the generated chimaera_config.yaml
+    size_t size;                    //  its length
+    char sha256[WRP_SHA256_HEX];    //  its hash, to compare with the running one
+    wrp_msg_t *start;               //  the START carrying it, shared by its agents
 } s_config_t;
 
 //  The START request for one config: the same message (and id) goes to every
@@ -203,7 +203,7 @@ s_start_request (const wrp_plan_t *plan, const char *id, const s_config_t *confi
         return NULL;
     int set = 0;
     set |= wrp_msg_set_str (start, "pipeline", plan->pipeline);
-    set |= wrp_msg_set_int (start, "generation", (int64_t)plan->generation);
+    set |= wrp_msg_set_int (start, "generation", (int64_t) plan->generation);
     set |= wrp_msg_set (start, "config", config->config, config->size);
     if (plan->runtime_hostfile)
         set |= wrp_msg_set_str (start, "hostfile", plan->runtime_hostfile);
@@ -214,7 +214,7 @@ s_start_request (const wrp_plan_t *plan, const char *id, const s_config_t *confi
         if (!eq || eq == plan->forward_env[e])
             continue;
         char key[WRP_MSG_MAX_KEY + 1];
-        snprintf (key, sizeof key, "env.%.*s", (int)(eq - plan->forward_env[e]),
+        snprintf (key, sizeof key, "env.%.*s", (int) (eq - plan->forward_env[e]),
                   plan->forward_env[e]);
         set |= wrp_msg_set_str (start, key, eq + 1);
     }
@@ -335,13 +335,13 @@ s_start (s_run_t *run)
             if (pipeline && strcmp (pipeline, plan->pipeline))
                 s_row_error (row, "running pipeline '%s', not '%s': stop first", pipeline,
                              plan->pipeline);
-            else if (known_gen && (uint64_t)gen != plan->generation)
+            else if (known_gen && (uint64_t) gen != plan->generation)
                 s_row_error (row, "running generation %lld, pushed %llu: stop first",
-                             (long long)gen, (unsigned long long)plan->generation);
+                             (long long) gen, (unsigned long long) plan->generation);
             else if (sha && strcmp (sha, configs[config_of[i]].sha256))
                 s_row_error (row,
                              "running a different config of generation %llu: stop first",
-                             (unsigned long long)plan->generation);
+                             (unsigned long long) plan->generation);
             else
                 s_row_note (row, "already running (nothing started)");
         } else
@@ -353,11 +353,11 @@ s_start (s_run_t *run)
     //  4. Jarvis's `sleep`, then the final state of what was started.
     int64_t sleep_s = wrp_params_int (plan->params, "sleep");
     if (started >= 0 && ok > 0 && sleep_s > 0 && !zsys_interrupted) {
-        wrp_info ("waiting %lld s (the pipeline's sleep parameter)", (long long)sleep_s);
+        wrp_info ("waiting %lld s (the pipeline's sleep parameter)", (long long) sleep_s);
         int64_t until = zclock_mono () + sleep_s * 1000;
         while (!zsys_interrupted && zclock_mono () < until) {
             int64_t left = until - zclock_mono ();
-            zclock_sleep ((int)(left < 100 ? left : 100));
+            zclock_sleep ((int) (left < 100 ? left : 100));
         }
         wrp_msg_t **again = calloc (run->count ? run->count : 1, sizeof *again);
         wrp_msg_t *probe = wrp_msg_new (WRP_CMD_STATUS, NULL);
@@ -378,7 +378,7 @@ s_start (s_run_t *run)
                 else if (!state || strcmp (state, "running"))
                     s_row_error (
                         &run->rows[i], "the runtime is %s %lld s after it started",
-                        state ? state : "in an unknown state", (long long)sleep_s);
+                        state ? state : "in an unknown state", (long long) sleep_s);
             }
         }
         free (again);
@@ -479,7 +479,7 @@ wrp_lifecycle_run (wrp_plan_t *plan, const char *verb)
     run.client = wrp_client_new (transport, plan->hosts, plan->host_count,
                                  plan->security.insecure ? NULL : plan->agent_key_file);
     wrp_debug ("%s: %zu connections set up in %.1f ms", verb, plan->host_count,
-               (double)(zclock_usecs () - t0) / 1000.0);
+               (double) (zclock_usecs () - t0) / 1000.0);
     run.rows = calloc (plan->host_count ? plan->host_count : 1, sizeof *run.rows);
     int rc = S_EXIT_FAILED;
     if (!run.client || !run.rows)
@@ -498,7 +498,7 @@ wrp_lifecycle_run (wrp_plan_t *plan, const char *verb)
             break;
         }
     }
-    wrp_debug ("%s: done in %.1f ms", verb, (double)(zclock_usecs () - t0) / 1000.0);
+    wrp_debug ("%s: done in %.1f ms", verb, (double) (zclock_usecs () - t0) / 1000.0);
     for (size_t i = 0; run.rows && i < run.count; i++) {
         free (run.rows[i].error);
         free (run.rows[i].note);
@@ -509,6 +509,6 @@ wrp_lifecycle_run (wrp_plan_t *plan, const char *verb)
     wrp_client_destroy (&run.client);
     wrp_transport_destroy (&transport);
     wrp_debug ("%s: connections closed in %.1f ms", verb,
-               (double)(zclock_usecs () - t0) / 1000.0);
+               (double) (zclock_usecs () - t0) / 1000.0);
     return rc;
 }

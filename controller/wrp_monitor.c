@@ -19,14 +19,14 @@
 
 //  What the monitor remembers of one node.
 typedef struct {
-    bool known;            //  we have had an answer or declared it down
-    bool up;               //  the agent answers
-    wrp_msg_t *status;     //  its last status reply (owned)
-    int64_t last_reply_ms; //  monotonic ms of its last reply (0: never)
-    int64_t sent_ms;       //  monotonic ms of the outstanding STATUS (0: none)
-    double rtt_ms;         //  round trip of the last reply; < 0 unknown
-    double last_seen;      //  wall clock of the last reply
-    bool auth_reported;    //  a refused handshake was printed
+    bool known;               //  we have had an answer or declared it down
+    bool up;                  //  the agent answers
+    wrp_msg_t *status;        //  its last status reply (owned)
+    int64_t last_reply_ms;    //  monotonic ms of its last reply (0: never)
+    int64_t sent_ms;          //  monotonic ms of the outstanding STATUS (0: none)
+    double rtt_ms;            //  round trip of the last reply; < 0 unknown
+    double last_seen;         //  wall clock of the last reply
+    bool auth_reported;       //  a refused handshake was printed
 } s_node_t;
 
 static volatile sig_atomic_t s_stop = 0;
@@ -34,7 +34,7 @@ static volatile sig_atomic_t s_stop = 0;
 static void
 s_on_signal (int signo)
 {
-    (void)signo;
+    (void) signo;
     s_stop = 1;
     zsys_interrupted = 1;
 }
@@ -48,7 +48,7 @@ s_iso_now (char *buf, size_t size)
     gmtime_r (&ts.tv_sec, &tm);
     char base[32];
     strftime (base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf (buf, size, "%s.%03dZ", base, (int)(ts.tv_nsec / 1000000) % 1000);
+    snprintf (buf, size, "%s.%03dZ", base, (int) (ts.tv_nsec / 1000000) % 1000);
 }
 
 //  The runtime part of a status in a few words: "running (pid 1234)",
@@ -100,18 +100,18 @@ s_describe_change (const wrp_msg_t *before, const wrp_msg_t *after)
         return strdup (buf);
     }
     if (same_state && s1 && !strcmp (s1, "failed") && starts0 != starts1)
-        return s_describe_runtime (after); //  failed again
+        return s_describe_runtime (after);    //  failed again
     if (same_state)
         return NULL;
     return s_describe_runtime (after);
 }
 
 typedef struct {
-    wrp_plan_t *plan;     //  borrowed
-    wrp_client_t *client; //  connections
-    s_node_t *nodes;      //  one per host
-    size_t count;         //  hosts
-    int interval_ms;      //  poll period
+    wrp_plan_t *plan;        //  borrowed
+    wrp_client_t *client;    //  connections
+    s_node_t *nodes;         //  one per host
+    size_t count;            //  hosts
+    int interval_ms;         //  poll period
 } s_monitor_t;
 
 static void
@@ -129,7 +129,7 @@ s_line (s_monitor_t *self, const char *host, const char *event, const char *text
                 fputs ("null", stdout);
             else {
                 putchar ('"');
-                for (const unsigned char *c = (const unsigned char *)parts[p]; *c; c++) {
+                for (const unsigned char *c = (const unsigned char *) parts[p]; *c; c++) {
                     if (*c == '"' || *c == '\\')
                         printf ("\\%c", *c);
                     else if (*c < 0x20)
@@ -247,11 +247,11 @@ s_initial_line (s_monitor_t *self)
                   "monitoring %zu node%s every %.1f s: %zu up, %zu running, %zu failed",
                   self->count, self->count == 1 ? "" : "s", self->interval_ms / 1000.0,
                   up, running, failed);
-    if (*down_list && len > 0 && (size_t)len < sizeof text)
-        len += snprintf (text + len, sizeof text - (size_t)len, "; down: %s%s", down_list,
-                         down_more ? ", ..." : "");
-    if (*failed_list && len > 0 && (size_t)len < sizeof text)
-        snprintf (text + len, sizeof text - (size_t)len, "; failed: %s%s", failed_list,
+    if (*down_list && len > 0 && (size_t) len < sizeof text)
+        len += snprintf (text + len, sizeof text - (size_t) len, "; down: %s%s",
+                         down_list, down_more ? ", ..." : "");
+    if (*failed_list && len > 0 && (size_t) len < sizeof text)
+        snprintf (text + len, sizeof text - (size_t) len, "; failed: %s%s", failed_list,
                   failed_more ? ", ..." : "");
     s_line (self, NULL, "initial", text);
 }
@@ -266,7 +266,7 @@ wrp_monitor_run (wrp_plan_t *plan)
     s_monitor_t self = {.plan = plan, .count = plan->host_count};
     int64_t interval =
         plan->params ? wrp_params_int (plan->params, "heartbeat_interval") : 1000;
-    self.interval_ms = interval < 10 ? 10 : interval > 3600000 ? 3600000 : (int)interval;
+    self.interval_ms = interval < 10 ? 10 : interval > 3600000 ? 3600000 : (int) interval;
     self.client = wrp_client_new (transport, plan->hosts, plan->host_count,
                                   plan->security.insecure ? NULL : plan->agent_key_file);
     self.nodes = calloc (self.count ? self.count : 1, sizeof *self.nodes);
@@ -346,7 +346,7 @@ wrp_monitor_run (wrp_plan_t *plan)
                     n->up = false;
                     char text[128];
                     snprintf (text, sizeof text, "agent down: no reply for %.1f s",
-                              (double)(now - since) / 1000.0);
+                              (double) (now - since) / 1000.0);
                     s_line (&self, wrp_client_node (self.client, i)->host, "down", text);
                 } else if (n->up && since + down_after < wake)
                     wake = since + down_after;
@@ -367,7 +367,7 @@ wrp_monitor_run (wrp_plan_t *plan)
             if (initial_by < wake)
                 wake = initial_by;
         }
-        int wait_ms = (int)(wake - zclock_mono ());
+        int wait_ms = (int) (wake - zclock_mono ());
         if (wait_ms < 0)
             wait_ms = 0;
         size_t index;
@@ -378,7 +378,7 @@ wrp_monitor_run (wrp_plan_t *plan)
         const char *host = wrp_client_node (self.client, index)->host;
         int64_t got = zclock_mono ();
         if (n->sent_ms)
-            n->rtt_ms = (double)(got - n->sent_ms);
+            n->rtt_ms = (double) (got - n->sent_ms);
         n->sent_ms = 0;
         n->last_reply_ms = got;
         n->last_seen = wrp_client_now ();

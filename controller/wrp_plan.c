@@ -67,7 +67,8 @@ s_forward (wrp_plan_t *self, const char *name, size_t alloc)
     }
     size_t len = strlen (name);
     for (size_t i = 0; i < self->forward_env_count; i++)
-        if (!strncmp (self->forward_env[i], name, len) && self->forward_env[i][len] == '=')
+        if (!strncmp (self->forward_env[i], name, len) &&
+            self->forward_env[i][len] == '=')
             return 0;
     assert (self->forward_env_count < alloc);
     char *entry = wrp_strf ("%s=%s", name, value);
@@ -80,30 +81,32 @@ s_forward (wrp_plan_t *self, const char *name, size_t alloc)
 //  Load the pipeline named by options or the state; fills pipeline fields
 //  and params. Returns 0 (possibly with no pipeline), -1 and *ret_err.
 static int
-s_resolve_pipeline (wrp_plan_t *self, const wrp_plan_options_t *options, wrp_state_t *state,
-                    wrp_pipeline_t **ret_pipeline, char **ret_err)
+s_resolve_pipeline (wrp_plan_t *self, const wrp_plan_options_t *options,
+                    wrp_state_t *state, wrp_pipeline_t **ret_pipeline, char **ret_err)
 {
     char *file = NULL;
     char *state_name = NULL;
     if (options->pipeline) {
         if (!(file = wrp_index_find (options->pipeline, ret_err)))
             return -1;
-    }
-    else {
+    } else {
         int rc = wrp_state_current (state, &state_name, &file, ret_err);
         if (rc < 0)
             return -1;
         if (rc == 1) {
             if (options->need_pipeline) {
-                *ret_err = strdup ("no pipeline loaded: run `wrp-controller ppl load NAME|FILE` "
-                                   "(e.g. basic_runtime) or pass -p NAME|FILE");
+                *ret_err =
+                    strdup ("no pipeline loaded: run `wrp-controller ppl load NAME|FILE` "
+                            "(e.g. basic_runtime) or pass -p NAME|FILE");
                 return -1;
             }
             return 0;
         }
         if (!file) {
-            *ret_err = wrp_strf ("current pipeline '%s' has no file; run `wrp-controller ppl "
-                                 "load` again", state_name);
+            *ret_err =
+                wrp_strf ("current pipeline '%s' has no file; run `wrp-controller ppl "
+                          "load` again",
+                          state_name);
             free (state_name);
             return -1;
         }
@@ -113,7 +116,8 @@ s_resolve_pipeline (wrp_plan_t *self, const wrp_plan_options_t *options, wrp_sta
     wrp_pipeline_t *pipeline = wrp_pipeline_load (file, &err);
     if (!pipeline) {
         if (state_name)
-            *ret_err = wrp_strf ("current pipeline '%s': %s", state_name, err ? err : "?");
+            *ret_err =
+                wrp_strf ("current pipeline '%s': %s", state_name, err ? err : "?");
         else
             *ret_err = err, err = NULL;
         free (err);
@@ -122,13 +126,14 @@ s_resolve_pipeline (wrp_plan_t *self, const wrp_plan_options_t *options, wrp_sta
         return -1;
     }
     if (state_name && strcmp (state_name, wrp_pipeline_name (pipeline)))
-        wrp_warning ("%s now names the pipeline '%s' (loaded as '%s'); run `wrp-controller ppl "
-                     "load %s` to make it current", file, wrp_pipeline_name (pipeline),
-                     state_name, file);
+        wrp_warning (
+            "%s now names the pipeline '%s' (loaded as '%s'); run `wrp-controller ppl "
+            "load %s` to make it current",
+            file, wrp_pipeline_name (pipeline), state_name, file);
     free (state_name);
     self->pipeline_file = file;
-    if (!(self->pipeline = strdup (wrp_pipeline_name (pipeline)))
-        || !(self->pkg_name = strdup (wrp_pipeline_pkg_name (pipeline)))) {
+    if (!(self->pipeline = strdup (wrp_pipeline_name (pipeline))) ||
+        !(self->pkg_name = strdup (wrp_pipeline_pkg_name (pipeline)))) {
         wrp_pipeline_destroy (&pipeline);
         *ret_err = strdup ("out of memory");
         return -1;
@@ -148,8 +153,9 @@ wrp_plan_transport (const wrp_plan_t *self)
         return NULL;
     }
     if (self->security.insecure)
-        wrp_warning ("INSECURE: --insecure: commands go over plain TCP, unencrypted and "
-                     "unauthenticated; use it on loopback or a trusted test network only");
+        wrp_warning (
+            "INSECURE: --insecure: commands go over plain TCP, unencrypted and "
+            "unauthenticated; use it on loopback or a trusted test network only");
     return transport;
 }
 
@@ -165,8 +171,7 @@ wrp_plan_pipeline (const wrp_plan_options_t *options, bool *ret_current, char **
     if (state && s_resolve_pipeline (&scratch, options, state, &pipeline, &err) == 0) {
         if (ret_current)
             *ret_current = scratch.current;
-    }
-    else
+    } else
         *ret_err = err ? err : strdup ("out of memory");
     free (scratch.pipeline);
     free (scratch.pipeline_file);
@@ -178,20 +183,19 @@ wrp_plan_pipeline (const wrp_plan_options_t *options, bool *ret_current, char **
 static int
 s_resolve_hosts (wrp_plan_t *self, const wrp_plan_options_t *options, char **ret_err)
 {
-    const char *path = options->hostfile ? options->hostfile
-                                         : wrp_params_str (self->params, "hostfile");
+    const char *path =
+        options->hostfile ? options->hostfile : wrp_params_str (self->params, "hostfile");
     wrp_hostfile_t *hostfile = NULL;
     if (path) {
         if (!(hostfile = wrp_hostfile_load (path, ret_err)))
             return -1;
-        if (!(self->hostfile = strdup (path)) || !(self->runtime_hostfile
-                                                   = wrp_hostfile_runtime_text (hostfile))) {
+        if (!(self->hostfile = strdup (path)) ||
+            !(self->runtime_hostfile = wrp_hostfile_runtime_text (hostfile))) {
             wrp_hostfile_destroy (&hostfile);
             *ret_err = strdup ("out of memory");
             return -1;
         }
-    }
-    else if (!(hostfile = wrp_hostfile_localhost ())) {
+    } else if (!(hostfile = wrp_hostfile_localhost ())) {
         *ret_err = strdup ("out of memory");
         return -1;
     }
@@ -209,8 +213,8 @@ s_resolve_hosts (wrp_plan_t *self, const wrp_plan_options_t *options, char **ret
             *ret_err = strdup ("out of memory");
             return -1;
         }
-        self->hosts[i].port = wrp_hostfile_port (hostfile, i) ? wrp_hostfile_port (hostfile, i)
-                                                             : port;
+        self->hosts[i].port =
+            wrp_hostfile_port (hostfile, i) ? wrp_hostfile_port (hostfile, i) : port;
         self->host_count++;
     }
     wrp_hostfile_destroy (&hostfile);
@@ -245,13 +249,14 @@ wrp_plan_new (const wrp_plan_options_t *options, char **ret_err)
         self->pipeline = self->pipeline_file = self->pkg_name = NULL;
         self->current = false;
     }
-    self->params = pipeline ? wrp_params_dup (wrp_pipeline_params (pipeline)) : wrp_params_new ();
+    self->params =
+        pipeline ? wrp_params_dup (wrp_pipeline_params (pipeline)) : wrp_params_new ();
     if (!self->params) {
         err = strdup ("out of memory");
         goto fail;
     }
-    if (self->pipeline
-        && wrp_state_conf_read (state, self->pipeline, self->params, &self->generation, &err))
+    if (self->pipeline && wrp_state_conf_read (state, self->pipeline, self->params,
+                                               &self->generation, &err))
         goto fail;
     if (s_resolve_hosts (self, options, &err))
         goto fail;
@@ -276,25 +281,26 @@ wrp_plan_new (const wrp_plan_options_t *options, char **ret_err)
             goto fail;
         }
 
-    self->timeout_ms = options->timeout_ms ? options->timeout_ms
-                                           : (int) wrp_params_int (self->params, "timeout") * 1000;
+    self->timeout_ms = options->timeout_ms
+                           ? options->timeout_ms
+                           : (int) wrp_params_int (self->params, "timeout") * 1000;
     self->format = options->format;
     self->color = isatty (STDOUT_FILENO) && !getenv ("NO_COLOR");
     self->security.insecure = options->insecure;
     if (!options->insecure) {
         self->key_file = s_expand_home (options->key_file ? options->key_file
                                                           : WRP_CONTROLLER_KEY_DEFAULT);
-        self->agent_key_file = s_expand_home (options->agent_key_file
-                                                  ? options->agent_key_file
-                                                  : WRP_AGENT_PUBKEY_DEFAULT);
+        self->agent_key_file = s_expand_home (
+            options->agent_key_file ? options->agent_key_file : WRP_AGENT_PUBKEY_DEFAULT);
         if (!self->key_file || !self->agent_key_file) {
             err = strdup ("out of memory");
             goto fail;
         }
         self->security.key_file = self->key_file;
     }
-    if ((options->write_json && !(self->write_json = strdup (options->write_json)))
-        || (options->textfile_dir && !(self->textfile_dir = strdup (options->textfile_dir)))) {
+    if ((options->write_json && !(self->write_json = strdup (options->write_json))) ||
+        (options->textfile_dir &&
+         !(self->textfile_dir = strdup (options->textfile_dir)))) {
         err = strdup ("out of memory");
         goto fail;
     }
@@ -329,8 +335,10 @@ wrp_plan_test (bool verbose)
     snprintf (pipe_path, sizeof pipe_path, "%s/demo.yaml", dir);
     snprintf (hosts, sizeof hosts, "%s/hosts", dir);
     s_write_file (hosts, "node[1-2]\n10.0.0.9:6000\n");
-    s_write_file (pipe_path, "hostfile: hosts\nenv: [WRP_PLAN_TEST_VAR]\n"
-                  "pkgs:\n- pkg_type: wrp_runtime\n  timeout: 7\n  low_latency_workers: 3\n");
+    s_write_file (
+        pipe_path,
+        "hostfile: hosts\nenv: [WRP_PLAN_TEST_VAR]\n"
+        "pkgs:\n- pkg_type: wrp_runtime\n  timeout: 7\n  low_latency_workers: 3\n");
     setenv ("WRP_PLAN_TEST_VAR", "x=y", 1);
 
     //  Nothing loaded: start needs a pipeline, status does not.
@@ -384,8 +392,8 @@ wrp_plan_test (bool verbose)
     options.insecure = false;
     options.timeout_ms = 1500;
     plan = wrp_plan_new (&options, &err);
-    assert (plan && plan->timeout_ms == 1500 && plan->security.key_file
-            && plan->security.key_file[0] != '~' && plan->agent_key_file);
+    assert (plan && plan->timeout_ms == 1500 && plan->security.key_file &&
+            plan->security.key_file[0] != '~' && plan->agent_key_file);
     wrp_plan_destroy (&plan);
     wrp_plan_destroy (&plan);
 
@@ -395,10 +403,11 @@ wrp_plan_test (bool verbose)
     assert (state && wrp_state_load (state, "demo", pipe_path, NULL, NULL) == 0);
     wrp_state_destroy (&state);
     s_write_file (pipe_path, "pkgs: [\n");
-    options = (wrp_plan_options_t) {.home = home, .need_pipeline = true, .insecure = true,
-                                    .hostfile = hosts};
+    options = (wrp_plan_options_t){
+        .home = home, .need_pipeline = true, .insecure = true, .hostfile = hosts};
     plan = wrp_plan_new (&options, &err);
-    assert (!plan && strstr (err, "current pipeline 'demo'") && strstr (err, "YAML syntax"));
+    assert (!plan && strstr (err, "current pipeline 'demo'") &&
+            strstr (err, "YAML syntax"));
     free (err);
     options.need_pipeline = false;
     wrp_log_set_level (WRP_LOG_ERROR);

@@ -21,48 +21,48 @@ typedef enum {
 } wrp_format_t;
 
 typedef struct {
-    char *name;                  //  host name or IPv4 address, as expanded
-    int port;                    //  agent port (host:port, else --port, else 5560)
+    char *name;    //  host name or IPv4 address, as expanded
+    int port;      //  agent port (host:port, else --port, else 5560)
 } wrp_plan_host_t;
 
 typedef struct {
-    char *pipeline;              //  pipeline name (NULL: none loaded; only
-                                 //  stop, kill, clean, status, monitor allow it)
-    char *pipeline_file;         //  the YAML it came from (NULL for none)
-    wrp_params_t *params;        //  resolved: default < pipeline < pkg conf
-    wrp_plan_host_t *hosts;      //  agents to drive, in hostfile order
+    char *pipeline;            //  pipeline name (NULL: none loaded; only
+                               //  stop, kill, clean, status, monitor allow it)
+    char *pipeline_file;       //  the YAML it came from (NULL for none)
+    wrp_params_t *params;      //  resolved: default < pipeline < pkg conf
+    wrp_plan_host_t *hosts;    //  agents to drive, in hostfile order
     size_t host_count;
-    char *runtime_hostfile;      //  pushed to every node: one host per line, no ports
-    uint64_t generation;         //  config generation from the controller state
-    char **forward_env;          //  "NAME=value" for the runtime (no LD_PRELOAD)
+    char *runtime_hostfile;    //  pushed to every node: one host per line, no ports
+    uint64_t generation;       //  config generation from the controller state
+    char **forward_env;        //  "NAME=value" for the runtime (no LD_PRELOAD)
     size_t forward_env_count;
-    int timeout_ms;              //  --timeout, else the timeout parameter * 1000
-    wrp_format_t format;         //  --format / --json
-    bool color;                  //  colour output (stdout is a TTY, no NO_COLOR)
-    wrp_security_t security;     //  --insecure, --key
-    char *agent_key_file;        //  --agent-key (public cert of the agents)
-    char *write_json;            //  monitor --write-json FILE (NULL: none)
-    char *textfile_dir;          //  monitor --textfile DIR (NULL: none)
-    char *pkg_name;              //  the pipeline's runtime package name
-    char *hostfile;              //  the hostfile used (NULL: none, localhost)
-    char *key_file;              //  storage behind security.key_file
-    bool current;                //  the pipeline is the current (loaded) one
+    int timeout_ms;             //  --timeout, else the timeout parameter * 1000
+    wrp_format_t format;        //  --format / --json
+    bool color;                 //  colour output (stdout is a TTY, no NO_COLOR)
+    wrp_security_t security;    //  --insecure, --key
+    char *agent_key_file;       //  --agent-key (public cert of the agents)
+    char *write_json;           //  monitor --write-json FILE (NULL: none)
+    char *textfile_dir;         //  monitor --textfile DIR (NULL: none)
+    char *pkg_name;             //  the pipeline's runtime package name
+    char *hostfile;             //  the hostfile used (NULL: none, localhost)
+    char *key_file;             //  storage behind security.key_file
+    bool current;               //  the pipeline is the current (loaded) one
 } wrp_plan_t;
 
 //  What the command line asks for; zero means "not given".
 typedef struct {
-    const char *pipeline;        //  -p NAME|FILE (NULL: the current pipeline)
-    bool need_pipeline;          //  error when there is no pipeline (start, config)
-    const char *hostfile;        //  -H FILE
-    int agent_port;              //  --port (0: 5560)
-    int timeout_ms;              //  --timeout (0: the timeout parameter)
-    wrp_format_t format;         //  --format / --json
-    const char *key_file;        //  --key (NULL: WRP_CONTROLLER_KEY_DEFAULT)
-    const char *agent_key_file;  //  --agent-key (NULL: WRP_AGENT_PUBKEY_DEFAULT)
-    bool insecure;               //  --insecure
-    const char *write_json;      //  monitor --write-json FILE
-    const char *textfile_dir;    //  monitor --textfile DIR
-    const char *home;            //  state dir (NULL: $WRP_HOME, else ~/.wrp)
+    const char *pipeline;          //  -p NAME|FILE (NULL: the current pipeline)
+    bool need_pipeline;            //  error when there is no pipeline (start, config)
+    const char *hostfile;          //  -H FILE
+    int agent_port;                //  --port (0: 5560)
+    int timeout_ms;                //  --timeout (0: the timeout parameter)
+    wrp_format_t format;           //  --format / --json
+    const char *key_file;          //  --key (NULL: WRP_CONTROLLER_KEY_DEFAULT)
+    const char *agent_key_file;    //  --agent-key (NULL: WRP_AGENT_PUBKEY_DEFAULT)
+    bool insecure;                 //  --insecure
+    const char *write_json;        //  monitor --write-json FILE
+    const char *textfile_dir;      //  monitor --textfile DIR
+    const char *home;              //  state dir (NULL: $WRP_HOME, else ~/.wrp)
 } wrp_plan_options_t;
 
 #define WRP_AGENT_PORT_DEFAULT 5560
@@ -91,7 +91,10 @@ wrp_transport_t *wrp_plan_transport (const wrp_plan_t *self);
 
 //  The variables forwarded to the runtime from the controller's environment
 //  whatever the pipeline says (when set).
-#define WRP_PLAN_FORWARD_ALWAYS { "PATH", "LD_LIBRARY_PATH", "CHI_REPO_PATH" }
+#define WRP_PLAN_FORWARD_ALWAYS                                                          \
+    {                                                                                    \
+        "PATH", "LD_LIBRARY_PATH", "CHI_REPO_PATH"                                       \
+    }
 
 void wrp_plan_test (bool verbose);
 

@@ -55,7 +55,7 @@ s_json_string (wrp_buf_t *b, const char *text)
         wrp_buf_str (b, "null");
         return;
     }
-    const unsigned char *s = (const unsigned char *)text;
+    const unsigned char *s = (const unsigned char *) text;
     size_t len = strlen (text);
     wrp_buf_add (b, "\"", 1);
     for (size_t i = 0; i < len;) {
@@ -79,7 +79,7 @@ s_json_string (wrp_buf_t *b, const char *text)
                 i++;
                 continue;
             }
-            wrp_buf_add (b, (const char *)s + i, n);
+            wrp_buf_add (b, (const char *) s + i, n);
             i += n;
             continue;
         }
@@ -93,7 +93,7 @@ s_json_string (wrp_buf_t *b, const char *text)
 static void
 s_prom_label (wrp_buf_t *b, const char *text)
 {
-    const unsigned char *s = (const unsigned char *)text;
+    const unsigned char *s = (const unsigned char *) text;
     size_t len = strlen (text);
     for (size_t i = 0; i < len;) {
         unsigned char c = s[i];
@@ -110,7 +110,7 @@ s_prom_label (wrp_buf_t *b, const char *text)
                 i++;
                 continue;
             }
-            wrp_buf_add (b, (const char *)s + i, n);
+            wrp_buf_add (b, (const char *) s + i, n);
             i += n;
             continue;
         }
@@ -171,7 +171,7 @@ wrp_render_bytes (uint64_t bytes, char *buf, size_t size)
         snprintf (buf, size, "%" PRIu64, bytes);
         return;
     }
-    double value = (double)bytes;
+    double value = (double) bytes;
     int unit = -1;
     while (value >= 1024 && unit < 5) {
         value /= 1024;
@@ -188,7 +188,7 @@ wrp_render_duration (double seconds, char *buf, size_t size)
 {
     if (seconds < 0)
         seconds = 0;
-    uint64_t s = (uint64_t)seconds;
+    uint64_t s = (uint64_t) seconds;
     if (s < 60)
         snprintf (buf, size, "%" PRIu64 "s", s);
     else if (s < 3600)
@@ -223,7 +223,7 @@ s_telling_line (const char *output, char *buf, size_t size)
     const char *line = output;
     while (*line) {
         const char *end = strchr (line, '\n');
-        size_t len = end ? (size_t)(end - line) : strlen (line);
+        size_t len = end ? (size_t) (end - line) : strlen (line);
         bool blank = true;
         for (size_t k = 0; k < len; k++)
             if (line[k] != ' ' && line[k] != '\t' && line[k] != '\r')
@@ -249,7 +249,7 @@ s_telling_line (const char *output, char *buf, size_t size)
         return false;
     while (best_len > 0 && (best[best_len - 1] == '\r' || best[best_len - 1] == ' '))
         best_len--;
-    snprintf (buf, size, "%.*s", (int)(best_len < size - 1 ? best_len : size - 1), best);
+    snprintf (buf, size, "%.*s", (int) (best_len < size - 1 ? best_len : size - 1), best);
     return true;
 }
 
@@ -407,7 +407,7 @@ wrp_render_table (const wrp_render_view_t *view)
         if (s_int (st, "uptime_ms", &v) && state &&
             (!strcmp (state, "running") || !strcmp (state, "starting") ||
              !strcmp (state, "stopping")))
-            wrp_render_duration ((double)v / 1000.0, buf[4], sizeof buf[4]);
+            wrp_render_duration ((double) v / 1000.0, buf[4], sizeof buf[4]);
         if (s_int (st, "generation", &v))
             snprintf (buf[5], sizeof buf[5], "%" PRId64, v);
         size_t segs;
@@ -458,7 +458,7 @@ wrp_render_table (const wrp_render_view_t *view)
     wrp_buf_t b = {0};
     for (int c = 0; c < S_COLS; c++) {
         if (c < S_COLS - 1)
-            wrp_buf_printf (&b, "%-*s  ", (int)width[c], s_headers[c]);
+            wrp_buf_printf (&b, "%-*s  ", (int) width[c], s_headers[c]);
         else
             wrp_buf_printf (&b, "%s\n", s_headers[c]);
     }
@@ -475,7 +475,7 @@ wrp_render_table (const wrp_render_view_t *view)
                 wrp_buf_str (&b, text);
                 if (color)
                     wrp_buf_str (&b, "\033[0m");
-                wrp_buf_printf (&b, "%*s", (int)(width[c] - strlen (text) + 2), "");
+                wrp_buf_printf (&b, "%*s", (int) (width[c] - strlen (text) + 2), "");
             } else {
                 wrp_buf_str (&b, text);
                 if (color)
@@ -515,9 +515,9 @@ wrp_render_table (const wrp_render_view_t *view)
             start = output;
         for (const char *line = start; *line;) {
             const char *end = strchr (line, '\n');
-            size_t len = end ? (size_t)(end - line) : strlen (line);
+            size_t len = end ? (size_t) (end - line) : strlen (line);
             if (len > 0)
-                wrp_buf_printf (&b, "    %.*s\n", (int)len, line);
+                wrp_buf_printf (&b, "    %.*s\n", (int) len, line);
             line = end ? end + 1 : line + len;
         }
         shown++;
@@ -528,13 +528,13 @@ wrp_render_table (const wrp_render_view_t *view)
     wrp_render_summary_t sum;
     wrp_render_summarize (view, &sum);
     wrp_buf_printf (&b, "%s%zu node%s: %zu reachable, %zu running", shown ? "\n" : "",
-                  sum.total, sum.total == 1 ? "" : "s", sum.reachable, sum.running);
+                    sum.total, sum.total == 1 ? "" : "s", sum.reachable, sum.running);
     if (sum.failed)
         wrp_buf_printf (&b, ", %zu failed", sum.failed);
     if (view->command && strcmp (view->command, "status")) {
         if (sum.errors)
             wrp_buf_printf (&b, "; %s did not succeed on %zu of %zu", view->command,
-                          sum.errors, sum.total);
+                            sum.errors, sum.total);
         else
             wrp_buf_printf (&b, "; %s done on all", view->command);
     } else if (sum.total > sum.reachable)
@@ -565,10 +565,10 @@ s_json_number_or_null (wrp_buf_t *b, const wrp_msg_t *msg, const char *key)
 static void
 s_iso_time (double t, char *buf, size_t size)
 {
-    time_t secs = (time_t)t;
+    time_t secs = (time_t) t;
     struct tm tm;
     gmtime_r (&secs, &tm);
-    int ms = (int)((t - (double)secs) * 1000);
+    int ms = (int) ((t - (double) secs) * 1000);
     snprintf (buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
               tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
               ms < 0     ? 0
@@ -584,10 +584,10 @@ s_json_pairs (wrp_buf_t *b, const char *list, const char *k1, const char *k2)
     bool first = true;
     for (const char *line = list; line && *line;) {
         const char *end = strchr (line, '\n');
-        size_t len = end ? (size_t)(end - line) : strlen (line);
+        size_t len = end ? (size_t) (end - line) : strlen (line);
         const char *tab = memchr (line, '\t', len);
         if (tab) {
-            char *name = strndup (line, (size_t)(tab - line));
+            char *name = strndup (line, (size_t) (tab - line));
             uint64_t bytes = strtoull (tab + 1, NULL, 10);
             wrp_buf_printf (b, "%s{\"%s\":", first ? "" : ",", k1);
             s_json_string (b, name ? name : "");
@@ -618,9 +618,9 @@ wrp_render_json (const wrp_render_view_t *view)
         s_json_string (&b, iso);
     }
     wrp_buf_printf (&b,
-                  ",\"summary\":{\"total\":%zu,\"reachable\":%zu,\"running\":%zu,"
-                  "\"failed\":%zu},\"nodes\":[",
-                  sum.total, sum.reachable, sum.running, sum.failed);
+                    ",\"summary\":{\"total\":%zu,\"reachable\":%zu,\"running\":%zu,"
+                    "\"failed\":%zu},\"nodes\":[",
+                    sum.total, sum.reachable, sum.running, sum.failed);
     for (size_t i = 0; i < view->count; i++) {
         const wrp_render_node_t *node = &view->nodes[i];
         const wrp_msg_t *st = node->reachable ? node->status : NULL;
@@ -641,7 +641,7 @@ wrp_render_json (const wrp_render_view_t *view)
             int64_t v;
             wrp_buf_str (&b, ",\"uptime_s\":");
             if (s_int (st, "uptime_ms", &v))
-                wrp_buf_printf (&b, "%.3f", (double)v / 1000.0);
+                wrp_buf_printf (&b, "%.3f", (double) v / 1000.0);
             else
                 wrp_buf_str (&b, "null");
             wrp_buf_str (&b, ",\"exit_code\":");
@@ -687,7 +687,7 @@ wrp_render_json (const wrp_render_view_t *view)
         bool first = true;
         for (const char *line = output; line && *line;) {
             const char *end = strchr (line, '\n');
-            char *one = end ? strndup (line, (size_t)(end - line)) : strdup (line);
+            char *one = end ? strndup (line, (size_t) (end - line)) : strdup (line);
             wrp_buf_str (&b, first ? "" : ",");
             s_json_string (&b, one ? one : "");
             free (one);
@@ -778,7 +778,7 @@ wrp_render_prometheus (const wrp_render_view_t *view)
         for (size_t s = 0; s < sizeof s_states / sizeof s_states[0]; s++) {
             s_prom_host (&b, "wrp_runtime_state", nodes[i].host);
             wrp_buf_printf (&b, ",state=\"%s\"} %d\n", s_states[s],
-                          !strcmp (state, s_states[s]));
+                            !strcmp (state, s_states[s]));
         }
     }
     s_prom_head (&b, "wrp_runtime_uptime_seconds", "gauge",
@@ -787,7 +787,7 @@ wrp_render_prometheus (const wrp_render_view_t *view)
         const wrp_msg_t *st = nodes[i].reachable ? nodes[i].status : NULL;
         if (s_int (st, "uptime_ms", &v)) {
             s_prom_host (&b, "wrp_runtime_uptime_seconds", nodes[i].host);
-            wrp_buf_printf (&b, "} %.3f\n", (double)v / 1000.0);
+            wrp_buf_printf (&b, "} %.3f\n", (double) v / 1000.0);
         }
     }
     s_prom_head (&b, "wrp_runtime_starts_total", "counter",
@@ -816,15 +816,15 @@ wrp_render_prometheus (const wrp_render_view_t *view)
                               : NULL;
         for (const char *line = shm; line && *line;) {
             const char *end = strchr (line, '\n');
-            size_t len = end ? (size_t)(end - line) : strlen (line);
+            size_t len = end ? (size_t) (end - line) : strlen (line);
             const char *tab = memchr (line, '\t', len);
             if (tab) {
-                char *name = strndup (line, (size_t)(tab - line));
+                char *name = strndup (line, (size_t) (tab - line));
                 s_prom_host (&b, "wrp_shm_bytes", nodes[i].host);
                 wrp_buf_str (&b, ",name=\"");
                 s_prom_label (&b, name ? name : "");
                 wrp_buf_printf (&b, "\"} %" PRIu64 "\n",
-                              (uint64_t)strtoull (tab + 1, NULL, 10));
+                                (uint64_t) strtoull (tab + 1, NULL, 10));
                 free (name);
             }
             line = end ? end + 1 : NULL;

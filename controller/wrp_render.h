@@ -18,36 +18,37 @@
 #include "wrp_msg.h"
 
 typedef struct {
-    const char *host;        //  host as in the hostfile
-    bool reachable;          //  the agent answered
-    bool unauthorized;       //  the agent refused our key (CURVE)
-    double rtt_ms;           //  round trip of its first reply, ms; < 0 unknown
-    const wrp_msg_t *status; //  a message with its status fields; NULL if none
-    const char *result;      //  "ok" / "error" for a lifecycle command; NULL for status
-    const char *error;       //  one line: what went wrong on this node; NULL if nothing
-    const char *note;        //  table DETAIL when all went well ("started"); may be NULL
-    const char *removed; //  clean: "path\tbytes" lines the agent removed; NULL otherwise
+    const char *host;           //  host as in the hostfile
+    bool reachable;             //  the agent answered
+    bool unauthorized;          //  the agent refused our key (CURVE)
+    double rtt_ms;              //  round trip of its first reply, ms; < 0 unknown
+    const wrp_msg_t *status;    //  a message with its status fields; NULL if none
+    const char *result;    //  "ok" / "error" for a lifecycle command; NULL for status
+    const char *error;     //  one line: what went wrong on this node; NULL if nothing
+    const char *note;      //  table DETAIL when all went well ("started"); may be NULL
+    const char
+        *removed;        //  clean: "path\tbytes" lines the agent removed; NULL otherwise
     double last_seen;    //  monitor: wall clock of its last reply (0: never / omit)
 } wrp_render_node_t;
 
 typedef struct {
-    const char *pipeline;           //  pipeline name
-    uint64_t generation;            //  the controller's config generation
-    const char *command;            //  "status", "start", "stop", "kill", "clean"
-    const wrp_render_node_t *nodes; //  one entry per node, in hostfile order
-    size_t count;                   //  number of entries
-    bool color;                     //  table: ANSI colours
-    double updated_at;              //  monitor: wall clock of the poll (0: omit)
+    const char *pipeline;              //  pipeline name
+    uint64_t generation;               //  the controller's config generation
+    const char *command;               //  "status", "start", "stop", "kill", "clean"
+    const wrp_render_node_t *nodes;    //  one entry per node, in hostfile order
+    size_t count;                      //  number of entries
+    bool color;                        //  table: ANSI colours
+    double updated_at;                 //  monitor: wall clock of the poll (0: omit)
 } wrp_render_view_t;
 
 //  Counts over a view: nodes, reachable agents, running runtimes, failed
 //  runtimes and nodes where the command did not succeed.
 typedef struct {
-    size_t total;     //  nodes
-    size_t reachable; //  agents that answered
-    size_t running;   //  runtimes in state running
-    size_t failed;    //  runtimes in state failed
-    size_t errors;    //  nodes with result "error" or no answer
+    size_t total;        //  nodes
+    size_t reachable;    //  agents that answered
+    size_t running;      //  runtimes in state running
+    size_t failed;       //  runtimes in state failed
+    size_t errors;       //  nodes with result "error" or no answer
 } wrp_render_summary_t;
 
 void wrp_render_summarize (const wrp_render_view_t *view,

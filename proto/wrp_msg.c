@@ -23,29 +23,24 @@
 #include <unistd.h>
 
 typedef struct {
-    char key[WRP_MSG_MAX_KEY + 1];   //  NUL-terminated key
-    uint8_t *data;                   //  value bytes + one NUL (not sent)
-    size_t size;                     //  value size without the NUL
+    char key[WRP_MSG_MAX_KEY + 1];    //  NUL-terminated key
+    uint8_t *data;                    //  value bytes + one NUL (not sent)
+    size_t size;                      //  value size without the NUL
 } s_field_t;
 
 struct _wrp_msg_t {
-    wrp_cmd_t cmd;                   //  the command
-    char id[WRP_MSG_MAX_ID + 1];     //  NUL-terminated id
-    s_field_t *fields;               //  fields in order
-    size_t count;                    //  fields used
-    size_t capacity;                 //  fields allocated
-    size_t total;                    //  encoded size of all frames
+    wrp_cmd_t cmd;                  //  the command
+    char id[WRP_MSG_MAX_ID + 1];    //  NUL-terminated id
+    s_field_t *fields;              //  fields in order
+    size_t count;                   //  fields used
+    size_t capacity;                //  fields allocated
+    size_t total;                   //  encoded size of all frames
 };
 
 static const char *s_cmd_names[] = {
-    [WRP_CMD_INVALID] = "INVALID",
-    [WRP_CMD_STATUS] = "STATUS",
-    [WRP_CMD_START] = "START",
-    [WRP_CMD_STOP] = "STOP",
-    [WRP_CMD_KILL] = "KILL",
-    [WRP_CMD_CLEAN] = "CLEAN",
-    [WRP_CMD_OK] = "OK",
-    [WRP_CMD_ERROR] = "ERROR",
+    [WRP_CMD_INVALID] = "INVALID", [WRP_CMD_STATUS] = "STATUS", [WRP_CMD_START] = "START",
+    [WRP_CMD_STOP] = "STOP",       [WRP_CMD_KILL] = "KILL",     [WRP_CMD_CLEAN] = "CLEAN",
+    [WRP_CMD_OK] = "OK",           [WRP_CMD_ERROR] = "ERROR",
 };
 #define S_CMD_COUNT (sizeof s_cmd_names / sizeof s_cmd_names[0])
 
@@ -61,8 +56,9 @@ s_valid_name (const void *data, size_t size, size_t max, bool colon)
         return false;
     for (size_t i = 0; i < size; i++) {
         int c = bytes[i];
-        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
-              || c == '.' || c == '_' || c == '-' || (colon && c == ':')))
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+              (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-' ||
+              (colon && c == ':')))
             return false;
     }
     return true;
@@ -170,7 +166,8 @@ wrp_msg_destroy (wrp_msg_t **self_p)
 
 //  Appends a field without checks beyond memory. Returns 0 or -1.
 static int
-s_append (wrp_msg_t *self, const char *key, size_t key_size, const void *value, size_t size)
+s_append (wrp_msg_t *self, const char *key, size_t key_size, const void *value,
+          size_t size)
 {
     if (self->count == self->capacity) {
         size_t capacity = self->capacity ? self->capacity * 2 : 8;
@@ -262,8 +259,8 @@ int
 wrp_msg_set (wrp_msg_t *self, const char *key, const void *value, size_t size)
 {
     assert (self);
-    if (!key || !s_valid_key (key, strlen (key)) || size > WRP_MSG_MAX_VALUE
-        || (size && !value)) {
+    if (!key || !s_valid_key (key, strlen (key)) || size > WRP_MSG_MAX_VALUE ||
+        (size && !value)) {
         errno = EINVAL;
         return -1;
     }
@@ -348,7 +345,8 @@ wrp_msg_unset (wrp_msg_t *self, const char *key)
 //  Borrow a field.
 
 int
-wrp_msg_get (const wrp_msg_t *self, const char *key, const void **ret_data, size_t *ret_size)
+wrp_msg_get (const wrp_msg_t *self, const char *key, const void **ret_data,
+             size_t *ret_size)
 {
     assert (self);
     const s_field_t *field = key ? s_find (self, key) : NULL;
@@ -478,24 +476,27 @@ s_check_signature (zframe_t *frame, long *ret_version, char *err, size_t err_siz
     size_t prefix = strlen (WRP_PROTO_NAME "/");
     if (size == strlen (WRP_PROTO_SIGNATURE) && !memcmp (data, WRP_PROTO_SIGNATURE, size))
         return 0;
-    if (size > prefix && size <= prefix + 9 && !memcmp (data, WRP_PROTO_NAME "/", prefix)) {
+    if (size > prefix && size <= prefix + 9 &&
+        !memcmp (data, WRP_PROTO_NAME "/", prefix)) {
         long version = 0;
         size_t i;
         for (i = prefix; i < size && data[i] >= '0' && data[i] <= '9'; i++)
             version = version * 10 + (data[i] - '0');
         if (i == size && version != WRP_PROTO_VERSION) {
             *ret_version = version;
-            return s_fail (err, err_size,
-                           "frame 0: peer speaks protocol version %ld ('%.*s'), this side "
-                           "speaks version %d ('%s')",
-                           version, (int) size, (const char *) data, WRP_PROTO_VERSION,
-                           WRP_PROTO_SIGNATURE);
+            return s_fail (
+                err, err_size,
+                "frame 0: peer speaks protocol version %ld ('%.*s'), this side "
+                "speaks version %d ('%s')",
+                version, (int) size, (const char *) data, WRP_PROTO_VERSION,
+                WRP_PROTO_SIGNATURE);
         }
     }
     char shown[140];
     s_printable (data, size, shown, sizeof shown);
-    return s_fail (err, err_size, "frame 0: not a wrp message (signature '%s', expected '%s')",
-                   shown, WRP_PROTO_SIGNATURE);
+    return s_fail (err, err_size,
+                   "frame 0: not a wrp message (signature '%s', expected '%s')", shown,
+                   WRP_PROTO_SIGNATURE);
 }
 
 //  ---------------------------------------------------------------------------
@@ -511,21 +512,24 @@ wrp_msg_decode (zmsg_t *frames, wrp_msg_t **ret_msg, char *err, size_t err_size)
     size_t count = zmsg_size (frames);
     size_t total = zmsg_content_size (frames);
     if (total > WRP_MSG_MAX_TOTAL)
-        return s_fail (err, err_size, "message of %zu bytes exceeds the limit of %u bytes", total,
+        return s_fail (err, err_size,
+                       "message of %zu bytes exceeds the limit of %u bytes", total,
                        WRP_MSG_MAX_TOTAL);
     long version;
     zframe_t *frame = zmsg_first (frames);
     if (s_check_signature (frame, &version, err, err_size))
         return -1;
     if (count < 3)
-        return s_fail (err, err_size, "message has %zu frames, at least 3 needed (signature, "
-                       "command, id)", count);
-    if ((count - 3) % 2)
-        return s_fail (err, err_size, "message has %zu frames: a field key without a value",
+        return s_fail (err, err_size,
+                       "message has %zu frames, at least 3 needed (signature, "
+                       "command, id)",
                        count);
+    if ((count - 3) % 2)
+        return s_fail (err, err_size,
+                       "message has %zu frames: a field key without a value", count);
     if ((count - 3) / 2 > WRP_MSG_MAX_FIELDS)
-        return s_fail (err, err_size, "message has %zu fields, the limit is %d", (count - 3) / 2,
-                       WRP_MSG_MAX_FIELDS);
+        return s_fail (err, err_size, "message has %zu fields, the limit is %d",
+                       (count - 3) / 2, WRP_MSG_MAX_FIELDS);
     char shown[140];
     frame = zmsg_next (frames);
     char name[S_CMD_MAX + 1] = "";
@@ -542,8 +546,9 @@ wrp_msg_decode (zmsg_t *frames, wrp_msg_t **ret_msg, char *err, size_t err_size)
     frame = zmsg_next (frames);
     if (!s_valid_id (zframe_data (frame), zframe_size (frame))) {
         s_printable (zframe_data (frame), zframe_size (frame), shown, sizeof shown);
-        return s_fail (err, err_size, "frame 2: invalid id '%s' (1..%d chars of [A-Za-z0-9._:-])",
-                       shown, WRP_MSG_MAX_ID);
+        return s_fail (err, err_size,
+                       "frame 2: invalid id '%s' (1..%d chars of [A-Za-z0-9._:-])", shown,
+                       WRP_MSG_MAX_ID);
     }
     char id[WRP_MSG_MAX_ID + 1];
     memcpy (id, zframe_data (frame), zframe_size (frame));
@@ -559,23 +564,27 @@ wrp_msg_decode (zmsg_t *frames, wrp_msg_t **ret_msg, char *err, size_t err_size)
         if (!s_valid_key (key, key_size)) {
             s_printable (key, key_size, shown, sizeof shown);
             wrp_msg_destroy (&self);
-            return s_fail (err, err_size,
-                           "frame %zu: invalid field key '%s' (1..%d chars of [A-Za-z0-9_.-])",
-                           index, shown, WRP_MSG_MAX_KEY);
+            return s_fail (
+                err, err_size,
+                "frame %zu: invalid field key '%s' (1..%d chars of [A-Za-z0-9_.-])",
+                index, shown, WRP_MSG_MAX_KEY);
         }
         char key_text[WRP_MSG_MAX_KEY + 1];
         memcpy (key_text, key, key_size);
         key_text[key_size] = 0;
         if (zframe_size (value) > WRP_MSG_MAX_VALUE) {
             wrp_msg_destroy (&self);
-            return s_fail (err, err_size, "frame %zu: value of '%s' is %zu bytes, the limit is %u",
+            return s_fail (err, err_size,
+                           "frame %zu: value of '%s' is %zu bytes, the limit is %u",
                            index + 1, key_text, zframe_size (value), WRP_MSG_MAX_VALUE);
         }
         if (s_find (self, key_text)) {
             wrp_msg_destroy (&self);
-            return s_fail (err, err_size, "frame %zu: field '%s' appears twice", index, key_text);
+            return s_fail (err, err_size, "frame %zu: field '%s' appears twice", index,
+                           key_text);
         }
-        if (s_append (self, key_text, key_size, zframe_data (value), zframe_size (value))) {
+        if (s_append (self, key_text, key_size, zframe_data (value),
+                      zframe_size (value))) {
             wrp_msg_destroy (&self);
             return s_fail (err, err_size, "out of memory");
         }
@@ -606,7 +615,7 @@ wrp_msg_reject (zmsg_t *frames, const char *err)
     bool other_version = s_check_signature (signature, &version, NULL, 0) && version >= 0;
     bool ours = !other_version && zframe_streq (signature, WRP_PROTO_SIGNATURE);
     if (!other_version && !ours)
-        return NULL;                //  not our protocol: say nothing
+        return NULL;    //  not our protocol: say nothing
     if (zframe_streq (command, "OK") || zframe_streq (command, "ERROR"))
         return NULL;
     char id[WRP_MSG_MAX_ID + 1];
@@ -618,9 +627,9 @@ wrp_msg_reject (zmsg_t *frames, const char *err)
     char text[512];
     snprintf (text, sizeof text, "%s", err && *err ? err : "malformed message");
     text[strcspn (text, "\n")] = 0;
-    if (wrp_msg_set_str (reply, "code", other_version ? "VERSION" : "BAD_REQUEST")
-        || wrp_msg_set_str (reply, "text", text)
-        || (other_version && wrp_msg_set_int (reply, "version", WRP_PROTO_VERSION)))
+    if (wrp_msg_set_str (reply, "code", other_version ? "VERSION" : "BAD_REQUEST") ||
+        wrp_msg_set_str (reply, "text", text) ||
+        (other_version && wrp_msg_set_int (reply, "version", WRP_PROTO_VERSION)))
         wrp_msg_destroy (&reply);
     return reply;
 }
@@ -639,10 +648,9 @@ wrp_msg_send (const wrp_msg_t *self, zsock_t *sock, zframe_t *routing_id)
     void *handle = zsock_resolve (sock);
     //  libzmq accepts the rest of a multipart message once it accepted the
     //  first frame, so a failure can only happen on the first send.
-    if (routing_id
-        && zmq_send (handle, zframe_data (routing_id), zframe_size (routing_id),
-                     ZMQ_SNDMORE | ZMQ_DONTWAIT)
-               == -1)
+    if (routing_id &&
+        zmq_send (handle, zframe_data (routing_id), zframe_size (routing_id),
+                  ZMQ_SNDMORE | ZMQ_DONTWAIT) == -1)
         return -1;
     const char *head[3] = {WRP_PROTO_SIGNATURE, s_cmd_names[self->cmd], self->id};
     for (size_t i = 0; i < 3; i++) {
@@ -653,8 +661,9 @@ wrp_msg_send (const wrp_msg_t *self, zsock_t *sock, zframe_t *routing_id)
     for (size_t i = 0; i < self->count; i++) {
         const s_field_t *field = &self->fields[i];
         int more = i + 1 < self->count ? ZMQ_SNDMORE : 0;
-        if (zmq_send (handle, field->key, strlen (field->key), ZMQ_SNDMORE | ZMQ_DONTWAIT) == -1
-            || zmq_send (handle, field->data, field->size, more | ZMQ_DONTWAIT) == -1)
+        if (zmq_send (handle, field->key, strlen (field->key),
+                      ZMQ_SNDMORE | ZMQ_DONTWAIT) == -1 ||
+            zmq_send (handle, field->data, field->size, more | ZMQ_DONTWAIT) == -1)
             return -1;
     }
     return 0;
@@ -684,8 +693,8 @@ s_recv_frames (zsock_t *sock, zmsg_t **ret_frames, bool *ret_over)
         }
         size_t size = zmq_msg_size (&part);
         total += size;
-        if (!over && (zmsg_size (frames) >= WRP_MSG_MAX_FIELDS * 2 + 4
-                      || total > (size_t) WRP_MSG_MAX_TOTAL + 1 + 255))
+        if (!over && (zmsg_size (frames) >= WRP_MSG_MAX_FIELDS * 2 + 4 ||
+                      total > (size_t) WRP_MSG_MAX_TOTAL + 1 + 255))
             over = true;
         if (!over)
             zmsg_addmem (frames, zmq_msg_data (&part), size);
@@ -736,14 +745,12 @@ wrp_msg_recv_request (zsock_t *sock, wrp_msg_t **ret_msg, zframe_t **ret_routing
         *ret_msg = msg;
         if (ret_routing_id)
             *ret_routing_id = routing_id;
-    }
-    else {
+    } else {
         wrp_msg_t *reject = ret_reject ? wrp_msg_reject (frames, err) : NULL;
         if (reject && ret_routing_id) {
             *ret_reject = reject;
             *ret_routing_id = routing_id;
-        }
-        else if (reject && !ret_routing_id)
+        } else if (reject && !ret_routing_id)
             *ret_reject = reject;
         else
             zframe_destroy (&routing_id);
@@ -883,21 +890,23 @@ wrp_msg_test (bool verbose)
     assert (wrp_msg_double (msg, "big", &real) == 0 && real == 1e300);
     assert (wrp_msg_double (msg, "pipeline", &real) == -1);
     assert (wrp_msg_field_count (msg) == 8);
-    assert (wrp_msg_set_str (msg, "pipeline", "tuned") == 0);      //  replaces in place
+    assert (wrp_msg_set_str (msg, "pipeline", "tuned") == 0);    //  replaces in place
     assert (wrp_msg_field_count (msg) == 8);
     assert (streq (wrp_msg_field_key (msg, 0), "pipeline"));
     assert (streq (wrp_msg_str (msg, "pipeline"), "tuned"));
-    assert (wrp_msg_str (msg, "blob") == NULL);                   //  holds a NUL
+    assert (wrp_msg_str (msg, "blob") == NULL);    //  holds a NUL
     const void *data;
     size_t size;
-    assert (wrp_msg_get (msg, "blob", &data, &size) == 0 && size == 3
-            && memcmp (data, "a\0b", 3) == 0);
+    assert (wrp_msg_get (msg, "blob", &data, &size) == 0 && size == 3 &&
+            memcmp (data, "a\0b", 3) == 0);
     assert (wrp_msg_get (msg, "absent", &data, &size) == -1);
     assert (wrp_msg_str (msg, "empty") && streq (wrp_msg_str (msg, "empty"), ""));
     assert (wrp_msg_has (msg, "env.PATH") && !wrp_msg_has (msg, "env"));
-    assert (wrp_msg_field_key (msg, 99) == NULL && wrp_msg_field_value (msg, 99, &size) == NULL);
+    assert (wrp_msg_field_key (msg, 99) == NULL &&
+            wrp_msg_field_value (msg, 99, &size) == NULL);
     assert (wrp_msg_unset (msg, "blob") == 0 && wrp_msg_unset (msg, "blob") == -1);
-    assert (wrp_msg_field_count (msg) == 7 && streq (wrp_msg_field_key (msg, 3), "empty"));
+    assert (wrp_msg_field_count (msg) == 7 &&
+            streq (wrp_msg_field_key (msg, 3), "empty"));
     //  Bad keys and values
     assert (wrp_msg_set_str (msg, "", "x") == -1);
     assert (wrp_msg_set_str (msg, "a b", "x") == -1);
@@ -914,16 +923,29 @@ wrp_msg_test (bool verbose)
     //  Integers: strictly [-]digits within int64
     int64_t number;
     assert (wrp_msg_int (msg, "generation", &number) == 0 && number == 3);
-    const char *good[][2] = {{"0", "0"}, {"-0", "0"}, {"9223372036854775807", "max"},
-                             {"-9223372036854775808", "min"}, {"007", "7"}};
+    const char *good[][2] = {{"0", "0"},
+                             {"-0", "0"},
+                             {"9223372036854775807", "max"},
+                             {"-9223372036854775808", "min"},
+                             {"007", "7"}};
     for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
         assert (wrp_msg_set_str (msg, "n", good[i][0]) == 0);
         assert (wrp_msg_int (msg, "n", &number) == 0);
     }
     assert (wrp_msg_set_int (msg, "n", INT64_MIN) == 0);
     assert (wrp_msg_int (msg, "n", &number) == 0 && number == INT64_MIN);
-    const char *bad[] = {"", "-", "+1", " 1", "1 ", "0x10", "1.0", "9223372036854775808",
-                         "-9223372036854775809", "99999999999999999999", "1e3", "--1"};
+    const char *bad[] = {"",
+                         "-",
+                         "+1",
+                         " 1",
+                         "1 ",
+                         "0x10",
+                         "1.0",
+                         "9223372036854775808",
+                         "-9223372036854775809",
+                         "99999999999999999999",
+                         "1e3",
+                         "--1"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         assert (wrp_msg_set_str (msg, "n", bad[i]) == 0);
         number = 42;
@@ -940,13 +962,14 @@ wrp_msg_test (bool verbose)
     wrp_msg_t *copy = NULL;
     char err[256];
     assert (wrp_msg_decode (frames, &copy, err, sizeof err) == 0);
-    assert (zmsg_size (frames) == 3 + 2 * wrp_msg_field_count (msg));  //  not consumed
+    assert (zmsg_size (frames) == 3 + 2 * wrp_msg_field_count (msg));    //  not consumed
     zmsg_destroy (&frames);
     wrp_msg_t *dup = wrp_msg_dup (msg);
     wrp_msg_t *pair[2] = {copy, dup};
     for (int p = 0; p < 2; p++) {
         wrp_msg_t *other = pair[p];
-        assert (wrp_msg_cmd (other) == WRP_CMD_START && streq (wrp_msg_id (other), "req-1"));
+        assert (wrp_msg_cmd (other) == WRP_CMD_START &&
+                streq (wrp_msg_id (other), "req-1"));
         assert (wrp_msg_field_count (other) == wrp_msg_field_count (msg));
         for (size_t i = 0; i < wrp_msg_field_count (msg); i++) {
             size_t size_a, size_b;
@@ -991,7 +1014,7 @@ wrp_msg_test (bool verbose)
         assert (wrp_msg_set_int (msg, key, i) == 0);
     }
     assert (wrp_msg_set_int (msg, "one_more", 1) == -1);
-    assert (wrp_msg_set_int (msg, "k7", 70) == 0);                //  replacing is fine
+    assert (wrp_msg_set_int (msg, "k7", 70) == 0);    //  replacing is fine
     frames = wrp_msg_encode (msg);
     assert (wrp_msg_decode (frames, &copy, err, sizeof err) == 0);
     assert (wrp_msg_int (copy, "k7", &number) == 0 && number == 70);
@@ -1003,30 +1026,41 @@ wrp_msg_test (bool verbose)
 
     //  Malformed frames: every one an error with a reason, none a crash
     assert (s_decode_fails (zmsg_new (), "signature", verbose));
-    assert (s_decode_fails (s_frames ("WRP/2", "STATUS", "x", NULL), "version 2", verbose));
+    assert (
+        s_decode_fails (s_frames ("WRP/2", "STATUS", "x", NULL), "version 2", verbose));
     assert (s_decode_fails (s_frames ("WRP/2", NULL), "version 2", verbose));
-    assert (s_decode_fails (s_frames ("WRP/10", "STATUS", "x", NULL), "version 10", verbose));
-    assert (s_decode_fails (s_frames ("WRP/", "STATUS", "x", NULL), "not a wrp message", verbose));
-    assert (s_decode_fails (s_frames ("WRP/1x", "STATUS", "x", NULL), "not a wrp", verbose));
-    assert (s_decode_fails (s_frames ("HTTP/1.1", "STATUS", "x", NULL), "not a wrp", verbose));
+    assert (
+        s_decode_fails (s_frames ("WRP/10", "STATUS", "x", NULL), "version 10", verbose));
+    assert (s_decode_fails (s_frames ("WRP/", "STATUS", "x", NULL), "not a wrp message",
+                            verbose));
+    assert (
+        s_decode_fails (s_frames ("WRP/1x", "STATUS", "x", NULL), "not a wrp", verbose));
+    assert (s_decode_fails (s_frames ("HTTP/1.1", "STATUS", "x", NULL), "not a wrp",
+                            verbose));
     assert (s_decode_fails (s_frames ("WRP/1", NULL), "3 needed", verbose));
     assert (s_decode_fails (s_frames ("WRP/1", "STATUS", NULL), "3 needed", verbose));
-    assert (s_decode_fails (s_frames ("WRP/1", "RESTART", "x", NULL), "unknown command", verbose));
-    assert (s_decode_fails (s_frames ("WRP/1", "INVALID", "x", NULL), "unknown command", verbose));
-    assert (s_decode_fails (s_frames ("WRP/1", "status", "x", NULL), "unknown command", verbose));
-    assert (s_decode_fails (s_frames ("WRP/1", "STATUS", "", NULL), "invalid id", verbose));
-    assert (s_decode_fails (s_frames ("WRP/1", "STATUS", "a b", NULL), "invalid id", verbose));
+    assert (s_decode_fails (s_frames ("WRP/1", "RESTART", "x", NULL), "unknown command",
+                            verbose));
+    assert (s_decode_fails (s_frames ("WRP/1", "INVALID", "x", NULL), "unknown command",
+                            verbose));
+    assert (s_decode_fails (s_frames ("WRP/1", "status", "x", NULL), "unknown command",
+                            verbose));
+    assert (
+        s_decode_fails (s_frames ("WRP/1", "STATUS", "", NULL), "invalid id", verbose));
+    assert (s_decode_fails (s_frames ("WRP/1", "STATUS", "a b", NULL), "invalid id",
+                            verbose));
     //  A 64-char id is valid, so the error is about the lone key
-    assert (s_decode_fails (s_frames ("WRP/1", "STATUS", long_id, "k", NULL), "without a value",
-                            verbose));
-    assert (s_decode_fails (s_frames ("WRP/1", "STATUS", "x", "k", NULL), "without a value",
-                            verbose));
-    assert (s_decode_fails (s_frames ("WRP/1", "STATUS", "x", "", "v", NULL), "invalid field key",
-                            verbose));
-    assert (s_decode_fails (s_frames ("WRP/1", "STATUS", "x", "a=b", "v", NULL), "frame 3",
-                            verbose));
-    assert (s_decode_fails (s_frames ("WRP/1", "STATUS", "x", "k", "1", "j", "2", "k", "3", NULL),
-                            "'k' appears twice", verbose));
+    assert (s_decode_fails (s_frames ("WRP/1", "STATUS", long_id, "k", NULL),
+                            "without a value", verbose));
+    assert (s_decode_fails (s_frames ("WRP/1", "STATUS", "x", "k", NULL),
+                            "without a value", verbose));
+    assert (s_decode_fails (s_frames ("WRP/1", "STATUS", "x", "", "v", NULL),
+                            "invalid field key", verbose));
+    assert (s_decode_fails (s_frames ("WRP/1", "STATUS", "x", "a=b", "v", NULL),
+                            "frame 3", verbose));
+    assert (s_decode_fails (
+        s_frames ("WRP/1", "STATUS", "x", "k", "1", "j", "2", "k", "3", NULL),
+        "'k' appears twice", verbose));
     //  Binary garbage is shown escaped on one line
     frames = zmsg_new ();
     zmsg_addmem (frames, "\x00\xff\n'", 4);
@@ -1045,7 +1079,8 @@ wrp_msg_test (bool verbose)
     frames = s_frames ("WRP/2", "START", "r1", "newfield", "x", NULL);
     assert (wrp_msg_decode (frames, &msg, err, sizeof err) == -1);
     wrp_msg_t *reject = wrp_msg_reject (frames, err);
-    assert (reject && wrp_msg_cmd (reject) == WRP_CMD_ERROR && streq (wrp_msg_id (reject), "r1"));
+    assert (reject && wrp_msg_cmd (reject) == WRP_CMD_ERROR &&
+            streq (wrp_msg_id (reject), "r1"));
     assert (streq (wrp_msg_str (reject, "code"), "VERSION"));
     assert (strstr (wrp_msg_str (reject, "text"), "version 2"));
     assert (wrp_msg_int (reject, "version", &number) == 0 && number == WRP_PROTO_VERSION);
@@ -1056,10 +1091,10 @@ wrp_msg_test (bool verbose)
     assert (reject && streq (wrp_msg_str (reject, "code"), "BAD_REQUEST"));
     wrp_msg_destroy (&reject);
     zmsg_destroy (&frames);
-    frames = s_frames ("WRP/1", "OK", "r3", "k", NULL);            //  never answer a reply
+    frames = s_frames ("WRP/1", "OK", "r3", "k", NULL);    //  never answer a reply
     assert (wrp_msg_reject (frames, "x") == NULL);
     zmsg_destroy (&frames);
-    frames = s_frames ("GET / HTTP/1.1", "START", "r4", NULL);      //  not our protocol
+    frames = s_frames ("GET / HTTP/1.1", "START", "r4", NULL);    //  not our protocol
     assert (wrp_msg_reject (frames, "x") == NULL);
     zmsg_destroy (&frames);
     frames = s_frames ("WRP/1", "START", "bad id", NULL);
@@ -1074,19 +1109,21 @@ wrp_msg_test (bool verbose)
     zsock_set_rcvtimeo (router, 2000);
     zsock_set_rcvtimeo (dealer, 2000);
     msg = wrp_msg_new (WRP_CMD_STATUS, "s1");
-    assert (wrp_msg_send (msg, dealer, NULL) == 0);               //  no fields: last frame is id
+    assert (wrp_msg_send (msg, dealer, NULL) == 0);    //  no fields: last frame is id
     wrp_msg_destroy (&msg);
     zframe_t *peer = NULL;
     assert (wrp_msg_recv (router, &msg, &peer, err, sizeof err) == 0);
-    assert (peer && wrp_msg_cmd (msg) == WRP_CMD_STATUS && streq (wrp_msg_id (msg), "s1"));
+    assert (peer && wrp_msg_cmd (msg) == WRP_CMD_STATUS &&
+            streq (wrp_msg_id (msg), "s1"));
     wrp_msg_t *reply = wrp_msg_new (WRP_CMD_OK, wrp_msg_id (msg));
     wrp_msg_set_str (reply, "state", "running");
-    wrp_msg_set (reply, "empty", "", 0);                          //  empty last frame
+    wrp_msg_set (reply, "empty", "", 0);    //  empty last frame
     assert (wrp_msg_send (reply, router, peer) == 0);
     wrp_msg_destroy (&reply);
     wrp_msg_destroy (&msg);
     assert (wrp_msg_recv (dealer, &msg, NULL, err, sizeof err) == 0);
-    assert (wrp_msg_cmd (msg) == WRP_CMD_OK && streq (wrp_msg_str (msg, "state"), "running"));
+    assert (wrp_msg_cmd (msg) == WRP_CMD_OK &&
+            streq (wrp_msg_str (msg, "state"), "running"));
     assert (wrp_msg_has (msg, "empty"));
     wrp_msg_destroy (&msg);
     zframe_destroy (&peer);
@@ -1104,7 +1141,8 @@ wrp_msg_test (bool verbose)
     wrp_msg_destroy (&reject);
     zframe_destroy (&peer);
     assert (wrp_msg_recv (dealer, &msg, NULL, err, sizeof err) == 0);
-    assert (wrp_msg_cmd (msg) == WRP_CMD_ERROR && streq (wrp_msg_str (msg, "code"), "VERSION"));
+    assert (wrp_msg_cmd (msg) == WRP_CMD_ERROR &&
+            streq (wrp_msg_str (msg, "code"), "VERSION"));
     wrp_msg_destroy (&msg);
     assert (wrp_msg_recv (router, &msg, &peer, err, sizeof err) == 0);
     assert (streq (wrp_msg_id (msg), "after"));

@@ -13,8 +13,8 @@
 #undef WRP_SELFTEST
 
 typedef struct {
-    const char *name;          //  class name, e.g. wrp_size
-    void (*test) (bool);       //  its self-test; asserts on failure
+    const char *name;       //  class name, e.g. wrp_size
+    void (*test) (bool);    //  its self-test; asserts on failure
 } selftest_t;
 
 #define WRP_SELFTEST(name) {#name, name##_test},
@@ -38,8 +38,7 @@ main (int argc, char **argv)
             for (size_t t = 0; t < count; t++)
                 puts (s_tests[t].name);
             return 0;
-        }
-        else {
+        } else {
             fprintf (stderr, "usage: selftest [-t CLASS] [-v] [-l]\n");
             return 1;
         }

@@ -39,8 +39,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
             size_t want = (size_t) data[at] << 8 | data[at + 1];
             at += 2;
             len = want < size - at ? want : size - at;
-        }
-        else
+        } else
             at = size - len;
         zmsg_addmem (frames, data + at, len);
         at += len;

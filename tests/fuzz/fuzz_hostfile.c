@@ -13,7 +13,8 @@ int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
     char *err = NULL;
-    wrp_hostfile_t *hostfile = wrp_hostfile_parse ((const char *) data, size, "fuzz", &err);
+    wrp_hostfile_t *hostfile =
+        wrp_hostfile_parse ((const char *) data, size, "fuzz", &err);
     if (!hostfile) {
         assert (err && !strncmp (err, "fuzz", 4));
         free (err);

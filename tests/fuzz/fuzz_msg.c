@@ -33,15 +33,15 @@ s_split (const uint8_t *data, size_t size)
 static void
 s_same (const wrp_msg_t *a, const wrp_msg_t *b)
 {
-    if (wrp_msg_cmd (a) != wrp_msg_cmd (b) || strcmp (wrp_msg_id (a), wrp_msg_id (b))
-        || wrp_msg_field_count (a) != wrp_msg_field_count (b))
+    if (wrp_msg_cmd (a) != wrp_msg_cmd (b) || strcmp (wrp_msg_id (a), wrp_msg_id (b)) ||
+        wrp_msg_field_count (a) != wrp_msg_field_count (b))
         abort ();
     for (size_t i = 0; i < wrp_msg_field_count (a); i++) {
         size_t size_a, size_b;
         const void *value_a = wrp_msg_field_value (a, i, &size_a);
         const void *value_b = wrp_msg_field_value (b, i, &size_b);
-        if (strcmp (wrp_msg_field_key (a, i), wrp_msg_field_key (b, i)) || size_a != size_b
-            || memcmp (value_a, value_b, size_a))
+        if (strcmp (wrp_msg_field_key (a, i), wrp_msg_field_key (b, i)) ||
+            size_a != size_b || memcmp (value_a, value_b, size_a))
             abort ();
     }
 }
@@ -97,8 +97,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
         wrp_msg_destroy (&built);
         wrp_msg_destroy (&copy);
         wrp_msg_destroy (&msg);
-    }
-    else {
+    } else {
         if (msg || !memchr (err, 0, sizeof err) || strchr (err, '\n'))
             abort ();
         wrp_msg_t *reject = wrp_msg_reject (frames, err);

@@ -15,7 +15,8 @@ int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
     char *err = NULL;
-    wrp_pipeline_t *pipeline = wrp_pipeline_parse ((const char *) data, size, "fuzz.yaml", &err);
+    wrp_pipeline_t *pipeline =
+        wrp_pipeline_parse ((const char *) data, size, "fuzz.yaml", &err);
     if (!pipeline) {
         assert (err);
         assert (!strncmp (err, "fuzz.yaml:", 10) || !strcmp (err, "out of memory"));

@@ -21,7 +21,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     if (!text)
         return 0;
     memcpy (text, data, size);
-    text [size] = 0;
+    text[size] = 0;
     int64_t bytes = 0;
     char *err = NULL;
     int rc = wrp_size_parse (text, &bytes, &err);
@@ -32,8 +32,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
         int64_t again = 0;
         assert (wrp_size_parse (canonical, &again, NULL) == 0 && again == bytes);
         free (canonical);
-    }
-    else {
+    } else {
         assert (rc == -1 && err && *err);
         free (err);
     }

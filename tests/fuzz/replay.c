@@ -69,6 +69,7 @@ main (int argc, char **argv)
         fprintf (stderr, "%s: empty corpus\n", argv[0]);
         return 1;
     }
-    printf ("%s: replayed %zu inputs\n", strrchr (argv[0], '/') ? strrchr (argv[0], '/') + 1 : argv[0], files);
+    printf ("%s: replayed %zu inputs\n",
+            strrchr (argv[0], '/') ? strrchr (argv[0], '/') + 1 : argv[0], files);
     return 0;
 }

@@ -47,8 +47,8 @@
 #include <time.h>
 #include <unistd.h>
 
-static volatile sig_atomic_t s_term = 0;     //  SIGTERM seen
-static volatile sig_atomic_t s_int = 0;      //  SIGINT seen
+static volatile sig_atomic_t s_term = 0;    //  SIGTERM seen
+static volatile sig_atomic_t s_int = 0;     //  SIGINT seen
 
 static void
 s_on_signal (int sig)
@@ -175,7 +175,8 @@ main (void)
             FILE *hosts = conf.hostfile[0] ? fopen (conf.hostfile, "r") : NULL;
             char line[256];
             const char *only = getenv ("FAKE_CHI_NODE_ADDR");
-            for (int index = 0; hosts && main_fd < 0 && fgets (line, sizeof line, hosts);) {
+            for (int index = 0;
+                 hosts && main_fd < 0 && fgets (line, sizeof line, hosts);) {
                 line[strcspn (line, "\r\n")] = 0;
                 if (!line[0])
                     continue;
@@ -200,8 +201,8 @@ main (void)
                          conf.port + 1, strerror (errno));
                 exit (1);
             }
-            fds[0] = (struct pollfd) {.fd = main_fd, .events = POLLIN};
-            fds[1] = (struct pollfd) {.fd = local_fd, .events = POLLIN};
+            fds[0] = (struct pollfd){.fd = main_fd, .events = POLLIN};
+            fds[1] = (struct pollfd){.fd = local_fd, .events = POLLIN};
             nfds = 2;
             ready = true;
             printf ("SUCCESS: Main server started on %s (node=%d)\n", node_ip, node);
@@ -223,9 +224,8 @@ main (void)
             if (i < 2) {
                 int conn = accept4 (fds[i].fd, NULL, NULL, SOCK_CLOEXEC);
                 if (conn >= 0 && i == 1 && nfds < 66)
-                    fds[nfds++] = (struct pollfd) {.fd = conn, .events = POLLIN};
-                else
-                if (conn >= 0)
+                    fds[nfds++] = (struct pollfd){.fd = conn, .events = POLLIN};
+                else if (conn >= 0)
                     close (conn);
                 continue;
             }

@@ -33,14 +33,16 @@ main (void)
         addr = "127.0.0.1";
     const char *wait_text = getenv ("CHI_WAIT_SERVER");
     long wait_s = wait_text ? strtol (wait_text, NULL, 10) : 30;
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons ((uint16_t) (conf.port + 1))};
+    struct sockaddr_in sa = {.sin_family = AF_INET,
+                             .sin_port = htons ((uint16_t) (conf.port + 1))};
     inet_pton (AF_INET, addr, &sa.sin_addr);
     for (long tries = 0; tries <= wait_s * 100; tries++) {
         int fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
         if (fd >= 0 && connect (fd, (struct sockaddr *) &sa, sizeof sa) == 0) {
             ssize_t sent = write (fd, "stop\n", 5);
             close (fd);
-            printf ("chimaera_stop_runtime: stop request sent to %s:%d\n", addr, conf.port + 1);
+            printf ("chimaera_stop_runtime: stop request sent to %s:%d\n", addr,
+                    conf.port + 1);
             return sent == 5 ? 0 : 1;
         }
         if (fd >= 0)
@@ -49,10 +51,12 @@ main (void)
             //  Nothing to attach to: the real one aborts here.
             const char *user = getenv ("USER");
             char path[300];
-            snprintf (path, sizeof path, "/dev/shm/chi_main_segment_%s", user ? user : "");
+            snprintf (path, sizeof path, "/dev/shm/chi_main_segment_%s",
+                      user ? user : "");
             struct stat st;
             if (stat (path, &st)) {
-                fprintf (stderr, "chimaera_stop_runtime: no runtime and no shared memory\n");
+                fprintf (stderr,
+                         "chimaera_stop_runtime: no runtime and no shared memory\n");
                 abort ();
             }
         }

@@ -1,7 +1,8 @@
 /*  wrp-send — send one wrp message to an agent and print the reply (tests).
 
-    wrp-send [-t MS] [--key FILE --agent-key FILE] ENDPOINT COMMAND ID [KEY=VALUE | KEY=@FILE]...
-    wrp-send --frames [-t MS] ENDPOINT FRAME...      raw frames (FRAME or @FILE)
+    wrp-send [-t MS] [--key FILE --agent-key FILE] ENDPOINT COMMAND ID [KEY=VALUE |
+   KEY=@FILE]... wrp-send --frames [-t MS] ENDPOINT FRAME...      raw frames (FRAME or
+   @FILE)
 
     ID "-" makes a random one. Without --key the connection is plain TCP
     (the agent runs --insecure). The reply prints one field a line,
@@ -62,21 +63,19 @@ main (int argc, char **argv)
     for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
         if (!strcmp (argv[i], "-t") && i + 1 < argc)
             timeout = atoi (argv[++i]);
-        else
-        if (!strcmp (argv[i], "--frames"))
+        else if (!strcmp (argv[i], "--frames"))
             raw = true;
-        else
-        if (!strcmp (argv[i], "--key") && i + 1 < argc)
+        else if (!strcmp (argv[i], "--key") && i + 1 < argc)
             key = argv[++i];
-        else
-        if (!strcmp (argv[i], "--agent-key") && i + 1 < argc)
+        else if (!strcmp (argv[i], "--agent-key") && i + 1 < argc)
             agent_key = argv[++i];
         else
             break;
     }
     if (argc - i < (raw ? 2 : 3)) {
-        fprintf (stderr, "usage: wrp-send [-t MS] ENDPOINT COMMAND ID [KEY=VALUE|KEY=@FILE]...\n"
-                         "       wrp-send --frames [-t MS] ENDPOINT FRAME...\n");
+        fprintf (stderr,
+                 "usage: wrp-send [-t MS] ENDPOINT COMMAND ID [KEY=VALUE|KEY=@FILE]...\n"
+                 "       wrp-send --frames [-t MS] ENDPOINT FRAME...\n");
         return 1;
     }
     zsys_set_logstream (NULL);
@@ -84,8 +83,8 @@ main (int argc, char **argv)
     wrp_security_t security = {.insecure = key == NULL, .key_file = key};
     char *err = NULL;
     wrp_transport_t *transport = wrp_transport_new (&security, false, &err);
-    zsock_t *dealer = transport ? wrp_transport_connect (transport, endpoint, agent_key, &err)
-                                : NULL;
+    zsock_t *dealer =
+        transport ? wrp_transport_connect (transport, endpoint, agent_key, &err) : NULL;
     if (!dealer) {
         fprintf (stderr, "wrp-send: %s\n", err ? err : "cannot connect");
         return 1;
@@ -101,12 +100,12 @@ main (int argc, char **argv)
             free (data);
         }
         zmsg_send (&frames, dealer);
-    }
-    else {
+    } else {
         wrp_cmd_t cmd = wrp_msg_cmd_from_name (argv[i]);
         const char *id = argv[i + 1];
-        wrp_msg_t *msg = cmd == WRP_CMD_INVALID ? NULL
-                         : wrp_msg_new (cmd, strcmp (id, "-") ? id : NULL);
+        wrp_msg_t *msg = cmd == WRP_CMD_INVALID
+                             ? NULL
+                             : wrp_msg_new (cmd, strcmp (id, "-") ? id : NULL);
         if (!msg) {
             fprintf (stderr, "wrp-send: bad command '%s' or id '%s'\n", argv[i], id);
             return 1;
@@ -120,7 +119,8 @@ main (int argc, char **argv)
                 return 1;
             }
             *eq = 0;
-            if (s_value (eq + 1, &data, &size) || wrp_msg_set (msg, argv[i], data, size)) {
+            if (s_value (eq + 1, &data, &size) ||
+                wrp_msg_set (msg, argv[i], data, size)) {
                 fprintf (stderr, "wrp-send: cannot set field '%s'\n", argv[i]);
                 return 1;
             }
@@ -146,9 +146,7 @@ main (int argc, char **argv)
         }
         zmsg_destroy (&frames);
         rc = 0;
-    }
-    else
-    if (ready) {
+    } else if (ready) {
         wrp_msg_t *reply = NULL;
         char why[256] = "";
         if (wrp_msg_recv (dealer, &reply, NULL, why, sizeof why) == 0) {
@@ -161,11 +159,9 @@ main (int argc, char **argv)
             }
             wrp_msg_destroy (&reply);
             rc = 0;
-        }
-        else
+        } else
             fprintf (stderr, "wrp-send: bad reply: %s\n", why);
-    }
-    else
+    } else
         fprintf (stderr, "wrp-send: no reply from %s within %d ms\n", endpoint, timeout);
     zsock_destroy (&dealer);
     wrp_transport_destroy (&transport);
