@@ -831,7 +831,8 @@ wrp_transport_notice (wrp_transport_t *self)
 
 zsock_t *
 wrp_transport_connect (wrp_transport_t *self, const char *endpoint,
-                       const char *agent_key_file, char **ret_err)
+                       const char *agent_key_file, bool monitor_handshakes,
+                       char **ret_err)
 {
     assert (self);
     if (!endpoint || !*endpoint)
@@ -876,6 +877,15 @@ wrp_transport_connect (wrp_transport_t *self, const char *endpoint,
     if (!self->insecure) {
         zcert_apply (self->cert, sock);
         zsock_set_curve_serverkey (sock, agent_key);
+    }
+    if (!monitor_handshakes) {
+        if (zsock_connect (sock, "%s", endpoint) != 0) {
+            int error = zmq_errno ();
+            zsock_destroy (&sock);
+            return s_error (ret_err, "cannot connect to %s: %s", endpoint,
+                            zmq_strerror (error));
+        }
+        return sock;
     }
     //  The monitor, before connect so that the first handshake is seen.
     s_monitor_t *monitor = calloc (1, sizeof *monitor);
@@ -1287,11 +1297,11 @@ wrp_transport_test (bool verbose)
     wrp_security_t ctl = {.key_file = ctl_key};
     wrp_transport_t *client = wrp_transport_new (&ctl, false, &err);
     assert (client && wrp_transport_notices (client) == NULL);
-    assert (wrp_transport_connect (client, endpoint, NULL, &err) ==
+    assert (wrp_transport_connect (client, endpoint, NULL, true, &err) ==
             NULL);    //  no agent key
     assert (strstr (err, "--agent-key"));
     zstr_free (&err);
-    zsock_t *dealer = wrp_transport_connect (client, endpoint, agent_key, &err);
+    zsock_t *dealer = wrp_transport_connect (client, endpoint, agent_key, true, &err);
     assert (dealer);
     assert (s_round_trip (router, dealer, 5000));
     assert (wrp_transport_auth_failed (client, dealer, &err) == 0);
@@ -1303,7 +1313,7 @@ wrp_transport_test (bool verbose)
     wrp_security_t stranger = {.key_file = other_key};
     wrp_transport_t *client2 = wrp_transport_new (&stranger, false, &err);
     assert (client2);
-    zsock_t *dealer2 = wrp_transport_connect (client2, endpoint, agent_key, &err);
+    zsock_t *dealer2 = wrp_transport_connect (client2, endpoint, agent_key, true, &err);
     assert (dealer2);
     //  The send may be refused already (the handshake can fail first): what
     //  counts is that the refusal is reported.
@@ -1336,13 +1346,13 @@ wrp_transport_test (bool verbose)
     snprintf (path, sizeof path, "cp %s %s/other.pub", other_key, authorized);
     assert (system (path) == 0);
     wrp_transport_close (client2, &dealer2);
-    dealer2 = wrp_transport_connect (client2, endpoint, agent_key, &err);
+    dealer2 = wrp_transport_connect (client2, endpoint, agent_key, true, &err);
     assert (s_round_trip (router, dealer2, 5000));
     assert (wrp_transport_auth_failed (client2, dealer2, &reason) == 0);
     //  ... and revoking it refuses the next connection
     snprintf (path, sizeof path, "%s/other.pub", authorized);
     assert (unlink (path) == 0);
-    zsock_t *dealer3 = wrp_transport_connect (client2, endpoint, agent_key, &err);
+    zsock_t *dealer3 = wrp_transport_connect (client2, endpoint, agent_key, true, &err);
     assert (s_wait_failed (client2, dealer3, 5000, &reason) == 1);
     zstr_free (&reason);
     //  The same key refused again within a minute is not logged again
@@ -1357,7 +1367,7 @@ wrp_transport_test (bool verbose)
             "    unknown key refused, reported both sides; added and revoked live: OK\n");
 
     //  A wrong agent key: the controller is told to check --agent-key
-    zsock_t *wrong = wrp_transport_connect (client, endpoint, other_key, &err);
+    zsock_t *wrong = wrp_transport_connect (client, endpoint, other_key, true, &err);
     assert (wrong);
     assert (s_wait_failed (client, wrong, 5000, &reason) == 1);
     if (verbose)
@@ -1371,7 +1381,8 @@ wrp_transport_test (bool verbose)
     wrp_transport_t *plain_client = wrp_transport_new (&plain, false, &err);
     assert (plain_client && wrp_transport_insecure (plain_client));
     assert (wrp_transport_public_key (plain_client) == NULL);
-    zsock_t *plain_dealer = wrp_transport_connect (plain_client, endpoint, NULL, &err);
+    zsock_t *plain_dealer =
+        wrp_transport_connect (plain_client, endpoint, NULL, true, &err);
     assert (s_wait_failed (plain_client, plain_dealer, 5000, &reason) == 1);
     if (verbose)
         printf ("    controller: %s\n", reason);
@@ -1401,7 +1412,7 @@ wrp_transport_test (bool verbose)
     char *bound = zsock_last_endpoint (router);
     snprintf (endpoint, sizeof endpoint, "%s", bound);
     zstr_free (&bound);
-    plain_dealer = wrp_transport_connect (plain_client, endpoint, NULL, &err);
+    plain_dealer = wrp_transport_connect (plain_client, endpoint, NULL, true, &err);
     assert (s_round_trip (router, plain_dealer, 5000));
     assert (wrp_transport_auth_failed (plain_client, plain_dealer, &reason) == 0);
     wrp_transport_close (plain_client, &plain_dealer);
@@ -1409,7 +1420,7 @@ wrp_transport_test (bool verbose)
     zsock_t *router2 = wrp_transport_listen (server, "tcp://127.0.0.1:*", &err);
     assert (router2);
     bound = zsock_last_endpoint (router2);
-    plain_dealer = wrp_transport_connect (plain_client, bound, NULL, &err);
+    plain_dealer = wrp_transport_connect (plain_client, bound, NULL, true, &err);
     zstr_free (&bound);
     assert (s_round_trip (router2, plain_dealer, 5000));
     wrp_transport_close (plain_client, &plain_dealer);

@@ -87,12 +87,15 @@ char *wrp_transport_notice (wrp_transport_t *self);
 //  Controller side: a DEALER connected to endpoint. agent_key_file is the
 //  agent's public certificate (ignored when insecure). Returns NULL and a
 //  message. The DEALER gets a random routing id (so the agent can still
-//  answer a deferred command after a reconnect) and a socket monitor for
-//  wrp_transport_auth_failed. Caller owns the socket; close it with
+//  answer a deferred command after a reconnect) and, with
+//  monitor_handshakes, a socket monitor for wrp_transport_auth_failed (it
+//  costs another socket and pipe, ~16 KiB: a fan-out to many agents adds it
+//  only for those that stay silent). Caller owns the socket; close it with
 //  wrp_transport_close (zsock_destroy also works, but the monitor then lives
 //  until the transport is destroyed).
 zsock_t *wrp_transport_connect (wrp_transport_t *self, const char *endpoint,
-                                const char *agent_key_file, char **ret_err);
+                                const char *agent_key_file, bool monitor_handshakes,
+                                char **ret_err);
 
 //  Controller side: destroy a socket from wrp_transport_connect and its
 //  monitor. Accepts NULL, nulls the pointer.

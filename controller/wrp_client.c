@@ -14,6 +14,10 @@
 #include <time.h>
 #include <unistd.h>
 
+//  Silence of every node after which the silent ones are dialed again with
+//  their handshake watched.
+#define S_REDIAL_US 250000
+
 //  A message received and not yet handed out by wrp_client_recv.
 typedef struct {
     size_t index;      //  which node sent it
@@ -27,6 +31,9 @@ struct _wrp_client_t {
     size_t count;                  //  number of nodes
     zmq_pollitem_t *items;         //  poll set over the connected sockets
     size_t *item_node;             //  poll item -> node index
+    size_t *item_of;               //  node index -> poll item
+    char **keys;                   //  the agent key file of each node (NULL: none)
+    bool *monitored;               //  the node's DEALER watches its handshakes
     size_t item_count;             //  number of poll items
     s_pending_t *pending;          //  received, not yet returned (FIFO)
     size_t pending_head;           //  first unread entry
@@ -83,7 +90,11 @@ wrp_client_new (wrp_transport_t *transport, const wrp_plan_host_t *hosts, size_t
     self->socks = calloc (count ? count : 1, sizeof *self->socks);
     self->items = calloc (count ? count : 1, sizeof *self->items);
     self->item_node = calloc (count ? count : 1, sizeof *self->item_node);
-    if (!self->nodes || !self->socks || !self->items || !self->item_node) {
+    self->item_of = calloc (count ? count : 1, sizeof *self->item_of);
+    self->keys = calloc (count ? count : 1, sizeof *self->keys);
+    self->monitored = calloc (count ? count : 1, sizeof *self->monitored);
+    if (!self->nodes || !self->socks || !self->items || !self->item_node ||
+        !self->item_of || !self->keys || !self->monitored) {
         wrp_client_destroy (&self);
         return NULL;
     }
@@ -101,8 +112,13 @@ wrp_client_new (wrp_transport_t *transport, const wrp_plan_host_t *hosts, size_t
         if (agent_key_file && !key)
             err = strdup ("no agent key for this host (neither HOST.key nor agent.key "
                           "in the --agent-key directory)");
+        if (key && !(self->keys[i] = strdup (key)))
+            err = strdup ("out of memory");
+        //  No handshake monitor yet: most agents answer at once, and a
+        //  monitor per agent costs ~16 KiB (see s_redial).
         zsock_t *sock =
-            err ? NULL : wrp_transport_connect (transport, node->endpoint, key, &err);
+            err ? NULL
+                : wrp_transport_connect (transport, node->endpoint, key, false, &err);
         if (!sock) {
             char buf[512];
             snprintf (buf, sizeof buf, "cannot connect to %s: %s", node->endpoint,
@@ -118,6 +134,7 @@ wrp_client_new (wrp_transport_t *transport, const wrp_plan_host_t *hosts, size_t
         self->items[self->item_count].socket = zsock_resolve (sock);
         self->items[self->item_count].events = ZMQ_POLLIN;
         self->item_node[self->item_count] = i;
+        self->item_of[i] = self->item_count;
         self->item_count++;
     }
     return self;
@@ -149,6 +166,11 @@ wrp_client_destroy (wrp_client_t **self_p)
     free (self->socks);
     free (self->items);
     free (self->item_node);
+    free (self->item_of);
+    for (size_t i = 0; self->keys && i < self->count; i++)
+        free (self->keys[i]);
+    free (self->keys);
+    free (self->monitored);
     free (self->progress);
     free (self);
     *self_p = NULL;
@@ -319,6 +341,54 @@ s_progress_clear (wrp_client_t *self)
     }
 }
 
+//  Queue request to node i, with a STATUS probe beside a deferred command
+//  (the probe tells alive from stuck). Returns 0, or -1 with the node's error.
+static int
+s_send (wrp_client_t *self, size_t i, const wrp_msg_t *request)
+{
+    if (wrp_msg_send (request, self->socks[i], NULL) != 0) {
+        s_set_error (&self->nodes[i], "unreachable: cannot queue the request (%s)",
+                     zmq_strerror (zmq_errno ()));
+        return -1;
+    }
+    if (wrp_msg_cmd (request) != WRP_CMD_STATUS) {
+        char probe_id[WRP_MSG_MAX_ID + 1];
+        snprintf (probe_id, sizeof probe_id, "%.60s.p", wrp_msg_id (request));
+        wrp_msg_t *probe = wrp_msg_new (WRP_CMD_STATUS, probe_id);
+        if (probe) {
+            wrp_msg_send (probe, self->socks[i], NULL);
+            wrp_msg_destroy (&probe);
+        }
+    }
+    return 0;
+}
+
+//  A node silent while the others have stopped answering: dial it again,
+//  this time watching the handshake, so that a refused key or a security
+//  mismatch is reported as such instead of as silence, and send the request
+//  again (the agent answers a repeated id once). libzmq does not retry a
+//  refused handshake, hence a new socket. Returns 0, or -1 with the error.
+static int
+s_redial (wrp_client_t *self, size_t i, const wrp_msg_t *request)
+{
+    self->monitored[i] = true;
+    char *err = NULL;
+    zsock_t *sock = wrp_transport_connect (self->transport, self->nodes[i].endpoint,
+                                           self->keys[i], true, &err);
+    if (!sock) {
+        s_set_error (&self->nodes[i], "cannot connect to %s: %s", self->nodes[i].endpoint,
+                     err ? err : "unknown error");
+        free (err);
+        return -1;
+    }
+    zsock_set_sndtimeo (sock, 0);
+    zsock_set_linger (self->socks[i], 0);
+    wrp_transport_close (self->transport, &self->socks[i]);
+    self->socks[i] = sock;
+    self->items[self->item_of[i]].socket = zsock_resolve (sock);
+    return s_send (self, i, request);
+}
+
 int
 wrp_client_call (wrp_client_t *self, wrp_msg_t **requests, int timeout_ms,
                  int liveness_ms)
@@ -369,23 +439,10 @@ wrp_client_call (wrp_client_t *self, wrp_msg_t **requests, int timeout_ms,
     for (size_t i = 0; i < self->count; i++) {
         if (!asked[i] || done[i])
             continue;
-        wrp_client_node_t *node = &self->nodes[i];
         sent_us[i] = s_mono_us ();
-        if (wrp_msg_send (requests[i], self->socks[i], NULL) != 0) {
-            s_set_error (node, "unreachable: cannot queue the request (%s)",
-                         zmq_strerror (zmq_errno ()));
+        if (s_send (self, i, requests[i]) != 0) {
             done[i] = true;
             continue;
-        }
-        if (wrp_msg_cmd (requests[i]) != WRP_CMD_STATUS) {
-            //  A probe alongside a deferred command tells alive from stuck.
-            char probe_id[WRP_MSG_MAX_ID + 1];
-            snprintf (probe_id, sizeof probe_id, "%.60s.p", wrp_msg_id (requests[i]));
-            wrp_msg_t *probe = wrp_msg_new (WRP_CMD_STATUS, probe_id);
-            if (probe) {
-                wrp_msg_send (probe, self->socks[i], NULL);
-                wrp_msg_destroy (&probe);
-            }
         }
         waiting++;
     }
@@ -395,6 +452,7 @@ wrp_client_call (wrp_client_t *self, wrp_msg_t **requests, int timeout_ms,
     int64_t live_deadline = start + (int64_t) liveness_ms * 1000;
     int64_t next_progress = start + 1000000;
     int64_t next_auth_check = start + 20000;
+    int64_t last_reply = start;    //  last sign of life of any node
     bool interrupted = false;
     int answered = 0;
     while (waiting > 0) {
@@ -419,10 +477,24 @@ wrp_client_call (wrp_client_t *self, wrp_msg_t **requests, int timeout_ms,
             s_progress (self, total - waiting, total, now - start);
             next_progress = now + 200000;
         }
+        //  Silent nodes, once nobody has answered for a while, are dialed
+        //  again with their handshake watched.
+        if (now - last_reply >= S_REDIAL_US) {
+            for (size_t i = 0; i < self->count; i++) {
+                if (!asked[i] || done[i] || self->nodes[i].reachable ||
+                    self->monitored[i])
+                    continue;
+                if (s_redial (self, i, requests[i]) != 0) {
+                    done[i] = true;
+                    waiting--;
+                }
+            }
+            last_reply = INT64_MAX / 2;
+        }
         //  A refused handshake shows in the socket's monitor, not as a
-        //  message: look at the silent nodes every 100 ms.
+        //  message: look at the silent, watched nodes every 100 ms.
         for (size_t i = 0; now >= next_auth_check && i < self->count; i++) {
-            if (!asked[i] || done[i] || self->nodes[i].reachable)
+            if (!asked[i] || done[i] || self->nodes[i].reachable || !self->monitored[i])
                 continue;
             char *reason = NULL;
             if (wrp_transport_auth_failed (self->transport, self->socks[i], &reason) ==
@@ -439,6 +511,8 @@ wrp_client_call (wrp_client_t *self, wrp_msg_t **requests, int timeout_ms,
         if (waiting == 0)
             break;
         int64_t wake = deadline < live_deadline ? deadline : live_deadline;
+        if (last_reply != INT64_MAX / 2 && wake > last_reply + S_REDIAL_US)
+            wake = last_reply + S_REDIAL_US;
         if (wake > next_auth_check)
             wake = next_auth_check;
         if (self->progress && wake > next_progress)
@@ -467,6 +541,8 @@ wrp_client_call (wrp_client_t *self, wrp_msg_t **requests, int timeout_ms,
             wrp_msg_destroy (&msg);    //  a leftover of something older
             continue;
         }
+        if (last_reply != INT64_MAX / 2)
+            last_reply = s_mono_us ();
         if (!node->reachable) {
             node->reachable = true;
             node->rtt_ms = (double) (s_mono_us () - sent_us[index]) / 1000.0;
