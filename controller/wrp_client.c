@@ -14,8 +14,12 @@
 #include <time.h>
 #include <unistd.h>
 
-//  Silence of every node after which the silent ones are dialed again with
-//  their handshake watched.
+//  Up to this many agents every DEALER watches its handshake from the start
+//  (a refused key is reported within milliseconds); beyond, memory wins.
+#define S_EAGER_MONITORS 256
+
+//  Silence of every node (after the first reply) after which the silent
+//  ones are dialed again with their handshake watched.
 #define S_REDIAL_US 250000
 
 //  A message received and not yet handed out by wrp_client_recv.
@@ -114,11 +118,12 @@ wrp_client_new (wrp_transport_t *transport, const wrp_plan_host_t *hosts, size_t
                           "in the --agent-key directory)");
         if (key && !(self->keys[i] = strdup (key)))
             err = strdup ("out of memory");
-        //  No handshake monitor yet: most agents answer at once, and a
-        //  monitor per agent costs ~16 KiB (see s_redial).
-        zsock_t *sock =
-            err ? NULL
-                : wrp_transport_connect (transport, node->endpoint, key, false, &err);
+        //  A handshake monitor per agent costs ~16 KiB: past a few hundred
+        //  agents only those that stay silent get one (see s_redial).
+        self->monitored[i] = count <= S_EAGER_MONITORS;
+        zsock_t *sock = err ? NULL
+                            : wrp_transport_connect (transport, node->endpoint, key,
+                                                     self->monitored[i], &err);
         if (!sock) {
             char buf[512];
             snprintf (buf, sizeof buf, "cannot connect to %s: %s", node->endpoint,
@@ -452,7 +457,13 @@ wrp_client_call (wrp_client_t *self, wrp_msg_t **requests, int timeout_ms,
     int64_t live_deadline = start + (int64_t) liveness_ms * 1000;
     int64_t next_progress = start + 1000000;
     int64_t next_auth_check = start + 20000;
-    int64_t last_reply = start;    //  last sign of life of any node
+    //  Last sign of life of any node. Before the first one, connects and
+    //  handshakes to every node take their time (~1 ms per node on a loaded
+    //  2-core machine), so the first silence allowed is longer.
+    int64_t first_wait_us = (int64_t) self->count * 1000;
+    if (first_wait_us < 750000)
+        first_wait_us = 750000;
+    int64_t last_reply = start + first_wait_us;
     bool interrupted = false;
     int answered = 0;
     while (waiting > 0) {

@@ -54,3 +54,33 @@ ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 note "status on 1000 live hosts: $ms ms"
 assert_contains "$(tail -n 1 "$T/table")" "1000 nodes: 1000 reachable, 0 running" "summary line"
 [ "$ms" -lt 8000 ] || fail "status on 1000 hosts took $ms ms"
+
+# Past 256 agents the controller watches handshakes only of agents that stay
+# silent: a refused key must still come out as "not authorized" on every
+# row, not as a timeout. A CURVE agent on port 5561 of every address, a
+# controller whose key it does not know.
+"$BIN/wrp-controller" keygen "$T/agent.key" >/dev/null
+"$BIN/wrp-controller" keygen "$T/stranger.key" >/dev/null
+mkdir -p "$T/authorized" "$T/state2"
+ip netns exec "$NS" "$BIN/wrp-agentd" --endpoint 'tcp://*:5561' --state-dir "$T/state2" \
+    --node-name curve --key "$T/agent.key" --authorized-keys "$T/authorized" \
+    2>"$T/agent2.log" &
+agent2=$!; disown $agent2; at_exit "kill -9 $agent2 2>/dev/null"
+wait_for 5 sh -c "ip netns exec $NS ss -Htln 'sport = :5561' | grep -q LISTEN"
+head -n 300 "$T/hosts" | sed 's/$/:5561/' >"$T/curve-hosts"
+t0=$(date +%s%N)
+rc=0
+ip netns exec "$NS" "$BIN/wrp-controller" -H "$T/curve-hosts" --key "$T/stranger.key" \
+    --agent-key "$T/agent.key" --timeout 20000 status --json >"$T/denied.json" \
+    2>"$T/ctl2.err" || rc=$?
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+note "status on 300 hosts with a refused key: exit $rc in $ms ms"
+assert_eq 2 "$rc" "exit code with a refused key"
+[ "$ms" -lt 10000 ] || fail "refusals on 300 hosts took $ms ms: reported as timeouts"
+/usr/bin/python3 - "$T/denied.json" <<'PY' || fail "denied document: $(head -c 600 "$T/denied.json")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["summary"]["total"] == 300 and d["summary"]["reachable"] == 0, d["summary"]
+bad = [n for n in d["nodes"] if "not authorized" not in (n["error"] or "")]
+assert not bad, bad[:3]
+PY
