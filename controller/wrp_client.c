@@ -20,7 +20,7 @@
 
 //  Silence of every node (after the first reply) after which the silent
 //  ones are dialed again with their handshake watched.
-#define S_REDIAL_US 250000
+#define S_REDIAL_US 1000000
 
 //  A message received and not yet handed out by wrp_client_recv.
 typedef struct {
