@@ -18,20 +18,7 @@
 #include <string.h>
 #include <time.h>
 
-static double
-s_now_ms (void)
-{
-    struct timespec ts;
-    clock_gettime (CLOCK_MONOTONIC, &ts);
-    return (double) ts.tv_sec * 1e3 + (double) ts.tv_nsec / 1e6;
-}
-
-static int
-s_cmp_double (const void *a, const void *b)
-{
-    double x = *(const double *) a, y = *(const double *) b;
-    return (x > y) - (x < y);
-}
+#include "bench_util.h"
 
 //  Send one request on every socket, then collect replies until each has
 //  answered or the deadline passes. Returns how many answered.
@@ -49,9 +36,9 @@ s_round (zsock_t **socks, zmq_pollitem_t *items, int count, int round, int timeo
     }
     char *seen = calloc ((size_t) count, 1);
     int answered = 0;
-    double deadline = s_now_ms () + timeout_ms;
+    double deadline = bench_now_ms () + timeout_ms;
     while (answered < count) {
-        double left = deadline - s_now_ms ();
+        double left = deadline - bench_now_ms ();
         if (left <= 0)
             break;
         if (zmq_poll (items, count, (long) left + 1) < 0)
@@ -143,7 +130,7 @@ main (int argc, char **argv)
     zmq_pollitem_t *items = calloc ((size_t) count, sizeof *items);
     double *warm = calloc ((size_t) rounds + 1, sizeof *warm);
 
-    double t0 = s_now_ms ();
+    double t0 = bench_now_ms ();
     int i = 0;
     for (char *ep = zlistx_first (endpoints); ep; ep = zlistx_next (endpoints), i++) {
         socks[i] = zsock_new (ZMQ_DEALER);
@@ -164,17 +151,17 @@ main (int argc, char **argv)
         items[i].events = ZMQ_POLLIN;
     }
     int answered = s_round (socks, items, count, 0, timeout_ms);
-    double cold = s_now_ms () - t0;
+    double cold = bench_now_ms () - t0;
     int warm_ok = 1;
     for (int r = 0; r < rounds; r++) {
-        double start = s_now_ms ();
+        double start = bench_now_ms ();
         if (s_round (socks, items, count, r + 1, timeout_ms) != count)
             warm_ok = 0;
-        warm[r] = s_now_ms () - start;
+        warm[r] = bench_now_ms () - start;
     }
     printf ("n=%d answered=%d cold_ms=%.3f", count, answered, cold);
     if (rounds > 0) {
-        qsort (warm, (size_t) rounds, sizeof *warm, s_cmp_double);
+        qsort (warm, (size_t) rounds, sizeof *warm, bench_cmp_double);
         printf (" warm_median_ms=%.3f warm_min_ms=%.3f warm_max_ms=%.3f",
                 warm[rounds / 2], warm[0], warm[rounds - 1]);
     }

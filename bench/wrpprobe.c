@@ -23,23 +23,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_util.h"
+
 #include "wrp_msg.h"
 #include "wrp_transport.h"
-
-static double
-s_now_ms (void)
-{
-    struct timespec ts;
-    clock_gettime (CLOCK_MONOTONIC, &ts);
-    return (double) ts.tv_sec * 1e3 + (double) ts.tv_nsec / 1e6;
-}
-
-static int
-s_cmp_double (const void *a, const void *b)
-{
-    double x = *(const double *) a, y = *(const double *) b;
-    return (x > y) - (x < y);
-}
 
 static int
 s_usage (void)
@@ -63,9 +50,9 @@ s_round (zsock_t **socks, zmq_pollitem_t *items, int count, int timeout_ms,
     }
     char *seen = calloc ((size_t) count, 1);
     int answered = 0;
-    double deadline = s_now_ms () + timeout_ms;
+    double deadline = bench_now_ms () + timeout_ms;
     while (answered < count) {
-        double left = deadline - s_now_ms ();
+        double left = deadline - bench_now_ms ();
         if (left <= 0 || zmq_poll (items, count, (long) left + 1) < 0)
             break;
         for (int i = 0; i < count; i++) {
@@ -162,7 +149,7 @@ main (int argc, char **argv)
     double *warm = calloc ((size_t) rounds + 1, sizeof *warm);
     int rc = 0;
 
-    double t0 = s_now_ms ();
+    double t0 = bench_now_ms ();
     int i = 0;
     for (char *ep = zlistx_first (endpoints); ep; ep = zlistx_next (endpoints), i++) {
         socks[i] = wrp_transport_connect (transport, ep, agent_key, false, &err);
@@ -176,19 +163,19 @@ main (int argc, char **argv)
     }
     wrp_msg_t *reply = NULL;
     int answered = s_round (socks, items, count, timeout_ms, &reply);
-    double cold = s_now_ms () - t0;
+    double cold = bench_now_ms () - t0;
 
     if (streq (mode, "poll")) {
         int warm_ok = 1;
         for (int r = 0; r < rounds; r++) {
-            double start = s_now_ms ();
+            double start = bench_now_ms ();
             if (s_round (socks, items, count, timeout_ms, NULL) != count)
                 warm_ok = 0;
-            warm[r] = s_now_ms () - start;
+            warm[r] = bench_now_ms () - start;
         }
         printf ("n=%d answered=%d cold_ms=%.3f", count, answered, cold);
         if (rounds > 0) {
-            qsort (warm, (size_t) rounds, sizeof *warm, s_cmp_double);
+            qsort (warm, (size_t) rounds, sizeof *warm, bench_cmp_double);
             printf (" warm_median_ms=%.3f warm_min_ms=%.3f warm_max_ms=%.3f",
                     warm[rounds / 2], warm[0], warm[rounds - 1]);
         }
@@ -203,10 +190,10 @@ main (int argc, char **argv)
                      state ? state : "no answer");
             rc = 2;
         } else {
-            double killed = s_now_ms ();
+            double killed = bench_now_ms ();
             kill ((pid_t) pid, SIGSEGV);
             double seen = -1;
-            while (s_now_ms () - killed < timeout_ms) {
+            while (bench_now_ms () - killed < timeout_ms) {
                 wrp_msg_t *status = NULL;
                 if (s_round (socks, items, 1, timeout_ms, &status) != 1) {
                     wrp_msg_destroy (&status);
@@ -216,7 +203,7 @@ main (int argc, char **argv)
                 bool failed = state && streq (state, "failed");
                 wrp_msg_destroy (&status);
                 if (failed) {
-                    seen = s_now_ms () - killed;
+                    seen = bench_now_ms () - killed;
                     break;
                 }
             }

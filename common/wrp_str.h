@@ -15,6 +15,11 @@ char *wrp_strf (const char *format, ...) __attribute__ ((format (printf, 1, 2)))
 void wrp_str_set (char **ret, const char *format, ...)
     __attribute__ ((format (printf, 2, 3)));
 
+//  Same, replacing a string the caller already owns: frees the old *target
+//  (may be NULL) and sets the new one.
+void wrp_str_replace (char **target, const char *format, ...)
+    __attribute__ ((format (printf, 2, 3)));
+
 void wrp_str_test (bool verbose);
 
 #endif

@@ -2,6 +2,7 @@
     See wrp_client.h.                                                         */
 
 #include "wrp_client.h"
+#include "wrp_str.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -298,21 +299,6 @@ wrp_client_recv (wrp_client_t *self, int timeout_ms, size_t *ret_index,
     return 0;
 }
 
-static void s_set_error (wrp_client_node_t *node, const char *format, ...)
-    __attribute__ ((format (printf, 2, 3)));
-
-static void
-s_set_error (wrp_client_node_t *node, const char *format, ...)
-{
-    char buf[1024];
-    va_list args;
-    va_start (args, format);
-    vsnprintf (buf, sizeof buf, format, args);
-    va_end (args);
-    free (node->error);
-    node->error = strdup (buf);
-}
-
 //  The one-line error of an ERROR reply: "CODE: text".
 static void
 s_error_from_reply (wrp_client_node_t *node, const wrp_msg_t *reply)
@@ -320,9 +306,10 @@ s_error_from_reply (wrp_client_node_t *node, const wrp_msg_t *reply)
     const char *code = wrp_msg_str (reply, "code");
     const char *text = wrp_msg_str (reply, "text");
     if (code && !strcmp (code, "REFUSED"))
-        s_set_error (node, "refused: %s", text ? text : "(no reason given)");
+        wrp_str_replace (&node->error, "refused: %s", text ? text : "(no reason given)");
     else
-        s_set_error (node, "%s: %s", code ? code : "ERROR", text ? text : "(no text)");
+        wrp_str_replace (&node->error, "%s: %s", code ? code : "ERROR",
+                         text ? text : "(no text)");
 }
 
 static void
@@ -352,8 +339,9 @@ static int
 s_send (wrp_client_t *self, size_t i, const wrp_msg_t *request)
 {
     if (wrp_msg_send (request, self->socks[i], NULL) != 0) {
-        s_set_error (&self->nodes[i], "unreachable: cannot queue the request (%s)",
-                     zmq_strerror (zmq_errno ()));
+        wrp_str_replace (&self->nodes[i].error,
+                         "unreachable: cannot queue the request (%s)",
+                         zmq_strerror (zmq_errno ()));
         return -1;
     }
     if (wrp_msg_cmd (request) != WRP_CMD_STATUS) {
@@ -381,8 +369,8 @@ s_redial (wrp_client_t *self, size_t i, const wrp_msg_t *request)
     zsock_t *sock = wrp_transport_connect (self->transport, self->nodes[i].endpoint,
                                            self->keys[i], true, &err);
     if (!sock) {
-        s_set_error (&self->nodes[i], "cannot connect to %s: %s", self->nodes[i].endpoint,
-                     err ? err : "unknown error");
+        wrp_str_replace (&self->nodes[i].error, "cannot connect to %s: %s",
+                         self->nodes[i].endpoint, err ? err : "unknown error");
         free (err);
         return -1;
     }
@@ -464,6 +452,7 @@ wrp_client_call (wrp_client_t *self, wrp_msg_t **requests, int timeout_ms,
     if (first_wait_us < 750000)
         first_wait_us = 750000;
     int64_t last_reply = start + first_wait_us;
+    bool redialed = false;    //  silent nodes were dialed again (once a call)
     bool interrupted = false;
     int answered = 0;
     while (waiting > 0) {
@@ -472,8 +461,9 @@ wrp_client_call (wrp_client_t *self, wrp_msg_t **requests, int timeout_ms,
         if (now >= live_deadline) {
             for (size_t i = 0; i < self->count; i++) {
                 if (asked[i] && !done[i] && !self->nodes[i].reachable) {
-                    s_set_error (&self->nodes[i], "unreachable: no reply within %.1f s",
-                                 liveness_ms / 1000.0);
+                    wrp_str_replace (&self->nodes[i].error,
+                                     "unreachable: no reply within %.1f s",
+                                     liveness_ms / 1000.0);
                     done[i] = true;
                     waiting--;
                 }
@@ -490,7 +480,7 @@ wrp_client_call (wrp_client_t *self, wrp_msg_t **requests, int timeout_ms,
         }
         //  Silent nodes, once nobody has answered for a while, are dialed
         //  again with their handshake watched.
-        if (now - last_reply >= S_REDIAL_US) {
+        if (!redialed && now - last_reply >= S_REDIAL_US) {
             for (size_t i = 0; i < self->count; i++) {
                 if (!asked[i] || done[i] || self->nodes[i].reachable ||
                     self->monitored[i])
@@ -500,7 +490,7 @@ wrp_client_call (wrp_client_t *self, wrp_msg_t **requests, int timeout_ms,
                     waiting--;
                 }
             }
-            last_reply = INT64_MAX / 2;
+            redialed = true;
         }
         //  A refused handshake shows in the socket's monitor, not as a
         //  message: look at the silent, watched nodes every 100 ms.
@@ -511,7 +501,8 @@ wrp_client_call (wrp_client_t *self, wrp_msg_t **requests, int timeout_ms,
             if (wrp_transport_auth_failed (self->transport, self->socks[i], &reason) ==
                 1) {
                 self->nodes[i].unauthorized = true;
-                s_set_error (&self->nodes[i], "%s", reason ? reason : "not authorized");
+                wrp_str_replace (&self->nodes[i].error, "%s",
+                                 reason ? reason : "not authorized");
                 free (reason);
                 done[i] = true;
                 waiting--;
@@ -522,7 +513,7 @@ wrp_client_call (wrp_client_t *self, wrp_msg_t **requests, int timeout_ms,
         if (waiting == 0)
             break;
         int64_t wake = deadline < live_deadline ? deadline : live_deadline;
-        if (last_reply != INT64_MAX / 2 && wake > last_reply + S_REDIAL_US)
+        if (!redialed && wake > last_reply + S_REDIAL_US)
             wake = last_reply + S_REDIAL_US;
         if (wake > next_auth_check)
             wake = next_auth_check;
@@ -552,8 +543,7 @@ wrp_client_call (wrp_client_t *self, wrp_msg_t **requests, int timeout_ms,
             wrp_msg_destroy (&msg);    //  a leftover of something older
             continue;
         }
-        if (last_reply != INT64_MAX / 2)
-            last_reply = s_mono_us ();
+        last_reply = s_mono_us ();
         if (!node->reachable) {
             node->reachable = true;
             node->rtt_ms = (double) (s_mono_us () - sent_us[index]) / 1000.0;
@@ -576,8 +566,8 @@ wrp_client_call (wrp_client_t *self, wrp_msg_t **requests, int timeout_ms,
         if (cmd == WRP_CMD_ERROR)
             s_error_from_reply (node, msg);
         else if (cmd != WRP_CMD_OK)
-            s_set_error (node, "protocol error: unexpected %s reply",
-                         wrp_msg_cmd_name (cmd));
+            wrp_str_replace (&node->error, "protocol error: unexpected %s reply",
+                             wrp_msg_cmd_name (cmd));
         wrp_msg_destroy (&node->reply);
         node->reply = msg;
         done[index] = true;
@@ -590,15 +580,16 @@ wrp_client_call (wrp_client_t *self, wrp_msg_t **requests, int timeout_ms,
             continue;
         wrp_client_node_t *node = &self->nodes[i];
         if (interrupted)
-            s_set_error (node, "interrupted before the node answered");
+            wrp_str_replace (&node->error, "interrupted before the node answered");
         else if (node->reachable) {
             node->timed_out = true;
-            s_set_error (
-                node, "timed out: the agent answers, but %s did not finish within %.1f s",
+            wrp_str_replace (
+                &node->error,
+                "timed out: the agent answers, but %s did not finish within %.1f s",
                 wrp_msg_cmd_name (wrp_msg_cmd (requests[i])), timeout_ms / 1000.0);
         } else
-            s_set_error (node, "unreachable: no reply within %.1f s",
-                         timeout_ms / 1000.0);
+            wrp_str_replace (&node->error, "unreachable: no reply within %.1f s",
+                             timeout_ms / 1000.0);
     }
     free (asked);
     free (done);

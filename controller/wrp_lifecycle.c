@@ -12,6 +12,7 @@
     not answer. For status, 2 also when a runtime is in state failed.        */
 
 #include "wrp_lifecycle.h"
+#include "wrp_str.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -51,21 +52,12 @@ typedef struct {
     const char *verb;              //  the command
 } s_run_t;
 
-static void s_row_error (s_row_t *row, const char *format, ...)
-    __attribute__ ((format (printf, 2, 3)));
-
-static void
-s_row_error (s_row_t *row, const char *format, ...)
-{
-    char buf[1024];
-    va_list args;
-    va_start (args, format);
-    vsnprintf (buf, sizeof buf, format, args);
-    va_end (args);
-    free (row->error);
-    row->error = strdup (buf);
-    row->result = "error";
-}
+//  The row failed: why, in one line.
+#define s_row_error(row, ...)                                                            \
+    do {                                                                                 \
+        wrp_str_replace (&(row)->error, __VA_ARGS__);                                    \
+        (row)->result = "error";                                                         \
+    } while (0)
 
 static void
 s_row_note (s_row_t *row, const char *note)

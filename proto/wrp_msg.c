@@ -165,6 +165,19 @@ wrp_msg_destroy (wrp_msg_t **self_p)
 }
 
 //  Appends a field without checks beyond memory. Returns 0 or -1.
+//  A field value's own copy, NUL-terminated so text values read as strings.
+static uint8_t *
+s_copy_value (const void *value, size_t size)
+{
+    uint8_t *data = malloc (size + 1);
+    if (!data)
+        return NULL;
+    if (size)
+        memcpy (data, value, size);
+    data[size] = 0;
+    return data;
+}
+
 static int
 s_append (wrp_msg_t *self, const char *key, size_t key_size, const void *value,
           size_t size)
@@ -179,12 +192,9 @@ s_append (wrp_msg_t *self, const char *key, size_t key_size, const void *value,
         self->fields = fields;
         self->capacity = capacity;
     }
-    uint8_t *data = malloc (size + 1);
+    uint8_t *data = s_copy_value (value, size);
     if (!data)
         return -1;
-    if (size)
-        memcpy (data, value, size);
-    data[size] = 0;
     s_field_t *field = &self->fields[self->count++];
     memcpy (field->key, key, key_size);
     field->key[key_size] = 0;
@@ -273,12 +283,9 @@ wrp_msg_set (wrp_msg_t *self, const char *key, const void *value, size_t size)
     }
     if (!field)
         return s_append (self, key, key_size, value, size);
-    uint8_t *data = malloc (size + 1);
+    uint8_t *data = s_copy_value (value, size);
     if (!data)
         return -1;
-    if (size)
-        memcpy (data, value, size);
-    data[size] = 0;
     free (field->data);
     field->data = data;
     field->size = size;
