@@ -31,14 +31,7 @@
 #include <czmq.h>
 #include <stdbool.h>
 
-//  Default key locations (documented in docs/SECURITY.md).
-#define WRP_AGENT_KEY_DEFAULT       "/etc/wrp/agent.key"          //  + "_secret"
-#define WRP_AUTHORIZED_KEYS_DEFAULT "/etc/wrp/authorized_keys"    //  directory
-#define WRP_CONTROLLER_KEY_DEFAULT  "~/.wrp/controller.key"       //  + "_secret"
-#define WRP_AGENT_PUBKEY_DEFAULT    "/etc/wrp/agent.key"          //  public part
-
-//  The ZAP domain the agent's ROUTER uses.
-#define WRP_ZAP_DOMAIN "wrp"
+#include "wrp_proto.h"    //  default key locations, the ZAP domain
 
 typedef struct {
     bool insecure;                 //  plain TCP, no CURVE

@@ -24,29 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define WRP_PROTO_NAME      "WRP"
-#define WRP_PROTO_VERSION   1
-#define WRP_PROTO_SIGNATURE "WRP/1"
-
-//  Limits: everything a peer controls is bounded.
-#define WRP_MSG_MAX_ID     64            //  id length
-#define WRP_MSG_MAX_KEY    64            //  field key length
-#define WRP_MSG_MAX_FIELDS 512           //  fields per message
-#define WRP_MSG_MAX_VALUE  (4u << 20)    //  one value: 4 MiB (hostfile of 100000 hosts)
-#define WRP_MSG_MAX_TOTAL  (8u << 20)    //  all frames together
-
-typedef enum {
-    WRP_CMD_INVALID = 0,
-    //  controller -> agent
-    WRP_CMD_STATUS,    //  heartbeat: report state; read-only, ids not recorded
-    WRP_CMD_START,     //  write pushed config (if any) and start the runtime
-    WRP_CMD_STOP,      //  stop binary, then SIGTERM, then SIGKILL
-    WRP_CMD_KILL,      //  SIGKILL the runtime's process group
-    WRP_CMD_CLEAN,     //  remove pushed files and chi_* segments
-    //  agent -> controller
-    WRP_CMD_OK,       //  done; carries the status fields (and command results)
-    WRP_CMD_ERROR,    //  not done; fields "code" and "text" (and status fields)
-} wrp_cmd_t;
+#include "wrp_proto.h"
 
 typedef struct _wrp_msg_t wrp_msg_t;
 
