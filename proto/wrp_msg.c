@@ -470,6 +470,59 @@ wrp_msg_encode (const wrp_msg_t *self)
     return frames;
 }
 
+//  ---------------------------------------------------------------------------
+//  The message as one byte string (czmq's zmsg_encode of its frames).
+
+int
+wrp_msg_to_bytes (const wrp_msg_t *self, uint8_t **ret_data, size_t *ret_size)
+{
+    assert (self);
+    assert (ret_data);
+    assert (ret_size);
+    zmsg_t *frames = wrp_msg_encode (self);
+    zframe_t *encoded = frames ? zmsg_encode (frames) : NULL;
+    zmsg_destroy (&frames);
+    if (!encoded)
+        return -1;
+    size_t size = zframe_size (encoded);
+    uint8_t *data = malloc (size ? size : 1);
+    if (data)
+        memcpy (data, zframe_data (encoded), size);
+    zframe_destroy (&encoded);
+    if (!data)
+        return -1;
+    *ret_data = data;
+    *ret_size = size;
+    return 0;
+}
+
+//  ---------------------------------------------------------------------------
+//  Decode what wrp_msg_to_bytes wrote.
+
+int
+wrp_msg_from_bytes (const void *data, size_t size, wrp_msg_t **ret_msg, char *err,
+                    size_t err_size)
+{
+    assert (ret_msg);
+    //  A frame's length prefix is 1 byte, or 5 from 255 bytes on.
+    size_t limit = (size_t) WRP_MSG_MAX_TOTAL + 5 * (size_t) WRP_MSG_MAX_FRAMES;
+    if (!data && size)
+        return s_fail (err, err_size, "no data");
+    if (size > limit)
+        return s_fail (err, err_size, "record of %zu bytes exceeds the limit of %zu",
+                       size, limit);
+    zframe_t *encoded = zframe_new (data, size);
+    if (!encoded)
+        return s_fail (err, err_size, "out of memory");
+    zmsg_t *frames = zmsg_decode (encoded);
+    zframe_destroy (&encoded);
+    if (!frames)
+        return s_fail (err, err_size, "not an encoded message (bad frame lengths)");
+    int rc = wrp_msg_decode (frames, ret_msg, err, err_size);
+    zmsg_destroy (&frames);
+    return rc;
+}
+
 //  Checks frame 0. Returns 0, or -1 with the reason; *ret_version is the
 //  peer's version when the frame is "WRP/n" (else -1).
 static int
@@ -677,7 +730,7 @@ wrp_msg_send (const wrp_msg_t *self, zsock_t *sock, zframe_t *routing_id)
 }
 
 //  Reads one whole multipart message into a zmsg_t, keeping at most
-//  WRP_MSG_MAX_FIELDS*2+4 frames and WRP_MSG_MAX_TOTAL+1 bytes of content
+//  WRP_MSG_MAX_FRAMES+1 frames (the routing id) and WRP_MSG_MAX_TOTAL+1 bytes of content
 //  (the rest is read and dropped, so the next message starts clean).
 //  Returns 0 and sets *ret_frames and *ret_over (limits broken), or -1
 //  when interrupted.
@@ -700,7 +753,7 @@ s_recv_frames (zsock_t *sock, zmsg_t **ret_frames, bool *ret_over)
         }
         size_t size = zmq_msg_size (&part);
         total += size;
-        if (!over && (zmsg_size (frames) >= WRP_MSG_MAX_FIELDS * 2 + 4 ||
+        if (!over && (zmsg_size (frames) > WRP_MSG_MAX_FRAMES ||
                       total > (size_t) WRP_MSG_MAX_TOTAL + 1 + 255))
             over = true;
         if (!over)
@@ -1183,6 +1236,40 @@ wrp_msg_test (bool verbose)
     zframe_destroy (&gone);
     zsock_destroy (&dealer);
     zsock_destroy (&router);
+
+    //  To bytes and back (the agent's reply record)
+    msg = wrp_msg_new (WRP_CMD_ERROR, "rec-1");
+    wrp_msg_set_str (msg, WRP_F_CODE, WRP_ERR_FAILED);
+    wrp_msg_set (msg, WRP_F_OUTPUT, "a\nb\0c", 5);
+    char big[300];
+    memset (big, 'b', sizeof big);
+    wrp_msg_set (msg, WRP_F_CONFIG, big, sizeof big);
+    uint8_t *bytes = NULL;
+    size_t bytes_size = 0;
+    assert (wrp_msg_to_bytes (msg, &bytes, &bytes_size) == 0 && bytes_size > sizeof big);
+    wrp_msg_t *back = NULL;
+    assert (wrp_msg_from_bytes (bytes, bytes_size, &back, err, sizeof err) == 0);
+    assert (wrp_msg_cmd (back) == WRP_CMD_ERROR && streq (wrp_msg_id (back), "rec-1") &&
+            streq (wrp_msg_str (back, WRP_F_CODE), WRP_ERR_FAILED) &&
+            wrp_msg_get (back, WRP_F_OUTPUT, &data, &size) == 0 && size == 5 &&
+            wrp_msg_get (back, WRP_F_CONFIG, &data, &size) == 0 && size == sizeof big);
+    wrp_msg_destroy (&back);
+    //  A truncation is refused, or (cut between fields) gives fewer fields
+    for (size_t cut = 0; cut < bytes_size; cut++) {
+        back = NULL;
+        if (wrp_msg_from_bytes (bytes, cut, &back, err, sizeof err) == 0) {
+            assert (wrp_msg_field_count (back) < wrp_msg_field_count (msg));
+            wrp_msg_destroy (&back);
+        } else
+            assert (!back);
+    }
+    assert (wrp_msg_from_bytes ("\x05WRP/2\x02OK\x01x", 11, &back, err, sizeof err) ==
+            -1);
+    assert (strstr (err, "version 2"));
+    assert (wrp_msg_from_bytes (NULL, (size_t) WRP_MSG_MAX_TOTAL * 2, &back, err,
+                                sizeof err) == -1);
+    free (bytes);
+    wrp_msg_destroy (&msg);
 
     if (verbose)
         printf ("   OK\n");

@@ -80,6 +80,20 @@ const void *wrp_msg_field_value (const wrp_msg_t *self, size_t index, size_t *re
 //  with the calls above.
 zmsg_t *wrp_msg_encode (const wrp_msg_t *self);
 
+//  The message as one byte string, for storing it (the agent's reply
+//  record): its frames, each behind a length prefix as czmq's zmsg_encode
+//  writes them. Returns 0 and *ret_data (caller frees) and *ret_size, or -1
+//  when out of memory.
+int wrp_msg_to_bytes (const wrp_msg_t *self, uint8_t **ret_data, size_t *ret_size);
+
+//  Decode what wrp_msg_to_bytes wrote, with every check of wrp_msg_decode
+//  (and the size bounded before anything is allocated). The format has no
+//  trailer: bytes cut between two fields decode as a message with fewer
+//  fields, so write a record atomically. Returns 0 and
+//  *ret_msg, or -1 and a one-line reason in err (if not NULL).
+int wrp_msg_from_bytes (const void *data, size_t size, wrp_msg_t **ret_msg, char *err,
+                        size_t err_size);
+
 //  Decode frames (not consumed). Returns 0 and sets *ret_msg, or -1 and
 //  writes a one-line reason into err (if not NULL).
 int wrp_msg_decode (zmsg_t *frames, wrp_msg_t **ret_msg, char *err, size_t err_size);
