@@ -1,6 +1,8 @@
 /*  wrp_pipeline — the pipeline YAML reader. See wrp_pipeline.h.             */
 
 #include "wrp_pipeline.h"
+#include "wrp_names.h"
+#include "wrp_proto.h"
 #include "wrp_str.h"
 #include "wrp_file.h"
 
@@ -13,8 +15,6 @@
 #include <unistd.h>
 #include <yaml.h>
 
-#define S_NAME_MAX  64      //  longest pipeline / package name
-#define S_ENV_MAX   128     //  longest variable name
 #define S_VALUE_MAX 4096    //  longest scalar
 
 struct _wrp_pipeline_t {
@@ -167,54 +167,6 @@ s_duplicate (s_ctx_t *ctx, const yaml_node_t *map, yaml_node_pair_t *pair)
     return false;
 }
 
-int
-wrp_pipeline_check_name (const char *name, char **ret_err)
-{
-    size_t len = name ? strlen (name) : 0;
-    bool ok = len >= 1 && len <= S_NAME_MAX && strcmp (name, ".") && strcmp (name, "..");
-    for (size_t i = 0; ok && i < len; i++)
-        if (!isalnum ((unsigned char) name[i]) && !strchr ("_.-", name[i]))
-            ok = false;
-    if (ok)
-        return 0;
-    if (ret_err) {
-        *ret_err =
-            wrp_strf ("bad pipeline name '%.64s' (use 1 to %d of A-Z a-z 0-9 _ . -, "
-                      "not '.' or '..')",
-                      name ? name : "", S_NAME_MAX);
-        if (!*ret_err)
-            *ret_err = strdup ("out of memory");
-    }
-    return -1;
-}
-
-int
-wrp_pipeline_check_env_name (const char *name, char **ret_err)
-{
-    char *why = NULL;
-    size_t len = name ? strlen (name) : 0;
-    bool ok = len >= 1 && len <= S_ENV_MAX &&
-              (isalpha ((unsigned char) name[0]) || name[0] == '_');
-    for (size_t i = 1; ok && i < len; i++)
-        if (!isalnum ((unsigned char) name[i]) && name[i] != '_')
-            ok = false;
-    if (!ok)
-        why = wrp_strf (
-            "'%.128s' is not a variable name ([A-Za-z_][A-Za-z0-9_]*, at most %d)",
-            name ? name : "", S_ENV_MAX);
-    else if (!strncmp (name, "LD_", 3) && strcmp (name, "LD_LIBRARY_PATH"))
-        why = wrp_strf ("'%s' is a dynamic loader variable and is never forwarded", name);
-    else if (!strcmp (name, "CHI_SERVER_CONF"))
-        why = wrp_strf ("'%s' is set by the agent (the pushed config)", name);
-    else
-        return 0;
-    if (ret_err)
-        *ret_err = why ? why : strdup ("out of memory");
-    else
-        free (why);
-    return -1;
-}
-
 //  Directory part of path with a trailing '/', "" for a bare name.
 static char *
 s_dir_of (const char *path)
@@ -284,7 +236,7 @@ s_parse_env (s_ctx_t *ctx, wrp_pipeline_t *self, const yaml_node_t *node)
         if (!name)
             return;
         char *err = NULL;
-        if (wrp_pipeline_check_env_name (name, &err)) {
+        if (wrp_names_check_env (name, &err)) {
             s_fail (ctx, entry, "key 'env': %s", err ? err : "out of memory");
             free (err);
             return;
@@ -367,13 +319,13 @@ s_parse_pkg (s_ctx_t *ctx, wrp_pipeline_t *self, const yaml_node_t *pkg,
         if (!value)
             return;
         if (!strcmp (key, "pkg_name")) {
-            if (wrp_pipeline_check_name (value, NULL)) {
+            if (wrp_names_check_pipeline (value, NULL)) {
                 char shown[96];
                 s_shown (value_node, shown, sizeof shown);
                 s_fail (ctx, value_node,
                         "key 'pkg_name': bad package name '%s' (use 1 to %d "
                         "of A-Z a-z 0-9 _ . -)",
-                        shown, S_NAME_MAX);
+                        shown, WRP_PIPELINE_NAME_MAX);
                 return;
             }
             free (self->pkg_name);
@@ -418,7 +370,7 @@ s_parse_root (s_ctx_t *ctx, wrp_pipeline_t *self, const yaml_node_t *root)
             char *err = NULL;
             if (!name)
                 return;
-            if (wrp_pipeline_check_name (name, &err)) {
+            if (wrp_names_check_pipeline (name, &err)) {
                 s_fail (ctx, value, "key 'name': %s", err ? err : "out of memory");
                 free (err);
                 return;
@@ -531,11 +483,11 @@ s_parse (const char *data, size_t size, const char *source, const char *dir,
     if (extra)
         s_fail (&ctx, extra, "more than one YAML document (a pipeline is one)");
     yaml_document_delete (&next);
-    if (!ctx.err && wrp_pipeline_check_name (self->name, NULL))
+    if (!ctx.err && wrp_names_check_pipeline (self->name, NULL))
         ctx.err =
             wrp_strf ("%s:1: the file name does not give a valid pipeline name; set "
                       "'name:' ([A-Za-z0-9_.-], at most %d)",
-                      source, S_NAME_MAX);
+                      source, WRP_PIPELINE_NAME_MAX);
 out:
     if (doc_ready)
         yaml_document_delete (&doc);
@@ -735,6 +687,11 @@ wrp_pipeline_test (bool verbose)
     s_try ("env: [LD_PRELOAD]\npkgs: []\n",
            "p.yaml:1: key 'env': 'LD_PRELOAD' is a dynamic loader", verbose);
     s_try ("env: [LD_AUDIT]\npkgs: []\n", "loader", verbose);
+    //  The agent's policy: what `ppl load` passes, every node accepts
+    s_try ("env: [GCONV_PATH]\npkgs: []\n",
+           "p.yaml:1: key 'env': 'GCONV_PATH' makes libc", verbose);
+    s_try ("env: [LOCPATH]\npkgs: []\n", "libc", verbose);
+    s_try ("env: [USER]\npkgs: []\n", "set by the agent", verbose);
     s_try ("env: [\"A B\"]\npkgs: []\n", "not a variable name", verbose);
     s_try ("env: X\npkgs: []\n", "key 'env': expected a list", verbose);
     s_try ("pkgs:\n- pkg_type: wrp_runtime\n---\npkgs: []\n",

@@ -3,7 +3,7 @@
 #include "wrp_state.h"
 #include "wrp_str.h"
 #include "wrp_file.h"
-#include "wrp_pipeline.h"
+#include "wrp_names.h"
 #include "wrp_yaml.h"
 
 #include <assert.h>
@@ -191,7 +191,7 @@ static int
 s_conf_load (wrp_state_t *self, const char *name, s_conf_t *conf, char **ret_err)
 {
     char *err = NULL;
-    if (wrp_pipeline_check_name (name, &err)) {
+    if (wrp_names_check_pipeline (name, &err)) {
         s_set_err (ret_err, err);
         return -1;
     }
@@ -318,7 +318,7 @@ wrp_state_current (wrp_state_t *self, char **ret_name, char **ret_file, char **r
             file = v;
     }
     char *err = NULL;
-    if (!name || wrp_pipeline_check_name (name, NULL))
+    if (!name || wrp_names_check_pipeline (name, NULL))
         err = wrp_strf (
             "%s:1: corrupt state file: no valid pipeline name (run `wrp-controller "
             "ppl load` again)",
@@ -351,7 +351,7 @@ wrp_state_load (wrp_state_t *self, const char *name, const char *file,
     if (s_conf_load (self, name, &conf, &ignored)) {
         free (ignored);
         char *err = NULL;
-        if (wrp_pipeline_check_name (name, &err)) {
+        if (wrp_names_check_pipeline (name, &err)) {
             s_set_err (ret_err, err);
             return -1;
         }
