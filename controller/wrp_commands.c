@@ -3,7 +3,6 @@
 
 #include "wrp_commands.h"
 #include "wrp_buf.h"
-#include "wrp_chiconf.h"
 #include "wrp_hostfile.h"
 #include "wrp_index.h"
 #include "wrp_lifecycle.h"
@@ -409,15 +408,9 @@ wrp_commands_config (wrp_cli_t *cli)
     wrp_plan_t *plan = s_plan (cli, true);
     if (!plan)
         return WRP_EXIT_USAGE;
-    char hostfile[PATH_MAX], log[PATH_MAX];
-    snprintf (hostfile, sizeof hostfile, "%s/pipelines/%s/hostfile",
-              WRP_AGENT_STATE_DIR_DEFAULT, plan->pipeline);
-    snprintf (log, sizeof log, "%s/pipelines/%s/runtime.log", WRP_AGENT_STATE_DIR_DEFAULT,
-              plan->pipeline);
     char *err = NULL;
     size_t size = 0;
-    char *config = wrp_chiconf_generate (
-        plan->params, plan->runtime_hostfile ? hostfile : NULL, log, &size, &err);
+    char *config = wrp_plan_config (plan, WRP_DEFAULT_STATE_DIR, &size, &err);
     wrp_plan_destroy (&plan);
     if (!config) {
         wrp_error ("config: %s", err);

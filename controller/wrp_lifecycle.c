@@ -20,10 +20,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "wrp_chiconf.h"
 #include "wrp_client.h"
 #include "wrp_log.h"
 #include "wrp_msg.h"
+#include "wrp_proto.h"
 #include "wrp_render.h"
 #include "wrp_sha256.h"
 
@@ -151,8 +151,8 @@ s_exit_code (s_run_t *run)
         if (row->result && strcmp (row->result, "ok"))
             return S_EXIT_FAILED;
         if (!row->result) {
-            const char *state = cn->status ? wrp_msg_str (cn->status, "state") : NULL;
-            if (cn->error || (state && !strcmp (state, "failed")))
+            const char *state = cn->status ? wrp_msg_str (cn->status, WRP_F_STATE) : NULL;
+            if (cn->error || (state && !strcmp (state, WRP_STATE_FAILED)))
                 return S_EXIT_FAILED;
         }
     }
@@ -194,13 +194,13 @@ s_start_request (const wrp_plan_t *plan, const char *id, const s_config_t *confi
     if (!start)
         return NULL;
     int set = 0;
-    set |= wrp_msg_set_str (start, "pipeline", plan->pipeline);
-    set |= wrp_msg_set_int (start, "generation", (int64_t) plan->generation);
-    set |= wrp_msg_set (start, "config", config->config, config->size);
+    set |= wrp_msg_set_str (start, WRP_F_PIPELINE, plan->pipeline);
+    set |= wrp_msg_set_int (start, WRP_F_GENERATION, (int64_t) plan->generation);
+    set |= wrp_msg_set (start, WRP_F_CONFIG, config->config, config->size);
     if (plan->runtime_hostfile)
-        set |= wrp_msg_set_str (start, "hostfile", plan->runtime_hostfile);
-    set |= wrp_msg_set_int (start, "port", wrp_params_int (plan->params, "port"));
-    set |= wrp_msg_set_int (start, "timeout_ms", timeout);
+        set |= wrp_msg_set_str (start, WRP_F_HOSTFILE, plan->runtime_hostfile);
+    set |= wrp_msg_set_int (start, WRP_F_PORT, wrp_params_int (plan->params, "port"));
+    set |= wrp_msg_set_int (start, WRP_F_TIMEOUT_MS, timeout);
     for (size_t e = 0; e < plan->forward_env_count; e++) {
         const char *eq = strchr (plan->forward_env[e], '=');
         if (!eq || eq == plan->forward_env[e])
@@ -263,7 +263,7 @@ s_start (s_run_t *run)
             row->result = "error";
             continue;
         }
-        const char *state_dir = wrp_msg_str (cn->reply, "state_dir");
+        const char *state_dir = wrp_msg_str (cn->reply, WRP_F_STATE_DIR);
         if (!state_dir || state_dir[0] != '/') {
             s_row_error (row,
                          "the agent did not report its state dir; is it wrp-agentd %d?",
@@ -275,15 +275,9 @@ s_start (s_run_t *run)
             if (!strcmp (configs[c].state_dir, state_dir))
                 break;
         if (c == config_count) {
-            char hostfile[4096], log[4096];
-            snprintf (hostfile, sizeof hostfile, "%s/pipelines/%s/hostfile", state_dir,
-                      plan->pipeline);
-            snprintf (log, sizeof log, "%s/pipelines/%s/runtime.log", state_dir,
-                      plan->pipeline);
             char *err = NULL;
             size_t size = 0;
-            char *config = wrp_chiconf_generate (
-                plan->params, plan->runtime_hostfile ? hostfile : NULL, log, &size, &err);
+            char *config = wrp_plan_config (plan, state_dir, &size, &err);
             if (!config) {
                 s_row_error (row, "cannot generate the config: %s",
                              err ? err : "unknown error");
@@ -319,11 +313,11 @@ s_start (s_run_t *run)
         wrp_client_node_t *cn = wrp_client_node (run->client, i);
         s_row_t *row = &run->rows[i];
         int64_t noop = 0, gen = -1;
-        wrp_msg_int (cn->reply, "noop", &noop);
+        wrp_msg_int (cn->reply, WRP_F_NOOP, &noop);
         if (noop) {
-            bool known_gen = wrp_msg_int (cn->reply, "generation", &gen) == 0;
-            const char *sha = wrp_msg_str (cn->reply, "sha256");
-            const char *pipeline = wrp_msg_str (cn->reply, "pipeline");
+            bool known_gen = wrp_msg_int (cn->reply, WRP_F_GENERATION, &gen) == 0;
+            const char *sha = wrp_msg_str (cn->reply, WRP_F_SHA256);
+            const char *pipeline = wrp_msg_str (cn->reply, WRP_F_PIPELINE);
             if (pipeline && strcmp (pipeline, plan->pipeline))
                 s_row_error (row, "running pipeline '%s', not '%s': stop first", pipeline,
                              plan->pipeline);
@@ -363,11 +357,12 @@ s_start (s_run_t *run)
                 if (!again[i])
                     continue;
                 wrp_client_node_t *cn = wrp_client_node (run->client, i);
-                const char *state = cn->reply ? wrp_msg_str (cn->reply, "state") : NULL;
+                const char *state =
+                    cn->reply ? wrp_msg_str (cn->reply, WRP_F_STATE) : NULL;
                 if (!cn->reply)
                     s_row_error (&run->rows[i], "no answer after the sleep: %s",
                                  cn->error ? cn->error : "unknown");
-                else if (!state || strcmp (state, "running"))
+                else if (!state || strcmp (state, WRP_STATE_RUNNING))
                     s_row_error (
                         &run->rows[i], "the runtime is %s %lld s after it started",
                         state ? state : "in an unknown state", (long long) sleep_s);
@@ -399,9 +394,9 @@ s_one_round (s_run_t *run, wrp_cmd_t cmd)
     wrp_msg_t *request = wrp_msg_new (cmd, NULL);
     if (!request)
         return S_EXIT_FAILED;
-    wrp_msg_set_int (request, "timeout_ms", timeout);
+    wrp_msg_set_int (request, WRP_F_TIMEOUT_MS, timeout);
     if (cmd == WRP_CMD_CLEAN && plan->pipeline)
-        wrp_msg_set_str (request, "pipeline", plan->pipeline);
+        wrp_msg_set_str (request, WRP_F_PIPELINE, plan->pipeline);
     int rc = wrp_client_call_all (run->client, request, timeout + S_REPLY_MARGIN_MS,
                                   s_liveness (plan));
     wrp_msg_destroy (&request);
@@ -416,7 +411,7 @@ s_one_round (s_run_t *run, wrp_cmd_t cmd)
         else if (cmd == WRP_CMD_KILL)
             s_row_note (row, "killed");
         else if (cmd == WRP_CMD_CLEAN) {
-            const char *removed = wrp_msg_str (cn->reply, "removed");
+            const char *removed = wrp_msg_str (cn->reply, WRP_F_REMOVED);
             size_t entries = 0;
             uint64_t bytes = 0;
             for (const char *line = removed; line && *line;) {

@@ -1,6 +1,8 @@
 /*  wrp_plan — everything a lifecycle verb needs. See wrp_plan.h.            */
 
 #include "wrp_plan.h"
+#include "wrp_chiconf.h"
+#include "wrp_proto.h"
 #include "wrp_str.h"
 #include "wrp_hostfile.h"
 #include "wrp_index.h"
@@ -206,7 +208,7 @@ s_resolve_hosts (wrp_plan_t *self, const wrp_plan_options_t *options, char **ret
         *ret_err = strdup ("out of memory");
         return -1;
     }
-    int port = options->agent_port ? options->agent_port : WRP_AGENT_PORT_DEFAULT;
+    int port = options->agent_port ? options->agent_port : WRP_DEFAULT_PORT;
     for (size_t i = 0; i < count; i++) {
         if (!(self->hosts[i].name = strdup (wrp_hostfile_host (hostfile, i)))) {
             wrp_hostfile_destroy (&hostfile);
@@ -324,6 +326,26 @@ s_write_file (const char *path, const char *text)
     assert (fclose (file) == 0);
 }
 
+char *
+wrp_plan_config (const wrp_plan_t *self, const char *state_dir, size_t *ret_size,
+                 char **ret_err)
+{
+    char *hostfile = wrp_strf (WRP_LAYOUT_PIPELINE_FILE_FMT, state_dir, self->pipeline,
+                               WRP_LAYOUT_HOSTFILE);
+    char *log = wrp_strf (WRP_LAYOUT_PIPELINE_FILE_FMT, state_dir, self->pipeline,
+                          WRP_LAYOUT_RUNTIME_LOG);
+    char *config = NULL;
+    if (!hostfile || !log)
+        *ret_err = strdup ("out of memory");
+    else
+        config =
+            wrp_chiconf_generate (self->params, self->runtime_hostfile ? hostfile : NULL,
+                                  log, ret_size, ret_err);
+    free (hostfile);
+    free (log);
+    return config;
+}
+
 void
 wrp_plan_test (bool verbose)
 {
@@ -350,7 +372,8 @@ wrp_plan_test (bool verbose)
     options.need_pipeline = false;
     plan = wrp_plan_new (&options, &err);
     assert (plan && !plan->pipeline && plan->host_count == 1);
-    assert (!strcmp (plan->hosts[0].name, "localhost") && plan->hosts[0].port == 5560);
+    assert (!strcmp (plan->hosts[0].name, "localhost") &&
+            plan->hosts[0].port == WRP_DEFAULT_PORT);
     assert (!plan->runtime_hostfile && plan->timeout_ms == 300000);
     wrp_plan_destroy (&plan);
 

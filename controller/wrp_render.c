@@ -126,7 +126,7 @@ s_state (const wrp_render_node_t *node)
 {
     if (!node->status)
         return NULL;
-    return wrp_msg_str (node->status, "state");
+    return wrp_msg_str (node->status, WRP_F_STATE);
 }
 
 static bool
@@ -148,9 +148,9 @@ s_signal (const wrp_msg_t *msg, int64_t *ret_signo)
 {
     if (!msg)
         return false;
-    if (wrp_msg_int (msg, "signal", ret_signo) == 0)
+    if (wrp_msg_int (msg, WRP_F_SIGNAL, ret_signo) == 0)
         return true;
-    const char *name = wrp_msg_str (msg, "signal");
+    const char *name = wrp_msg_str (msg, WRP_F_SIGNAL);
     if (!name)
         return false;
     if (!strncmp (name, "SIG", 3))
@@ -270,13 +270,13 @@ wrp_render_failure (const wrp_msg_t *status)
     } else if (s_int (status, "exit_code", &code))
         snprintf (how, sizeof how, "exited with code %" PRId64, code);
     wrp_buf_t b = {0};
-    const char *error = wrp_msg_str (status, "error");
+    const char *error = wrp_msg_str (status, WRP_F_ERROR);
     if (*how && !(error && strstr (error, how)))
         wrp_buf_str (&b, how);
     if (error && *error)
         wrp_buf_printf (&b, "%s%s", b.size ? ": " : "", error);
     char line[512];
-    if (s_telling_line (wrp_msg_str (status, "output"), line, sizeof line) &&
+    if (s_telling_line (wrp_msg_str (status, WRP_F_OUTPUT), line, sizeof line) &&
         !(error && strstr (error, line)))
         wrp_buf_printf (&b, "%s%s", b.size ? " | " : "", line);
     if (b.size == 0) {
@@ -294,7 +294,7 @@ wrp_render_node_failing (const wrp_render_node_t *node)
     if (node->result && strcmp (node->result, "ok"))
         return true;
     const char *state = s_state (node);
-    return state && !strcmp (state, "failed");
+    return state && !strcmp (state, WRP_STATE_FAILED);
 }
 
 void
@@ -306,9 +306,9 @@ wrp_render_summarize (const wrp_render_view_t *view, wrp_render_summary_t *ret_s
         const char *state = node->reachable ? s_state (node) : NULL;
         if (node->reachable)
             sum.reachable++;
-        if (state && !strcmp (state, "running"))
+        if (state && !strcmp (state, WRP_STATE_RUNNING))
             sum.running++;
-        if (state && !strcmp (state, "failed"))
+        if (state && !strcmp (state, WRP_STATE_FAILED))
             sum.failed++;
         if (!node->reachable || (node->result && strcmp (node->result, "ok")) ||
             (!node->result && node->error))
@@ -322,7 +322,7 @@ s_shm_total (const wrp_msg_t *status, size_t *ret_count)
 {
     uint64_t total = 0;
     size_t count = 0;
-    const char *shm = status ? wrp_msg_str (status, "shm") : NULL;
+    const char *shm = status ? wrp_msg_str (status, WRP_F_SHM) : NULL;
     for (const char *line = shm; line && *line;) {
         const char *end = strchr (line, '\n');
         const char *tab = strchr (line, '\t');
@@ -352,11 +352,11 @@ s_cell_color (int col, const char *text)
     if (col == 1)
         return !strcmp (text, "up") ? "32" : "31;1";
     if (col == 2) {
-        if (!strcmp (text, "running"))
+        if (!strcmp (text, WRP_STATE_RUNNING))
             return "32";
-        if (!strcmp (text, "failed"))
+        if (!strcmp (text, WRP_STATE_FAILED))
             return "31;1";
-        if (!strcmp (text, "starting") || !strcmp (text, "stopping"))
+        if (!strcmp (text, WRP_STATE_STARTING) || !strcmp (text, WRP_STATE_STOPPING))
             return "33";
     }
     return NULL;
@@ -388,7 +388,7 @@ wrp_render_table (const wrp_render_view_t *view)
     for (size_t r = 0; r < rows; r++) {
         const wrp_render_node_t *node = &view->nodes[order[r]];
         const wrp_msg_t *st = node->reachable ? node->status : NULL;
-        const char *state = st ? wrp_msg_str (st, "state") : NULL;
+        const char *state = st ? wrp_msg_str (st, WRP_F_STATE) : NULL;
         char buf[S_COLS][160];
         for (int c = 0; c < S_COLS; c++)
             strcpy (buf[c], "-");
@@ -405,8 +405,8 @@ wrp_render_table (const wrp_render_view_t *view)
         if (s_int (st, "pid", &v))
             snprintf (buf[3], sizeof buf[3], "%" PRId64, v);
         if (s_int (st, "uptime_ms", &v) && state &&
-            (!strcmp (state, "running") || !strcmp (state, "starting") ||
-             !strcmp (state, "stopping")))
+            (!strcmp (state, WRP_STATE_RUNNING) || !strcmp (state, WRP_STATE_STARTING) ||
+             !strcmp (state, WRP_STATE_STOPPING)))
             wrp_render_duration ((double) v / 1000.0, buf[4], sizeof buf[4]);
         if (s_int (st, "generation", &v))
             snprintf (buf[5], sizeof buf[5], "%" PRId64, v);
@@ -423,7 +423,7 @@ wrp_render_table (const wrp_render_view_t *view)
         //  DETAIL: what went wrong, else how the runtime failed, else the note.
         char *detail = NULL;
         char *failure =
-            (state && !strcmp (state, "failed")) ? wrp_render_failure (st) : NULL;
+            (state && !strcmp (state, WRP_STATE_FAILED)) ? wrp_render_failure (st) : NULL;
         if (node->error && failure && !strstr (node->error, failure)) {
             size_t len = strlen (node->error) + strlen (failure) + 4;
             detail = malloc (len);
@@ -493,8 +493,9 @@ wrp_render_table (const wrp_render_view_t *view)
     for (size_t r = 0; r < rows; r++) {
         const wrp_render_node_t *node = &view->nodes[order[r]];
         const char *state = node->reachable ? s_state (node) : NULL;
-        const char *output = node->status ? wrp_msg_str (node->status, "output") : NULL;
-        if (!state || strcmp (state, "failed") || !output || !*output)
+        const char *output =
+            node->status ? wrp_msg_str (node->status, WRP_F_OUTPUT) : NULL;
+        if (!state || strcmp (state, WRP_STATE_FAILED) || !output || !*output)
             continue;
         if (shown == 8) {
             more++;
@@ -632,7 +633,7 @@ wrp_render_json (const wrp_render_view_t *view)
             wrp_buf_printf (&b, "%.3f", node->rtt_ms);
         else
             wrp_buf_str (&b, "null");
-        const char *state = st ? wrp_msg_str (st, "state") : NULL;
+        const char *state = st ? wrp_msg_str (st, WRP_F_STATE) : NULL;
         if (state) {
             wrp_buf_str (&b, ",\"runtime\":{\"state\":");
             s_json_string (&b, state);
@@ -659,22 +660,23 @@ wrp_render_json (const wrp_render_view_t *view)
             wrp_buf_str (&b, "}");
         } else
             wrp_buf_str (&b, ",\"runtime\":null");
-        if (st && (wrp_msg_has (st, "generation") || wrp_msg_has (st, "sha256"))) {
+        if (st &&
+            (wrp_msg_has (st, WRP_F_GENERATION) || wrp_msg_has (st, WRP_F_SHA256))) {
             wrp_buf_str (&b, ",\"config\":{\"pipeline\":");
-            s_json_string (&b, wrp_msg_str (st, "pipeline"));
+            s_json_string (&b, wrp_msg_str (st, WRP_F_PIPELINE));
             wrp_buf_str (&b, ",\"generation\":");
             s_json_number_or_null (&b, st, "generation");
             wrp_buf_str (&b, ",\"sha256\":");
-            s_json_string (&b, wrp_msg_str (st, "sha256"));
+            s_json_string (&b, wrp_msg_str (st, WRP_F_SHA256));
             wrp_buf_str (&b, "}");
         } else
             wrp_buf_str (&b, ",\"config\":null");
         wrp_buf_str (&b, ",\"shm\":");
-        s_json_pairs (&b, st ? wrp_msg_str (st, "shm") : NULL, "name", "bytes");
+        s_json_pairs (&b, st ? wrp_msg_str (st, WRP_F_SHM) : NULL, "name", "bytes");
         //  error: what went wrong with the command or the node; for a failed
         //  runtime, how it ended.
         char *failure =
-            (state && !strcmp (state, "failed")) ? wrp_render_failure (st) : NULL;
+            (state && !strcmp (state, WRP_STATE_FAILED)) ? wrp_render_failure (st) : NULL;
         wrp_buf_str (&b, ",\"error\":");
         if (node->error)
             s_json_string (&b, node->error);
@@ -682,7 +684,7 @@ wrp_render_json (const wrp_render_view_t *view)
             s_json_string (&b, failure);
         free (failure);
         wrp_buf_str (&b, ",\"output\":");
-        const char *output = st ? wrp_msg_str (st, "output") : NULL;
+        const char *output = st ? wrp_msg_str (st, WRP_F_OUTPUT) : NULL;
         wrp_buf_str (&b, "[");
         bool first = true;
         for (const char *line = output; line && *line;) {
@@ -721,7 +723,8 @@ wrp_render_json (const wrp_render_view_t *view)
 //  --------------------------------------------------------------------------
 //  Prometheus
 
-static const char *s_states[] = {"stopped", "starting", "running", "stopping", "failed"};
+static const char *s_states[] = {WRP_STATE_STOPPED, WRP_STATE_STARTING, WRP_STATE_RUNNING,
+                                 WRP_STATE_STOPPING, WRP_STATE_FAILED};
 
 static void
 s_prom_head (wrp_buf_t *b, const char *name, const char *type, const char *help)
@@ -767,7 +770,7 @@ wrp_render_prometheus (const wrp_render_view_t *view)
         if (!state)
             continue;
         s_prom_host (&b, "wrp_runtime_up", nodes[i].host);
-        wrp_buf_printf (&b, "} %d\n", !strcmp (state, "running"));
+        wrp_buf_printf (&b, "} %d\n", !strcmp (state, WRP_STATE_RUNNING));
     }
     s_prom_head (&b, "wrp_runtime_state", "gauge",
                  "The runtime's state: 1 for the current one, 0 for the others.");
@@ -812,7 +815,7 @@ wrp_render_prometheus (const wrp_render_view_t *view)
                  "Size of each chi_* shared memory segment on the node, bytes.");
     for (size_t i = 0; i < n; i++) {
         const char *shm = nodes[i].reachable && nodes[i].status
-                              ? wrp_msg_str (nodes[i].status, "shm")
+                              ? wrp_msg_str (nodes[i].status, WRP_F_SHM)
                               : NULL;
         for (const char *line = shm; line && *line;) {
             const char *end = strchr (line, '\n');
@@ -859,18 +862,20 @@ wrp_render_test (bool verbose)
     assert (!strcmp (buf, "SIGSEGV"));
 
     wrp_msg_t *running = wrp_msg_new (WRP_CMD_OK, "a1");
-    wrp_msg_set_str (running, "state", "running");
-    wrp_msg_set_int (running, "pid", 4242);
-    wrp_msg_set_int (running, "uptime_ms", 12500);
-    wrp_msg_set_int (running, "starts", 1);
-    wrp_msg_set_int (running, "generation", 3);
-    wrp_msg_set_str (running, "sha256", "ab12");
-    wrp_msg_set_str (running, "shm", "chi_main_segment_root\t1073758208\nchi_x\t16\n");
+    wrp_msg_set_str (running, WRP_F_STATE, WRP_STATE_RUNNING);
+    wrp_msg_set_int (running, WRP_F_PID, 4242);
+    wrp_msg_set_int (running, WRP_F_UPTIME_MS, 12500);
+    wrp_msg_set_int (running, WRP_F_STARTS, 1);
+    wrp_msg_set_int (running, WRP_F_GENERATION, 3);
+    wrp_msg_set_str (running, WRP_F_SHA256, "ab12");
+    wrp_msg_set_str (running, WRP_F_SHM,
+                     "chi_main_segment_root\t1073758208\nchi_x\t16\n");
     wrp_msg_t *failed = wrp_msg_new (WRP_CMD_OK, "a1");
-    wrp_msg_set_str (failed, "state", "failed");
-    wrp_msg_set_int (failed, "exit_code", 1);
-    wrp_msg_set_str (failed, "error", "the runtime exited with code 1");
-    wrp_msg_set_str (failed, "output", "starting\nFATAL: cannot parse \"port\"\nbye\n");
+    wrp_msg_set_str (failed, WRP_F_STATE, WRP_STATE_FAILED);
+    wrp_msg_set_int (failed, WRP_F_EXIT_CODE, 1);
+    wrp_msg_set_str (failed, WRP_F_ERROR, "the runtime exited with code 1");
+    wrp_msg_set_str (failed, WRP_F_OUTPUT,
+                     "starting\nFATAL: cannot parse \"port\"\nbye\n");
 
     wrp_render_node_t nodes[3] = {
         {.host = "node01", .reachable = true, .rtt_ms = 0.42, .status = running},

@@ -687,9 +687,10 @@ wrp_msg_reject (zmsg_t *frames, const char *err)
     char text[512];
     snprintf (text, sizeof text, "%s", err && *err ? err : "malformed message");
     text[strcspn (text, "\n")] = 0;
-    if (wrp_msg_set_str (reply, "code", other_version ? "VERSION" : "BAD_REQUEST") ||
-        wrp_msg_set_str (reply, "text", text) ||
-        (other_version && wrp_msg_set_int (reply, "version", WRP_PROTO_VERSION)))
+    if (wrp_msg_set_str (reply, WRP_F_CODE,
+                         other_version ? WRP_ERR_VERSION : WRP_ERR_BAD_REQUEST) ||
+        wrp_msg_set_str (reply, WRP_F_TEXT, text) ||
+        (other_version && wrp_msg_set_int (reply, WRP_F_VERSION, WRP_PROTO_VERSION)))
         wrp_msg_destroy (&reply);
     return reply;
 }
@@ -934,9 +935,9 @@ wrp_msg_test (bool verbose)
     //  Fields: set, replace, get, types
     msg = wrp_msg_new (WRP_CMD_START, "req-1");
     assert (msg && wrp_msg_cmd (msg) == WRP_CMD_START);
-    assert (wrp_msg_set_str (msg, "pipeline", "basic") == 0);
-    assert (wrp_msg_set_int (msg, "generation", 3) == 0);
-    assert (wrp_msg_set_str (msg, "config", "workers:\n  x: 1\n") == 0);
+    assert (wrp_msg_set_str (msg, WRP_F_PIPELINE, "basic") == 0);
+    assert (wrp_msg_set_int (msg, WRP_F_GENERATION, 3) == 0);
+    assert (wrp_msg_set_str (msg, WRP_F_CONFIG, "workers:\n  x: 1\n") == 0);
     assert (wrp_msg_set (msg, "blob", "a\0b", 3) == 0);
     assert (wrp_msg_set (msg, "empty", NULL, 0) == 0);
     assert (wrp_msg_set_str (msg, "env.PATH", "/usr/bin") == 0);
@@ -948,12 +949,12 @@ wrp_msg_test (bool verbose)
     double real;
     assert (wrp_msg_double (msg, "rtt", &real) == 0 && real == 0.4);
     assert (wrp_msg_double (msg, "big", &real) == 0 && real == 1e300);
-    assert (wrp_msg_double (msg, "pipeline", &real) == -1);
+    assert (wrp_msg_double (msg, WRP_F_PIPELINE, &real) == -1);
     assert (wrp_msg_field_count (msg) == 8);
-    assert (wrp_msg_set_str (msg, "pipeline", "tuned") == 0);    //  replaces in place
+    assert (wrp_msg_set_str (msg, WRP_F_PIPELINE, "tuned") == 0);    //  replaces in place
     assert (wrp_msg_field_count (msg) == 8);
     assert (streq (wrp_msg_field_key (msg, 0), "pipeline"));
-    assert (streq (wrp_msg_str (msg, "pipeline"), "tuned"));
+    assert (streq (wrp_msg_str (msg, WRP_F_PIPELINE), "tuned"));
     assert (wrp_msg_str (msg, "blob") == NULL);    //  holds a NUL
     const void *data;
     size_t size;
@@ -982,7 +983,7 @@ wrp_msg_test (bool verbose)
 
     //  Integers: strictly [-]digits within int64
     int64_t number;
-    assert (wrp_msg_int (msg, "generation", &number) == 0 && number == 3);
+    assert (wrp_msg_int (msg, WRP_F_GENERATION, &number) == 0 && number == 3);
     const char *good[][2] = {{"0", "0"},
                              {"-0", "0"},
                              {"9223372036854775807", "max"},
@@ -1141,14 +1142,15 @@ wrp_msg_test (bool verbose)
     wrp_msg_t *reject = wrp_msg_reject (frames, err);
     assert (reject && wrp_msg_cmd (reject) == WRP_CMD_ERROR &&
             streq (wrp_msg_id (reject), "r1"));
-    assert (streq (wrp_msg_str (reject, "code"), "VERSION"));
-    assert (strstr (wrp_msg_str (reject, "text"), "version 2"));
-    assert (wrp_msg_int (reject, "version", &number) == 0 && number == WRP_PROTO_VERSION);
+    assert (streq (wrp_msg_str (reject, WRP_F_CODE), WRP_ERR_VERSION));
+    assert (strstr (wrp_msg_str (reject, WRP_F_TEXT), "version 2"));
+    assert (wrp_msg_int (reject, WRP_F_VERSION, &number) == 0 &&
+            number == WRP_PROTO_VERSION);
     wrp_msg_destroy (&reject);
     zmsg_destroy (&frames);
     frames = s_frames ("WRP/1", "RESTART", "r2", NULL);
     reject = wrp_msg_reject (frames, "frame 1: unknown command 'RESTART'");
-    assert (reject && streq (wrp_msg_str (reject, "code"), "BAD_REQUEST"));
+    assert (reject && streq (wrp_msg_str (reject, WRP_F_CODE), WRP_ERR_BAD_REQUEST));
     wrp_msg_destroy (&reject);
     zmsg_destroy (&frames);
     frames = s_frames ("WRP/1", "OK", "r3", "k", NULL);    //  never answer a reply
@@ -1176,14 +1178,14 @@ wrp_msg_test (bool verbose)
     assert (peer && wrp_msg_cmd (msg) == WRP_CMD_STATUS &&
             streq (wrp_msg_id (msg), "s1"));
     wrp_msg_t *reply = wrp_msg_new (WRP_CMD_OK, wrp_msg_id (msg));
-    wrp_msg_set_str (reply, "state", "running");
+    wrp_msg_set_str (reply, WRP_F_STATE, WRP_STATE_RUNNING);
     wrp_msg_set (reply, "empty", "", 0);    //  empty last frame
     assert (wrp_msg_send (reply, router, peer) == 0);
     wrp_msg_destroy (&reply);
     wrp_msg_destroy (&msg);
     assert (wrp_msg_recv (dealer, &msg, NULL, err, sizeof err) == 0);
     assert (wrp_msg_cmd (msg) == WRP_CMD_OK &&
-            streq (wrp_msg_str (msg, "state"), "running"));
+            streq (wrp_msg_str (msg, WRP_F_STATE), WRP_STATE_RUNNING));
     assert (wrp_msg_has (msg, "empty"));
     wrp_msg_destroy (&msg);
     zframe_destroy (&peer);
@@ -1202,7 +1204,7 @@ wrp_msg_test (bool verbose)
     zframe_destroy (&peer);
     assert (wrp_msg_recv (dealer, &msg, NULL, err, sizeof err) == 0);
     assert (wrp_msg_cmd (msg) == WRP_CMD_ERROR &&
-            streq (wrp_msg_str (msg, "code"), "VERSION"));
+            streq (wrp_msg_str (msg, WRP_F_CODE), WRP_ERR_VERSION));
     wrp_msg_destroy (&msg);
     assert (wrp_msg_recv (router, &msg, &peer, err, sizeof err) == 0);
     assert (streq (wrp_msg_id (msg), "after"));
