@@ -2,6 +2,7 @@
 
 #include "wrp_agent_config.h"
 #include "wrp_file.h"
+#include "wrp_proto.h"
 #include "wrp_str.h"
 
 #include <arpa/inet.h>
@@ -56,15 +57,15 @@ wrp_agent_config_new (void)
     wrp_agent_config_t *self = calloc (1, sizeof *self);
     if (!self)
         return NULL;
-    self->endpoint = strdup ("tcp://*:5560");
-    self->state_dir = strdup ("/var/lib/wrp");
+    self->endpoint = strdup (WRP_DEFAULT_ENDPOINT);
+    self->state_dir = strdup (WRP_DEFAULT_STATE_DIR);
     self->shm_dir = strdup ("/dev/shm");
     self->log_level = strdup ("info");
     self->start_binary = strdup ("chimaera_start_runtime");
     self->stop_binary = strdup ("chimaera_stop_runtime");
     self->runtime_address = strdup ("127.0.0.1");
-    self->start_timeout_ms = 30000;
-    self->stop_timeout_ms = 5000;
+    self->start_timeout_ms = WRP_DEFAULT_START_TIMEOUT_MS;
+    self->stop_timeout_ms = WRP_DEFAULT_STOP_TIMEOUT_MS;
     if (!self->endpoint || !self->state_dir || !self->shm_dir || !self->log_level ||
         !self->start_binary || !self->stop_binary || !self->runtime_address)
         wrp_agent_config_destroy (&self);
@@ -373,8 +374,8 @@ wrp_agent_config_test (bool verbose)
     (void) verbose;
     wrp_agent_config_t *config = wrp_agent_config_new ();
     assert (config);
-    assert (!strcmp (config->endpoint, "tcp://*:5560"));
-    assert (config->start_timeout_ms == 30000);
+    assert (!strcmp (config->endpoint, WRP_DEFAULT_ENDPOINT));
+    assert (config->start_timeout_ms == WRP_DEFAULT_START_TIMEOUT_MS);
     char *err = NULL;
     const char *good =
         "# agent\nendpoint: tcp://127.0.0.1:7000\ninsecure: true\n"
