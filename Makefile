@@ -13,11 +13,11 @@ CC       ?= cc
 SANITIZE ?=
 FUZZ_TIME ?= 60
 
-PKGS := libczmq libzmq yaml-0.1 libsystemd
+PKGS := libczmq libzmq yaml-0.1 libsystemd libsodium
 
 # Packages make check needs on a fresh Debian 12 machine.
 APT_PKGS := build-essential pkg-config libczmq-dev libzmq3-dev libyaml-dev \
-            libsystemd-dev clang clang-format libclang-rt-14-dev iproute2 util-linux \
+            libsystemd-dev libsodium-dev clang clang-format libclang-rt-14-dev iproute2 util-linux \
             python3 python3-yaml python3-jsonschema procps systemd
 
 ifeq ($(SANITIZE),)

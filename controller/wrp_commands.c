@@ -2,6 +2,7 @@
     wrp_commands.h.                                                           */
 
 #include "wrp_commands.h"
+#include "wrp_cert.h"
 #include "wrp_buf.h"
 #include "wrp_hostfile.h"
 #include "wrp_index.h"
@@ -449,7 +450,7 @@ int
 wrp_commands_keygen (wrp_cli_t *cli)
 {
     char *err = NULL;
-    if (wrp_transport_keygen (cli->args[0], &err)) {
+    if (wrp_cert_keygen (cli->args[0], &err)) {
         wrp_error ("keygen: %s", err ? err : "failed");
         free (err);
         return WRP_EXIT_USAGE;

@@ -4,6 +4,7 @@
 #include "wrp_chiconf.h"
 #include "wrp_proto.h"
 #include "wrp_str.h"
+#include "wrp_file.h"
 #include "wrp_hostfile.h"
 #include "wrp_index.h"
 #include "wrp_log.h"
@@ -18,16 +19,6 @@
 #include <unistd.h>
 
 #define S_ENV_VALUE_MAX (1024 * 1024)    //  longest forwarded value
-
-//  "~/x" -> "$HOME/x"; anything else copied.
-static char *
-s_expand_home (const char *path)
-{
-    const char *home = getenv ("HOME");
-    if (!strncmp (path, "~/", 2) && home && *home)
-        return wrp_strf ("%s/%s", home, path + 2);
-    return strdup (path);
-}
 
 void
 wrp_plan_destroy (wrp_plan_t **self_p)
@@ -290,9 +281,9 @@ wrp_plan_new (const wrp_plan_options_t *options, char **ret_err)
     self->color = isatty (STDOUT_FILENO) && !getenv ("NO_COLOR");
     self->security.insecure = options->insecure;
     if (!options->insecure) {
-        self->key_file = s_expand_home (options->key_file ? options->key_file
-                                                          : WRP_CONTROLLER_KEY_DEFAULT);
-        self->agent_key_file = s_expand_home (
+        self->key_file = wrp_file_expand_home (
+            options->key_file ? options->key_file : WRP_CONTROLLER_KEY_DEFAULT);
+        self->agent_key_file = wrp_file_expand_home (
             options->agent_key_file ? options->agent_key_file : WRP_AGENT_PUBKEY_DEFAULT);
         if (!self->key_file || !self->agent_key_file) {
             err = strdup ("out of memory");
