@@ -468,20 +468,84 @@ s_read_signals (wrp_agent_t *self)
 // ---------------------------------------------------------------------------
 //  Life
 
+//  Before any thread exists (libzmq's I/O threads inherit the mask): these
+//  signals are only ever read from the signalfd.
+static void
+s_block_signals (sigset_t *ret_mask)
+{
+    zsys_handler_set (NULL);
+    sigemptyset (ret_mask);
+    sigaddset (ret_mask, SIGTERM);
+    sigaddset (ret_mask, SIGINT);
+    sigaddset (ret_mask, SIGCHLD);
+    sigprocmask (SIG_BLOCK, ret_mask, NULL);
+    signal (SIGPIPE, SIG_IGN);
+}
+
+//  The store, the supervisor over it, and the runtime it may take back.
+static int
+s_open_state (wrp_agent_t *self, char **ret_err)
+{
+    char *warning = NULL;
+    self->store = wrp_store_new (self->config->state_dir, &warning, ret_err);
+    if (!self->store)
+        return -1;
+    if (warning) {
+        wrp_warning ("%s", warning);
+        free (warning);
+    }
+    self->supervisor = wrp_supervisor_new (self->config, self->store, s_on_result, self);
+    if (!self->supervisor) {
+        *ret_err = wrp_strf ("out of memory");
+        return -1;
+    }
+    char *note = wrp_supervisor_adopt (self->supervisor);
+    if (note) {
+        wrp_info ("%s", note);
+        free (note);
+    }
+    return 0;
+}
+
+//  Keys, the ZAP handler and the bound ROUTER.
+static int
+s_open_transport (wrp_agent_t *self, char **ret_err)
+{
+    const wrp_agent_config_t *config = self->config;
+    wrp_security_t security = {
+        .insecure = config->insecure,
+        .key_file = config->key ? config->key : WRP_AGENT_KEY_DEFAULT,
+        .authorized_dir = config->authorized_keys ? config->authorized_keys
+                                                  : WRP_AUTHORIZED_KEYS_DEFAULT,
+    };
+    self->transport = wrp_transport_new (&security, true, ret_err);
+    if (!self->transport)
+        return -1;
+    if (config->insecure)
+        wrp_warning (
+            "INSECURE: --insecure given: commands are not encrypted and anyone who can "
+            "reach %s can start, stop and kill the runtime",
+            config->endpoint);
+    self->router = wrp_transport_listen (self->transport, config->endpoint, ret_err);
+    return self->router ? 0 : -1;
+}
+
+//  Half the systemd watchdog period, or 0 when there is no watchdog.
+static int64_t
+s_watchdog_ms (void)
+{
+    uint64_t usec = 0;
+    if (sd_watchdog_enabled (0, &usec) <= 0 || usec == 0)
+        return 0;
+    int64_t ms = (int64_t) (usec / 2000);
+    return ms < 1 ? 1 : ms;
+}
+
 wrp_agent_t *
 wrp_agent_new (const wrp_agent_config_t *config, char **ret_err)
 {
-    //  Before any thread exists (libzmq's I/O threads inherit the mask):
-    //  these signals are only ever read from the signalfd.
-    zsys_handler_set (NULL);
     sigset_t mask;
-    sigemptyset (&mask);
-    sigaddset (&mask, SIGTERM);
-    sigaddset (&mask, SIGINT);
-    sigaddset (&mask, SIGCHLD);
-    sigprocmask (SIG_BLOCK, &mask, NULL);
-    signal (SIGPIPE, SIG_IGN);
-
+    s_block_signals (&mask);
     wrp_agent_t *self = calloc (1, sizeof *self);
     if (!self) {
         *ret_err = wrp_strf ("out of memory");
@@ -495,54 +559,11 @@ wrp_agent_new (const wrp_agent_config_t *config, char **ret_err)
         wrp_agent_destroy (&self);
         return NULL;
     }
-    char *warning = NULL;
-    self->store = wrp_store_new (config->state_dir, &warning, ret_err);
-    if (!self->store) {
+    if (s_open_state (self, ret_err) || s_open_transport (self, ret_err)) {
         wrp_agent_destroy (&self);
         return NULL;
     }
-    if (warning) {
-        wrp_warning ("%s", warning);
-        free (warning);
-    }
-    self->supervisor = wrp_supervisor_new (config, self->store, s_on_result, self);
-    if (!self->supervisor) {
-        *ret_err = wrp_strf ("out of memory");
-        wrp_agent_destroy (&self);
-        return NULL;
-    }
-    char *note = wrp_supervisor_adopt (self->supervisor);
-    if (note) {
-        wrp_info ("%s", note);
-        free (note);
-    }
-    wrp_security_t security = {
-        .insecure = config->insecure,
-        .key_file = config->key ? config->key : WRP_AGENT_KEY_DEFAULT,
-        .authorized_dir = config->authorized_keys ? config->authorized_keys
-                                                  : WRP_AUTHORIZED_KEYS_DEFAULT,
-    };
-    self->transport = wrp_transport_new (&security, true, ret_err);
-    if (!self->transport) {
-        wrp_agent_destroy (&self);
-        return NULL;
-    }
-    if (config->insecure)
-        wrp_warning (
-            "INSECURE: --insecure given: commands are not encrypted and anyone who can "
-            "reach %s can start, stop and kill the runtime",
-            config->endpoint);
-    self->router = wrp_transport_listen (self->transport, config->endpoint, ret_err);
-    if (!self->router) {
-        wrp_agent_destroy (&self);
-        return NULL;
-    }
-    uint64_t usec = 0;
-    if (sd_watchdog_enabled (0, &usec) > 0 && usec > 0) {
-        self->watchdog_ms = (int64_t) (usec / 2000);
-        if (self->watchdog_ms < 1)
-            self->watchdog_ms = 1;
-    }
+    self->watchdog_ms = s_watchdog_ms ();
     return self;
 }
 
@@ -581,6 +602,28 @@ s_log_notices (wrp_agent_t *self)
     }
 }
 
+//  How long the poll may sleep (ms, -1 forever): until the supervisor's
+//  next deadline or the next watchdog ping.
+static long
+s_poll_timeout (wrp_agent_t *self)
+{
+    int64_t now = zclock_mono ();
+    int64_t deadline = wrp_supervisor_deadline (self->supervisor);
+    if (self->watchdog_ms && (deadline < 0 || self->next_watchdog < deadline))
+        deadline = self->next_watchdog;
+    return deadline < 0 ? -1 : (deadline > now ? (long) (deadline - now) : 0);
+}
+
+//  Pings the systemd watchdog when due (or now, when first).
+static void
+s_watchdog (wrp_agent_t *self, bool first)
+{
+    if (!self->watchdog_ms || (!first && zclock_mono () < self->next_watchdog))
+        return;
+    s_notify ("WATCHDOG=1");
+    self->next_watchdog = zclock_mono () + self->watchdog_ms;
+}
+
 int
 wrp_agent_run (wrp_agent_t *self)
 {
@@ -588,10 +631,7 @@ wrp_agent_run (wrp_agent_t *self)
               self->config->node_name, self->config->state_dir, self->config->shm_dir);
     s_notify ("READY=1");
     s_notify_status (self);
-    if (self->watchdog_ms) {
-        s_notify ("WATCHDOG=1");
-        self->next_watchdog = zclock_mono () + self->watchdog_ms;
-    }
+    s_watchdog (self, true);
     while (!self->terminated) {
         //  The supervisor's pidfd comes last: it exists only while a runtime does.
         zsock_t *notices = wrp_transport_notices (self->transport);
@@ -602,12 +642,7 @@ wrp_agent_run (wrp_agent_t *self)
             {NULL, wrp_supervisor_fd (self->supervisor), ZMQ_POLLIN, 0},
         };
         int count = items[3].fd >= 0 ? 4 : 3;
-        int64_t now = zclock_mono ();
-        int64_t deadline = wrp_supervisor_deadline (self->supervisor);
-        if (self->watchdog_ms && (deadline < 0 || self->next_watchdog < deadline))
-            deadline = self->next_watchdog;
-        long timeout = deadline < 0 ? -1 : (deadline > now ? (long) (deadline - now) : 0);
-        int rc = zmq_poll (items, count, timeout);
+        int rc = zmq_poll (items, count, s_poll_timeout (self));
         if (rc < 0 && zmq_errno () != EINTR) {
             wrp_error ("poll: %s", zmq_strerror (zmq_errno ()));
             break;
@@ -621,10 +656,7 @@ wrp_agent_run (wrp_agent_t *self)
         for (int i = 0; i < S_BATCH && (zsock_events (self->router) & ZMQ_POLLIN); i++)
             if (s_receive (self))
                 break;
-        if (self->watchdog_ms && zclock_mono () >= self->next_watchdog) {
-            s_notify ("WATCHDOG=1");
-            self->next_watchdog = zclock_mono () + self->watchdog_ms;
-        }
+        s_watchdog (self, false);
     }
     s_notify ("STOPPING=1");
     wrp_info ("stopped serving");

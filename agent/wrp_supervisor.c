@@ -3,6 +3,7 @@
 #include "wrp_supervisor.h"
 #include "wrp_log.h"
 #include "wrp_names.h"
+#include "wrp_output.h"
 #include "wrp_proc.h"
 #include "wrp_sha256.h"
 #include "wrp_shm.h"
@@ -75,38 +76,6 @@ s_state_from_name (const char *name)
 
 // ---------------------------------------------------------------------------
 //  Steps
-
-//  The line saying why the runtime ended: its last FATAL/error line, else
-//  its last line.
-static void
-s_reason_line (const char *output, char *line, size_t size)
-{
-    *line = 0;
-    if (!output)
-        return;
-    const char *best = NULL, *last = NULL;
-    for (const char *at = output; *at;) {
-        const char *end = strchr (at, '\n');
-        size_t len = end ? (size_t) (end - at) : strlen (at);
-        if (len > 0) {
-            last = at;
-            if (memmem (at, len, "FATAL", 5))
-                best = at;
-            else if (!best &&
-                     (memmem (at, len, "ERROR", 5) || memmem (at, len, "rror", 4)))
-                best = at;
-        }
-        at = end ? end + 1 : at + len;
-    }
-    const char *pick = best ? best : last;
-    if (!pick)
-        return;
-    size_t len = strcspn (pick, "\n");
-    if (len >= size)
-        len = size - 1;
-    memcpy (line, pick, len);
-    line[len] = 0;
-}
 
 static char *
 s_log_tail (wrp_supervisor_t *self)
@@ -246,7 +215,8 @@ s_on_exit (wrp_supervisor_t *self)
     wrp_info ("runtime pid %d %s", self->rec.pid, how);
     char *output = s_log_tail (self);
     char reason[256];
-    s_reason_line (output, reason, sizeof reason);
+    if (!wrp_output_reason (output, true, reason, sizeof reason))
+        reason[0] = 0;
     free (output);
     int pid = self->rec.pid;
     self->rec.pid = 0;
@@ -845,13 +815,6 @@ void
 wrp_supervisor_test (bool verbose)
 {
     (void) verbose;
-    char line[128];
-    s_reason_line ("info\nFATAL ChiMod 'x' not found\nbye", line, sizeof line);
-    assert (!strcmp (line, "FATAL ChiMod 'x' not found"));
-    s_reason_line ("a\nsome error here\nlast", line, sizeof line);
-    assert (!strcmp (line, "some error here"));
-    s_reason_line ("a\nlast", line, sizeof line);
-    assert (!strcmp (line, "last"));
     for (size_t i = 0; i < S_STATES; i++)
         assert (s_state_from_name (wrp_supervisor_state_name ((wrp_rt_state_t) i)) ==
                 (wrp_rt_state_t) i);

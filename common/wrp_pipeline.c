@@ -19,7 +19,6 @@
 
 struct _wrp_pipeline_t {
     char *name;              //  pipeline name
-    char *file;              //  path it was loaded from (NULL: buffer)
     char *pkg_name;          //  the runtime package's name
     wrp_params_t *params;    //  defaults < pipeline values
     char **env;              //  extra variable names to forward
@@ -70,7 +69,6 @@ wrp_pipeline_destroy (wrp_pipeline_t **self_p)
         return;
     wrp_pipeline_t *self = *self_p;
     free (self->name);
-    free (self->file);
     free (self->pkg_name);
     wrp_params_destroy (&self->params);
     for (size_t i = 0; i < self->env_count; i++)
@@ -523,8 +521,6 @@ wrp_pipeline_load (const char *path, char **ret_err)
     wrp_pipeline_t *self = NULL;
     if (dir) {
         self = s_parse (data, size, path, dir, ret_err);
-        if (self && !(self->file = strdup (path)))
-            wrp_pipeline_destroy (&self);
     } else if (ret_err)
         *ret_err = strdup ("out of memory");
     free (dir);
@@ -537,13 +533,6 @@ wrp_pipeline_name (const wrp_pipeline_t *self)
 {
     assert (self);
     return self->name;
-}
-
-const char *
-wrp_pipeline_file (const wrp_pipeline_t *self)
-{
-    assert (self);
-    return self->file;
 }
 
 const char *
@@ -614,7 +603,6 @@ wrp_pipeline_test (bool verbose)
     const wrp_params_t *params = wrp_pipeline_params (self);
     assert (!strcmp (wrp_pipeline_name (self), "my_iowarp_deployment"));
     assert (!strcmp (wrp_pipeline_pkg_name (self), "runtime"));
-    assert (wrp_pipeline_file (self) == NULL);
     assert (wrp_params_int (params, "low_latency_workers") == 8);
     assert (wrp_params_source (params, "low_latency_workers") == WRP_SOURCE_PIPELINE);
     assert (wrp_params_int (params, "main_segment_size") == 2147483648LL);
@@ -715,7 +703,6 @@ wrp_pipeline_test (bool verbose)
     self = wrp_pipeline_load (path, &err);
     assert (self);
     assert (!strcmp (wrp_pipeline_name (self), "demo"));
-    assert (!strcmp (wrp_pipeline_file (self), path));
     char expect[300];
     snprintf (expect, sizeof expect, "%s/hosts", dir);
     assert (!strcmp (wrp_params_str (wrp_pipeline_params (self), "hostfile"), expect));

@@ -39,9 +39,6 @@ void wrp_pipeline_destroy (wrp_pipeline_t **self_p);
 //  The pipeline's name (`name:`, else the file's stem).
 const char *wrp_pipeline_name (const wrp_pipeline_t *self);
 
-//  The path given to wrp_pipeline_load (NULL after wrp_pipeline_parse).
-const char *wrp_pipeline_file (const wrp_pipeline_t *self);
-
 //  The runtime package's pkg_name.
 const char *wrp_pipeline_pkg_name (const wrp_pipeline_t *self);
 

@@ -26,9 +26,6 @@ wrp_state_t *wrp_state_new (const char *home, char **ret_err);
 
 void wrp_state_destroy (wrp_state_t **self_p);
 
-//  The state directory (borrowed).
-const char *wrp_state_home (const wrp_state_t *self);
-
 //  The current pipeline. Returns 0 and sets *ret_name and *ret_file (caller
 //  frees; file may be NULL), 1 when none is loaded, -1 and *ret_err when the
 //  state file is unreadable or corrupt.
@@ -52,10 +49,6 @@ int wrp_state_conf_read (wrp_state_t *self, const char *name, wrp_params_t *para
 int wrp_state_conf_set (wrp_state_t *self, const char *name, const char *const *keys,
                         const char *const *values, size_t count, uint64_t *ret_generation,
                         char **ret_err);
-
-//  The overrides of pipeline name as "key=value" lines in table order
-//  (caller frees; "" when none), or NULL and *ret_err.
-char *wrp_state_conf_text (wrp_state_t *self, const char *name, char **ret_err);
 
 void wrp_state_test (bool verbose);
 

@@ -5,6 +5,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +57,39 @@ wrp_str_replace (char **target, const char *format, ...)
     *target = text;
 }
 
+size_t
+wrp_str_utf8_len (const char *text, size_t len)
+{
+    const unsigned char *s = (const unsigned char *) text;
+    unsigned char c = s[0];
+    size_t need;
+    uint32_t cp;
+    if (c < 0x80)
+        return 1;
+    else if (c >= 0xC2 && c <= 0xDF) {
+        need = 2;
+        cp = c & 0x1F;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        need = 3;
+        cp = c & 0x0F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        need = 4;
+        cp = c & 0x07;
+    } else
+        return 0;
+    if (len < need)
+        return 0;
+    for (size_t k = 1; k < need; k++) {
+        if ((s[k] & 0xC0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (s[k] & 0x3F);
+    }
+    if ((need == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+        (need == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
+        return 0;
+    return need;
+}
+
 void
 wrp_str_test (bool verbose)
 {
@@ -76,4 +110,8 @@ wrp_str_test (bool verbose)
     assert (text && !strcmp (text, "state: bad") && errno == ENOENT);
     free (text);
     wrp_str_set (NULL, "ignored %d", 1);
+    assert (wrp_str_utf8_len ("a", 1) == 1 && wrp_str_utf8_len ("\xc3\xa9", 2) == 2);
+    assert (wrp_str_utf8_len ("\xc3\xa9", 1) == 0 &&
+            wrp_str_utf8_len ("\xc0\x80", 2) == 0);
+    assert (wrp_str_utf8_len ("\xf4\x90\x80\x80", 4) == 0);
 }

@@ -4,6 +4,7 @@
 #define WRP_STR_H_INCLUDED
 
 #include <stdbool.h>
+#include <stddef.h>
 
 //  printf into a new string. Returns it (caller frees), or NULL when out of
 //  memory.
@@ -19,6 +20,11 @@ void wrp_str_set (char **ret, const char *format, ...)
 //  (may be NULL) and sets the new one.
 void wrp_str_replace (char **target, const char *format, ...)
     __attribute__ ((format (printf, 2, 3)));
+
+//  Length of the valid UTF-8 sequence at s (at most len bytes; 1 for
+//  ASCII), 0 when it is not valid UTF-8 (overlong, surrogate, > U+10FFFF,
+//  cut short).
+size_t wrp_str_utf8_len (const char *s, size_t len);
 
 void wrp_str_test (bool verbose);
 

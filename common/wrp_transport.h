@@ -55,8 +55,6 @@ wrp_transport_t *wrp_transport_new (const wrp_security_t *security, bool server,
 //  Destroy; accepts NULL, nulls the pointer. Destroy the sockets first.
 void wrp_transport_destroy (wrp_transport_t **self_p);
 
-bool wrp_transport_insecure (wrp_transport_t *self);
-
 //  Own public key (Z85, 40 chars), or NULL when insecure. Borrowed.
 const char *wrp_transport_public_key (wrp_transport_t *self);
 

@@ -26,9 +26,6 @@ int wrp_commands_monitor (wrp_cli_t *cli);
 //  uses that.
 #define WRP_AGENT_STATE_DIR_DEFAULT WRP_DEFAULT_STATE_DIR
 
-//  JSON string literal of text (with quotes; NULL gives null). Caller frees.
-char *wrp_commands_json_string (const char *text);
-
 void wrp_commands_test (bool verbose);
 
 #endif
