@@ -3,6 +3,7 @@
 
 #include "wrp_zap.h"
 #include "wrp_cert.h"
+#include "wrp_gate.h"
 #include "wrp_proto.h"
 #include "wrp_str.h"
 
@@ -293,6 +294,8 @@ s_listener_event (s_actor_t *self, zsock_t *monitor)
                           "CURVE handshake failed on %s: a client used another "
                           "agent public key",
                           endpoint);
+            else if (value == WRP_GATE_DROPPED)
+                s_notice (self, "gate", "dropped a client from %s", endpoint);
             else
                 s_notice (self, "protocol",
                           "handshake failed on %s: a client sent bytes that "
@@ -461,7 +464,14 @@ wrp_zap_watch (wrp_zap_t *self, zsock_t *listener)
     if (zmq_socket_monitor (zsock_resolve (listener), monitor,
                             ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL) != 0)
         return -1;
-    if (zstr_sendx (self->actor, "MONITOR", monitor, NULL))
+    return wrp_zap_watch_endpoint (self, monitor);
+}
+
+int
+wrp_zap_watch_endpoint (wrp_zap_t *self, const char *endpoint)
+{
+    assert (self);
+    if (zstr_sendx (self->actor, "MONITOR", endpoint, NULL))
         return -1;
     return zsock_wait (self->actor) == 0 ? 0 : -1;
 }

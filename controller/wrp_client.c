@@ -661,7 +661,7 @@ wrp_client_test (bool verbose)
     for (int r = 0; r < 2; r++) {
         routers[r] = wrp_transport_listen (server, "tcp://127.0.0.1:*", &err);
         assert (routers[r]);
-        char *ep = zsock_last_endpoint (routers[r]);    //  caller frees
+        char *ep = wrp_transport_endpoint (server, routers[r]);
         ports[r] = atoi (strrchr (ep, ':') + 1);
         zstr_free (&ep);
     }
