@@ -121,6 +121,10 @@ wrp_agent_decide (const wrp_agent_view_t *view, wrp_msg_t *msg, wrp_agent_decisi
     ret->action = WRP_DECIDE_REPLY;
     if (ret->cmd == WRP_CMD_STATUS)
         return;    //  an OK with the status fields
+    if (ret->cmd == WRP_CMD_OK || ret->cmd == WRP_CMD_ERROR) {
+        ret->action = WRP_DECIDE_DROP;
+        return;
+    }
     if (!s_lifecycle (ret->cmd)) {
         ret->code = WRP_ERR_BAD_REQUEST;
         snprintf (ret->text, sizeof ret->text, "%s is not a request",
@@ -425,6 +429,13 @@ s_handle (wrp_agent_t *self, zframe_t *who, wrp_msg_t *msg)
     case WRP_DECIDE_EXECUTE:
         s_execute (self, who, &d);
         break;
+    case WRP_DECIDE_DROP: {
+        char why[160];
+        snprintf (why, sizeof why, "%s %s is a reply, not a request (not answered)",
+                  wrp_msg_cmd_name (d.cmd), d.id);
+        s_log_drop (self, why);
+        break;
+    }
     }
     wrp_msg_destroy (&d.msg);
 }
@@ -755,6 +766,9 @@ wrp_agent_test (bool verbose)
     s_test_expect (&view, msg, WRP_DECIDE_REPLY, WRP_ERR_REFUSED);
     wrp_msg_destroy (&msg);
     msg = wrp_msg_new (WRP_CMD_OK, "o1");
-    s_test_expect (&view, msg, WRP_DECIDE_REPLY, WRP_ERR_BAD_REQUEST);
+    s_test_expect (&view, msg, WRP_DECIDE_DROP, NULL);
+    wrp_msg_destroy (&msg);
+    msg = wrp_msg_new (WRP_CMD_ERROR, "e1");
+    s_test_expect (&view, msg, WRP_DECIDE_DROP, NULL);
     wrp_msg_destroy (&msg);
 }
