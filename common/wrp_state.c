@@ -117,24 +117,18 @@ s_write_yaml (const char *path, const char *header, const char *const *keys,
     return rc;
 }
 
-//  Load the YAML mapping at path. Returns 1 when the file does not exist,
-//  0 with *doc loaded (root is a mapping), -1 and *ret_err otherwise.
+//  Parse data (size bytes, as read from path) as a YAML mapping. Returns 0
+//  with *doc loaded (root is a mapping), -1 and *ret_err otherwise.
 static int
-s_read_yaml (const char *path, yaml_document_t *doc, char **ret_err)
+s_parse_yaml (const char *data, size_t size, const char *path, yaml_document_t *doc,
+              char **ret_err)
 {
-    if (access (path, F_OK) && errno == ENOENT)
-        return 1;
-    char *data = NULL;
-    size_t size = 0;
-    if (wrp_file_read (path, S_STATE_MAX, &data, &size, ret_err))
-        return -1;
     yaml_parser_t parser;
     if (!yaml_parser_initialize (&parser)) {
-        free (data);
         s_set_err (ret_err, NULL);
         return -1;
     }
-    yaml_parser_set_input_string (&parser, (unsigned char *) data, size);
+    yaml_parser_set_input_string (&parser, (const unsigned char *) data, size);
     int rc = 0;
     if (!yaml_parser_load (&parser, doc)) {
         s_set_err (ret_err, wrp_strf ("%s:%zu: corrupt state file: %s", path,
@@ -151,8 +145,17 @@ s_read_yaml (const char *path, yaml_document_t *doc, char **ret_err)
         }
     }
     yaml_parser_delete (&parser);
-    free (data);
     return rc;
+}
+
+//  Read the file at path. Returns 1 when it does not exist, 0 and *ret_data
+//  (caller frees) and *ret_size, -1 and *ret_err otherwise.
+static int
+s_read (const char *path, char **ret_data, size_t *ret_size, char **ret_err)
+{
+    if (access (path, F_OK) && errno == ENOENT)
+        return 1;
+    return wrp_file_read (path, S_STATE_MAX, ret_data, ret_size, ret_err);
 }
 
 //  Scalar text of a node, NULL when not a scalar.
@@ -179,35 +182,16 @@ s_conf_path (wrp_state_t *self, const char *name)
     return wrp_strf ("%s/pipelines/%s/conf.yaml", self->home, name);
 }
 
-//  Read pipeline name's overrides; a missing file is an empty set.
+//  Parse a conf file's text (as read from path) into conf (values
+//  allocated by the caller). Returns 0, or -1 and *ret_err.
 static int
-s_conf_load (wrp_state_t *self, const char *name, s_conf_t *conf, char **ret_err)
+s_conf_parse (const char *data, size_t size, const char *path, s_conf_t *conf,
+              char **ret_err)
 {
-    char *err = NULL;
-    if (wrp_names_check_pipeline (name, &err)) {
-        s_set_err (ret_err, err);
-        return -1;
-    }
-    conf->generation = 0;
-    conf->values = calloc (wrp_params_count (), sizeof *conf->values);
-    char *path = s_conf_path (self, name);
-    if (!conf->values || !path) {
-        free (path);
-        s_conf_free (conf);
-        s_set_err (ret_err, NULL);
-        return -1;
-    }
     yaml_document_t doc;
-    int rc = s_read_yaml (path, &doc, ret_err);
-    if (rc == 1) {
-        free (path);
-        return 0;
-    }
-    if (rc < 0) {
-        free (path);
-        s_conf_free (conf);
+    if (s_parse_yaml (data, size, path, &doc, ret_err))
         return -1;
-    }
+    char *err = NULL;
     yaml_node_t *root = yaml_document_get_root_node (&doc);
     for (yaml_node_pair_t *p = root->data.mapping.pairs.start;
          !err && p < root->data.mapping.pairs.top; p++) {
@@ -250,13 +234,35 @@ s_conf_load (wrp_state_t *self, const char *name, s_conf_t *conf, char **ret_err
     }
     yaml_document_delete (&doc);
     if (err) {
-        free (path);
-        s_conf_free (conf);
         s_set_err (ret_err, err);
         return -1;
     }
-    free (path);
     return 0;
+}
+
+//  Read pipeline name's overrides; a missing file is an empty set.
+static int
+s_conf_load (wrp_state_t *self, const char *name, s_conf_t *conf, char **ret_err)
+{
+    char *err = NULL;
+    if (wrp_names_check_pipeline (name, &err)) {
+        s_set_err (ret_err, err);
+        return -1;
+    }
+    conf->generation = 0;
+    conf->values = calloc (wrp_params_count (), sizeof *conf->values);
+    char *path = s_conf_path (self, name);
+    char *data = NULL;
+    size_t size = 0;
+    int rc = !conf->values || !path ? (s_set_err (ret_err, NULL), -1)
+                                    : s_read (path, &data, &size, ret_err);
+    if (rc == 0)
+        rc = s_conf_parse (data, size, path, conf, ret_err);
+    if (rc < 0)
+        s_conf_free (conf);
+    free (data);
+    free (path);
+    return rc < 0 ? -1 : 0;
 }
 
 static int
@@ -293,8 +299,13 @@ wrp_state_current (wrp_state_t *self, char **ret_name, char **ret_file, char **r
         s_set_err (ret_err, NULL);
         return -1;
     }
+    char *data = NULL;
+    size_t size = 0;
     yaml_document_t doc;
-    int rc = s_read_yaml (path, &doc, ret_err);
+    int rc = s_read (path, &data, &size, ret_err);
+    if (rc == 0 && s_parse_yaml (data, size, path, &doc, ret_err))
+        rc = -1;
+    free (data);
     if (rc) {
         free (path);
         return rc;
