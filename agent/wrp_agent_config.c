@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <assert.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pwd.h>
 #include <stdarg.h>
@@ -353,7 +354,8 @@ wrp_agent_config_load (wrp_agent_config_t *self, const char *path, bool required
     char *data = NULL;
     size_t size = 0;
     char *err = NULL;
-    if (wrp_file_read (path, WRP_AGENT_CONFIG_MAX_FILE, &data, &size, &err)) {
+    if (wrp_file_read_at (AT_FDCWD, path, WRP_AGENT_CONFIG_MAX_FILE, WRP_FILE_TRUSTED,
+                          &data, &size, &err)) {
         if (errno == ENOENT) {
             //  Missing: fine when optional, else plainly "PATH: No such file ...".
             free (err);

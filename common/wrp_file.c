@@ -15,14 +15,47 @@
 #include <unistd.h>
 
 int
-wrp_file_read (const char *path, size_t max, char **ret_data, size_t *ret_size,
-               char **ret_err)
+wrp_file_check_trusted (const struct stat *st, const char *path, char **ret_err)
+{
+    assert (st && path);
+    uid_t self = geteuid ();
+    if (st->st_uid != 0 && st->st_uid != self) {
+        errno = EPERM;
+        wrp_str_set (ret_err,
+                     "%s: owned by uid %u, not by root or this process's user (uid %u): "
+                     "refused",
+                     path, (unsigned) st->st_uid, (unsigned) self);
+        return -1;
+    }
+    if (st->st_mode & (S_IWGRP | S_IWOTH)) {
+        errno = EPERM;
+        wrp_str_set (ret_err,
+                     "%s: writable by group or others (mode %04o): refused; run "
+                     "'chmod go-w %s'",
+                     path, (unsigned) (st->st_mode & 07777), path);
+        return -1;
+    }
+    return 0;
+}
+
+int
+wrp_file_read_at (int dirfd, const char *path, size_t max, int flags, char **ret_data,
+                  size_t *ret_size, char **ret_err)
 {
     assert (path && ret_data && ret_size);
     char *data = NULL;
-    int fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    //  O_NONBLOCK: opening a FIFO never waits for a writer; fstat then
+    //  refuses everything but a regular file, which reads as it always does.
+    int fd = openat (dirfd, path,
+                     O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK |
+                         (flags & WRP_FILE_NOFOLLOW ? O_NOFOLLOW : 0));
     if (fd < 0) {
-        wrp_str_set (ret_err, "%s: cannot open: %s", path, strerror (errno));
+        int saved = errno;
+        if (saved == ELOOP && (flags & WRP_FILE_NOFOLLOW))
+            wrp_str_set (ret_err, "%s: is a symbolic link (not followed)", path);
+        else
+            wrp_str_set (ret_err, "%s: cannot open: %s", path, strerror (saved));
+        errno = saved;
         return -1;
     }
     struct stat st;
@@ -40,6 +73,8 @@ wrp_file_read (const char *path, size_t max, char **ret_data, size_t *ret_size,
         wrp_str_set (ret_err, "%s: not a regular file", path);
         goto failed;
     }
+    if ((flags & WRP_FILE_TRUSTED) && wrp_file_check_trusted (&st, path, ret_err))
+        goto failed;
     if ((uint64_t) st.st_size > max) {
         errno = EFBIG;
         wrp_str_set (ret_err, "%s: larger than %zu bytes", path, max);
@@ -84,6 +119,13 @@ failed : {
     errno = saved;
 }
     return -1;
+}
+
+int
+wrp_file_read (const char *path, size_t max, char **ret_data, size_t *ret_size,
+               char **ret_err)
+{
+    return wrp_file_read_at (AT_FDCWD, path, max, 0, ret_data, ret_size, ret_err);
 }
 
 char *

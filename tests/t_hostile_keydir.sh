@@ -23,6 +23,9 @@ chmod 644 "$k"/*.key
 runuser -u "$intruder" -- "$BIN/wrp-controller" keygen "$T/ikeys/intruder.key" >/dev/null 2>&1 \
     || { mkdir -p "$T/ikeys"; chmod 777 "$T/ikeys"; runuser -u "$intruder" -- \
          "$BIN/wrp-controller" keygen "$T/ikeys/intruder.key" >/dev/null || fail "keygen intruder"; }
+# The controller below runs as root: a root-owned copy of the intruder's pair.
+cp -r "$T/ikeys" "$T/ikeys-root"
+chown -R root "$T/ikeys-root"
 mkdir -p "$T/authorized" "$T/shm"
 chmod 755 "$T/authorized"
 cp "$k/controller.key" "$T/authorized/controller.pub"
@@ -57,25 +60,25 @@ accepted "$k/controller.key" "authorized controller"
 note "directory writable by everybody: another user drops a key"
 chmod 777 "$T/authorized"
 runuser -u "$intruder" -- cp "$T/ikeys/intruder.key" "$T/authorized/intruder.pub"
-refused "$T/ikeys/intruder.key" "intruder's key in a 0777 directory"
+refused "$T/ikeys-root/intruder.key" "intruder's key in a 0777 directory"
 refused "$k/controller.key" "any key in a 0777 directory"
 wait_for 5 grep -q "authorized.*writable by group or others" "$T/agent.log"
 
 note "directory fixed; the intruder's file stays, owned by them"
 chmod 755 "$T/authorized"
 accepted "$k/controller.key" "authorized controller after chmod"
-refused "$T/ikeys/intruder.key" "key file owned by another user"
+refused "$T/ikeys-root/intruder.key" "key file owned by another user"
 wait_for 5 grep -q "intruder.pub.*owned by" "$T/agent.log"
 
 note "a key file writable by others; a symlink"
 rm -f "$T/authorized/intruder.pub"
 cp "$T/ikeys/intruder.key" "$T/authorized/open.pub"
 chmod 666 "$T/authorized/open.pub"
-refused "$T/ikeys/intruder.key" "world-writable key file"
+refused "$T/ikeys-root/intruder.key" "world-writable key file"
 wait_for 5 grep -q "open.pub.*writable by group or others" "$T/agent.log"
 rm -f "$T/authorized/open.pub"
 ln -s "$T/ikeys/intruder.key" "$T/authorized/link.pub"
-refused "$T/ikeys/intruder.key" "key file behind a symlink"
+refused "$T/ikeys-root/intruder.key" "key file behind a symlink"
 kill -9 $apid
 
 # agent_refuses WHAT NEEDLE ARGS...: the agent must exit non-zero at once
