@@ -239,7 +239,9 @@ s_reply_new (wrp_agent_t *self, const char *id, const char *code, const char *te
         return NULL;
     if (code) {
         wrp_msg_set_str (reply, WRP_F_CODE, code);
-        wrp_msg_set_str (reply, WRP_F_TEXT, text ? text : code);
+        char *valid = text ? wrp_str_utf8 (text, strlen (text)) : NULL;
+        wrp_msg_set_str (reply, WRP_F_TEXT, valid ? valid : code);
+        free (valid);
     }
     wrp_supervisor_status (self->supervisor, reply);
     return reply;

@@ -664,11 +664,18 @@ s_status_failure (wrp_supervisor_t *self, wrp_msg_t *reply)
 {
     if (self->state != WRP_RT_FAILED)
         return;
-    if (self->rec.error[0])
-        wrp_msg_set_str (reply, WRP_F_ERROR, self->rec.error);
-    char *output = s_log_tail (self);
+    //  Strings on the wire are UTF-8: whatever the runtime printed is made so.
+    char *error = self->rec.error[0]
+                      ? wrp_str_utf8 (self->rec.error, strlen (self->rec.error))
+                      : NULL;
+    if (error)
+        wrp_msg_set_str (reply, WRP_F_ERROR, error);
+    free (error);
+    char *tail = s_log_tail (self);
+    char *output = tail ? wrp_str_utf8 (tail, strlen (tail)) : NULL;
     if (output)
         wrp_msg_set_str (reply, WRP_F_OUTPUT, output);
+    free (tail);
     free (output);
 }
 
