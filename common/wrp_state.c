@@ -291,25 +291,13 @@ s_conf_save (wrp_state_t *self, const char *name, const s_conf_t *conf, char **r
 }
 
 int
-wrp_state_current (wrp_state_t *self, char **ret_name, char **ret_file, char **ret_err)
+wrp_state_parse_current (const char *data, size_t size, const char *path, char **ret_name,
+                         char **ret_file, char **ret_err)
 {
-    assert (self && ret_name && ret_file);
-    char *path = wrp_strf ("%s/current", self->home);
-    if (!path) {
-        s_set_err (ret_err, NULL);
-        return -1;
-    }
-    char *data = NULL;
-    size_t size = 0;
+    assert (ret_name && ret_file);
     yaml_document_t doc;
-    int rc = s_read (path, &data, &size, ret_err);
-    if (rc == 0 && s_parse_yaml (data, size, path, &doc, ret_err))
-        rc = -1;
-    free (data);
-    if (rc) {
-        free (path);
-        return rc;
-    }
+    if (s_parse_yaml (data, size, path, &doc, ret_err))
+        return -1;
     const char *name = NULL, *file = NULL;
     yaml_node_t *root = yaml_document_get_root_node (&doc);
     for (yaml_node_pair_t *p = root->data.mapping.pairs.start;
@@ -331,7 +319,6 @@ wrp_state_current (wrp_state_t *self, char **ret_name, char **ret_file, char **r
     char *file_copy = file && *file ? strdup (file) : NULL;
     bool oom = !name_copy || (file && *file && !file_copy);
     yaml_document_delete (&doc);
-    free (path);
     if (err || oom) {
         free (name_copy);
         free (file_copy);
@@ -341,6 +328,25 @@ wrp_state_current (wrp_state_t *self, char **ret_name, char **ret_file, char **r
     *ret_name = name_copy;
     *ret_file = file_copy;
     return 0;
+}
+
+int
+wrp_state_current (wrp_state_t *self, char **ret_name, char **ret_file, char **ret_err)
+{
+    assert (self && ret_name && ret_file);
+    char *path = wrp_strf ("%s/current", self->home);
+    if (!path) {
+        s_set_err (ret_err, NULL);
+        return -1;
+    }
+    char *data = NULL;
+    size_t size = 0;
+    int rc = s_read (path, &data, &size, ret_err);
+    if (rc == 0)
+        rc = wrp_state_parse_current (data, size, path, ret_name, ret_file, ret_err);
+    free (data);
+    free (path);
+    return rc;
 }
 
 int
@@ -392,29 +398,64 @@ wrp_state_load (wrp_state_t *self, const char *name, const char *file,
     return rc;
 }
 
-int
-wrp_state_conf_read (wrp_state_t *self, const char *name, wrp_params_t *params,
-                     uint64_t *ret_generation, char **ret_err)
+//  Set params from conf's values and hand out its generation.
+static int
+s_conf_apply (const s_conf_t *conf, wrp_params_t *params, uint64_t *ret_generation,
+              char **ret_err)
 {
-    assert (self && name);
-    s_conf_t conf = {0};
-    if (s_conf_load (self, name, &conf, ret_err))
-        return -1;
     if (params)
         for (size_t i = 0; i < wrp_params_count (); i++)
-            if (conf.values[i]) {
+            if (conf->values[i]) {
                 char *err = NULL;
-                if (wrp_params_set (params, wrp_params_def (i)->name, conf.values[i],
+                if (wrp_params_set (params, wrp_params_def (i)->name, conf->values[i],
                                     WRP_SOURCE_CONF, &err)) {
-                    s_conf_free (&conf);
                     s_set_err (ret_err, err);
                     return -1;
                 }
             }
     if (ret_generation)
-        *ret_generation = conf.generation;
-    s_conf_free (&conf);
+        *ret_generation = conf->generation;
     return 0;
+}
+
+int
+wrp_state_parse_conf (const char *data, size_t size, const char *path,
+                      wrp_params_t *params, uint64_t *ret_generation, char **ret_err)
+{
+    s_conf_t conf = {.values = calloc (wrp_params_count (), sizeof (char *))};
+    int rc = conf.values ? s_conf_parse (data, size, path, &conf, ret_err)
+                         : (s_set_err (ret_err, NULL), -1);
+    if (rc == 0)
+        rc = s_conf_apply (&conf, params, ret_generation, ret_err);
+    s_conf_free (&conf);
+    return rc;
+}
+
+int
+wrp_state_conf_read (wrp_state_t *self, const char *name, wrp_params_t *params,
+                     uint64_t *ret_generation, char **ret_err)
+{
+    assert (self && name);
+    char *err = NULL;
+    if (wrp_names_check_pipeline (name, &err)) {
+        s_set_err (ret_err, err);
+        return -1;
+    }
+    char *path = s_conf_path (self, name);
+    if (!path) {
+        s_set_err (ret_err, NULL);
+        return -1;
+    }
+    char *data = NULL;
+    size_t size = 0;
+    int rc = s_read (path, &data, &size, ret_err);
+    if (rc == 1 && ret_generation)
+        *ret_generation = 0;    //  no file: no overrides yet
+    if (rc == 0)
+        rc = wrp_state_parse_conf (data, size, path, params, ret_generation, ret_err);
+    free (data);
+    free (path);
+    return rc < 0 ? -1 : 0;
 }
 
 int

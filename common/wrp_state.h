@@ -50,6 +50,15 @@ int wrp_state_conf_set (wrp_state_t *self, const char *name, const char *const *
                         const char *const *values, size_t count, uint64_t *ret_generation,
                         char **ret_err);
 
+//  The readers behind the two files: data (size bytes) is the text of the
+//  file at path (named in errors). wrp_state_current and
+//  wrp_state_conf_read read the file and call these; the fuzzer calls them
+//  directly. Same results as those.
+int wrp_state_parse_current (const char *data, size_t size, const char *path,
+                             char **ret_name, char **ret_file, char **ret_err);
+int wrp_state_parse_conf (const char *data, size_t size, const char *path,
+                          wrp_params_t *params, uint64_t *ret_generation, char **ret_err);
+
 void wrp_state_test (bool verbose);
 
 #endif

@@ -25,6 +25,7 @@
 #define S_RESCAN_MS       2000     //  re-read the directory at least this often
 #define S_NOTICE_EVERY_MS 60000    //  one notice per key or kind per minute
 #define S_RATES_MAX       4096     //  keys and kinds remembered at most
+#define S_SUFFIX          (sizeof WRP_KEY_SECRET_SUFFIX - 1)
 
 //  ---------------------------------------------------------------------------
 //  The authorized-keys directory: the set of public keys found in it.
@@ -79,7 +80,8 @@ s_keyring_scan (s_keyring_t *self)
     while ((entry = readdir (dir)) && files < S_AUTHORIZED_MAX) {
         size_t length = strlen (entry->d_name);
         if (entry->d_name[0] == '.' ||
-            (length >= 7 && !strcmp (entry->d_name + length - 7, "_secret")))
+            (length >= S_SUFFIX &&
+             !strcmp (entry->d_name + length - S_SUFFIX, WRP_KEY_SECRET_SUFFIX)))
             continue;
         files++;
         char *text = NULL;

@@ -1098,29 +1098,31 @@ wrp_msg_test (bool verbose)
         s_decode_fails (s_frames ("WRP/1x", "STATUS", "x", NULL), "not a wrp", verbose));
     assert (s_decode_fails (s_frames ("HTTP/1.1", "STATUS", "x", NULL), "not a wrp",
                             verbose));
-    assert (s_decode_fails (s_frames ("WRP/1", NULL), "3 needed", verbose));
-    assert (s_decode_fails (s_frames ("WRP/1", "STATUS", NULL), "3 needed", verbose));
-    assert (s_decode_fails (s_frames ("WRP/1", "RESTART", "x", NULL), "unknown command",
+    assert (s_decode_fails (s_frames (WRP_PROTO_SIGNATURE, NULL), "3 needed", verbose));
+    assert (s_decode_fails (s_frames (WRP_PROTO_SIGNATURE, "STATUS", NULL), "3 needed",
                             verbose));
-    assert (s_decode_fails (s_frames ("WRP/1", "INVALID", "x", NULL), "unknown command",
-                            verbose));
-    assert (s_decode_fails (s_frames ("WRP/1", "status", "x", NULL), "unknown command",
-                            verbose));
-    assert (
-        s_decode_fails (s_frames ("WRP/1", "STATUS", "", NULL), "invalid id", verbose));
-    assert (s_decode_fails (s_frames ("WRP/1", "STATUS", "a b", NULL), "invalid id",
-                            verbose));
+    assert (s_decode_fails (s_frames (WRP_PROTO_SIGNATURE, "RESTART", "x", NULL),
+                            "unknown command", verbose));
+    assert (s_decode_fails (s_frames (WRP_PROTO_SIGNATURE, "INVALID", "x", NULL),
+                            "unknown command", verbose));
+    assert (s_decode_fails (s_frames (WRP_PROTO_SIGNATURE, "status", "x", NULL),
+                            "unknown command", verbose));
+    assert (s_decode_fails (s_frames (WRP_PROTO_SIGNATURE, "STATUS", "", NULL),
+                            "invalid id", verbose));
+    assert (s_decode_fails (s_frames (WRP_PROTO_SIGNATURE, "STATUS", "a b", NULL),
+                            "invalid id", verbose));
     //  A 64-char id is valid, so the error is about the lone key
-    assert (s_decode_fails (s_frames ("WRP/1", "STATUS", long_id, "k", NULL),
+    assert (s_decode_fails (s_frames (WRP_PROTO_SIGNATURE, "STATUS", long_id, "k", NULL),
                             "without a value", verbose));
-    assert (s_decode_fails (s_frames ("WRP/1", "STATUS", "x", "k", NULL),
+    assert (s_decode_fails (s_frames (WRP_PROTO_SIGNATURE, "STATUS", "x", "k", NULL),
                             "without a value", verbose));
-    assert (s_decode_fails (s_frames ("WRP/1", "STATUS", "x", "", "v", NULL),
+    assert (s_decode_fails (s_frames (WRP_PROTO_SIGNATURE, "STATUS", "x", "", "v", NULL),
                             "invalid field key", verbose));
-    assert (s_decode_fails (s_frames ("WRP/1", "STATUS", "x", "a=b", "v", NULL),
-                            "frame 3", verbose));
+    assert (
+        s_decode_fails (s_frames (WRP_PROTO_SIGNATURE, "STATUS", "x", "a=b", "v", NULL),
+                        "frame 3", verbose));
     assert (s_decode_fails (
-        s_frames ("WRP/1", "STATUS", "x", "k", "1", "j", "2", "k", "3", NULL),
+        s_frames (WRP_PROTO_SIGNATURE, "STATUS", "x", "k", "1", "j", "2", "k", "3", NULL),
         "'k' appears twice", verbose));
     //  Binary garbage is shown escaped on one line
     frames = zmsg_new ();
@@ -1129,7 +1131,7 @@ wrp_msg_test (bool verbose)
     zmsg_addstr (frames, "x");
     assert (s_decode_fails (frames, "\\x00\\xff\\x0a\\x27", verbose));
     frames = zmsg_new ();
-    zmsg_addstr (frames, "WRP/1");
+    zmsg_addstr (frames, WRP_PROTO_SIGNATURE);
     zmsg_addmem (frames, "STATUS\0", 7);
     zmsg_addstr (frames, "x");
     assert (s_decode_fails (frames, "unknown command 'STATUS\\x00'", verbose));
@@ -1148,18 +1150,19 @@ wrp_msg_test (bool verbose)
             number == WRP_PROTO_VERSION);
     wrp_msg_destroy (&reject);
     zmsg_destroy (&frames);
-    frames = s_frames ("WRP/1", "RESTART", "r2", NULL);
+    frames = s_frames (WRP_PROTO_SIGNATURE, "RESTART", "r2", NULL);
     reject = wrp_msg_reject (frames, "frame 1: unknown command 'RESTART'");
     assert (reject && streq (wrp_msg_str (reject, WRP_F_CODE), WRP_ERR_BAD_REQUEST));
     wrp_msg_destroy (&reject);
     zmsg_destroy (&frames);
-    frames = s_frames ("WRP/1", "OK", "r3", "k", NULL);    //  never answer a reply
+    frames =
+        s_frames (WRP_PROTO_SIGNATURE, "OK", "r3", "k", NULL);    //  never answer a reply
     assert (wrp_msg_reject (frames, "x") == NULL);
     zmsg_destroy (&frames);
     frames = s_frames ("GET / HTTP/1.1", "START", "r4", NULL);    //  not our protocol
     assert (wrp_msg_reject (frames, "x") == NULL);
     zmsg_destroy (&frames);
-    frames = s_frames ("WRP/1", "START", "bad id", NULL);
+    frames = s_frames (WRP_PROTO_SIGNATURE, "START", "bad id", NULL);
     assert (wrp_msg_reject (frames, "x") == NULL);
     zmsg_destroy (&frames);
     assert (wrp_msg_reject (NULL, "x") == NULL);
@@ -1217,7 +1220,7 @@ wrp_msg_test (bool verbose)
     assert (reject == NULL && peer == NULL && strstr (err, "not a wrp message"));
     //  Too many frames are read and dropped, not kept
     zmsg_t *flood = zmsg_new ();
-    zmsg_addstr (flood, "WRP/1");
+    zmsg_addstr (flood, WRP_PROTO_SIGNATURE);
     zmsg_addstr (flood, "STATUS");
     zmsg_addstr (flood, "flood");
     for (int i = 0; i < WRP_MSG_MAX_FIELDS * 2 + 10; i++)
