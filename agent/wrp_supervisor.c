@@ -607,7 +607,7 @@ wrp_supervisor_kill (wrp_supervisor_t *self, int timeout_ms)
 
 int
 wrp_supervisor_clean (wrp_supervisor_t *self, const char *pipeline, char **ret_removed,
-                      const char **ret_code, char **ret_err)
+                      char **ret_kept, const char **ret_code, char **ret_err)
 {
     *ret_code = WRP_ERR_REFUSED;
     if (self->pidfd >= 0) {
@@ -623,7 +623,7 @@ wrp_supervisor_clean (wrp_supervisor_t *self, const char *pipeline, char **ret_r
     char *files = NULL, *segments = NULL, *err = NULL;
     if (pipeline && wrp_store_clean (self->store, pipeline, &files, ret_err))
         return -1;
-    if (wrp_shm_clean (self->config->shm_dir, &segments, &err)) {
+    if (wrp_shm_clean (self->config->shm_dir, &segments, ret_kept, &err)) {
         *ret_err = wrp_strf ("%s%s%s", err ? err : "shm clean failed",
                              files && *files ? "; removed: " : "", files ? files : "");
         free (err);
@@ -635,6 +635,8 @@ wrp_supervisor_clean (wrp_supervisor_t *self, const char *pipeline, char **ret_r
     free (files);
     free (segments);
     if (!*ret_removed) {
+        free (*ret_kept);
+        *ret_kept = NULL;
         *ret_err = wrp_strf ("out of memory");
         return -1;
     }

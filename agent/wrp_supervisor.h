@@ -81,11 +81,13 @@ int wrp_supervisor_stop (wrp_supervisor_t *self, int timeout_ms);
 int wrp_supervisor_kill (wrp_supervisor_t *self, int timeout_ms);
 
 //  Remove the pipeline's pushed files and log (pipeline NULL: the last
-//  started) and the chi_* entries of the shm dir. Returns 0 and the
-//  removed lines "path\tbytes" (caller frees), or -1 with *ret_code and
-//  *ret_err (caller frees).
+//  started) and the runtime user's chi_* entries of the shm dir. Returns 0,
+//  the removed lines "path\tbytes" and the entries left "path\treason"
+//  (wrp_shm_clean; both caller frees), or -1 with *ret_code and *ret_err
+//  (caller frees).
 int wrp_supervisor_clean (wrp_supervisor_t *self, const char *pipeline,
-                          char **ret_removed, const char **ret_code, char **ret_err);
+                          char **ret_removed, char **ret_kept, const char **ret_code,
+                          char **ret_err);
 
 //  Add the status fields (PROTOCOL.md) to reply.
 void wrp_supervisor_status (wrp_supervisor_t *self, wrp_msg_t *reply);
