@@ -22,20 +22,6 @@ s_valid_key (const char *text)
     return strlen (text) == WRP_CERT_KEY_TEXT && zmq_z85_decode (key, text) != NULL;
 }
 
-//  wrp_str_set for a function returning a pointer: always NULL.
-static void *
-s_cert_error (char **ret_err, const char *format, ...)
-{
-    if (ret_err) {
-        va_list args;
-        va_start (args, format);
-        if (vasprintf (ret_err, format, args) < 0)
-            *ret_err = strdup ("out of memory");
-        va_end (args);
-    }
-    return NULL;
-}
-
 int
 wrp_cert_parse_public_key (const char *text, char *ret_key)
 {
@@ -98,18 +84,18 @@ wrp_cert_load (const char *file, char **ret_err)
               "with --insecure",
               WRP_CERT_PATH_MAX, file);
     if (strlen (file) > WRP_CERT_PATH_MAX)
-        return s_cert_error (ret_err, "key %s: path longer than %d characters", file,
+        return wrp_str_null (ret_err, "key %s: path longer than %d characters", file,
                              WRP_CERT_PATH_MAX);
     struct stat st;
     if (stat (file, &st))
-        return s_cert_error (ret_err, "key %s: %s (%s)", file, strerror (errno), hint);
+        return wrp_str_null (ret_err, "key %s: %s (%s)", file, strerror (errno), hint);
     char secret[WRP_CERT_PATH_MAX + 16];
     snprintf (secret, sizeof secret, "%s" WRP_KEY_SECRET_SUFFIX, file);
     if (stat (secret, &st))
-        return s_cert_error (ret_err, "key %s: secret part %s: %s (%s)", file, secret,
+        return wrp_str_null (ret_err, "key %s: secret part %s: %s (%s)", file, secret,
                              strerror (errno), hint);
     if (!S_ISREG (st.st_mode))
-        return s_cert_error (ret_err, "key %s: %s is not a regular file", file, secret);
+        return wrp_str_null (ret_err, "key %s: %s is not a regular file", file, secret);
     //  Both files decide who this process is: as ssh, trust only files
     //  that nobody else could have written.
     char *why = NULL;
@@ -117,12 +103,12 @@ wrp_cert_load (const char *file, char **ret_err)
     if (wrp_file_check_trusted (&st, secret, &why) ||
         (stat (file, &public_st) == 0 &&
          wrp_file_check_trusted (&public_st, file, &why))) {
-        s_cert_error (ret_err, "key %s", why);
+        wrp_str_null (ret_err, "key %s", why);
         free (why);
         return NULL;
     }
     if (st.st_mode & 077)
-        return s_cert_error (ret_err,
+        return wrp_str_null (ret_err,
                              "key %s: %s is accessible by group or others (mode %04o); "
                              "run 'chmod 600 %s'",
                              file, secret, (unsigned) (st.st_mode & 07777), secret);
@@ -131,7 +117,7 @@ wrp_cert_load (const char *file, char **ret_err)
         wrp_cert_read_public_key (secret, secret_public, ret_err))
         return NULL;
     if (strcmp (public_key, secret_public))
-        return s_cert_error (ret_err,
+        return wrp_str_null (ret_err,
                              "key %s: %s holds another key pair (public keys differ)",
                              file, secret);
     zcert_t *cert = zcert_load (file);    //  reads FILE_secret first
@@ -139,7 +125,7 @@ wrp_cert_load (const char *file, char **ret_err)
         !s_valid_key (zcert_secret_txt (cert)) ||
         !strcmp (zcert_secret_txt (cert), "0000000000000000000000000000000000000000")) {
         zcert_destroy (&cert);
-        return s_cert_error (ret_err,
+        return wrp_str_null (ret_err,
                              "key %s: %s has no valid 'secret-key' (not a czmq secret "
                              "certificate)",
                              file, secret);

@@ -44,9 +44,7 @@ s_fail (s_ctx_t *ctx, const yaml_node_t *node, const char *format, ...)
         return;
     va_list args;
     va_start (args, format);
-    char *what = NULL;
-    if (vasprintf (&what, format, args) < 0)
-        what = NULL;
+    char *what = wrp_strfv (format, args);
     va_end (args);
     size_t line = node ? node->start_mark.line + 1 : 1;
     ctx->err = wrp_strf ("%s:%zu: %s", ctx->source, line, what ? what : "out of memory");

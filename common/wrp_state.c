@@ -153,6 +153,10 @@ s_parse_yaml (const char *data, size_t size, const char *path, yaml_document_t *
 static int
 s_read (const char *path, char **ret_data, size_t *ret_size, char **ret_err)
 {
+    if (!path) {
+        s_set_err (ret_err, NULL);
+        return -1;
+    }
     if (access (path, F_OK) && errno == ENOENT)
         return 1;
     return wrp_file_read (path, S_STATE_MAX, ret_data, ret_size, ret_err);
@@ -335,10 +339,6 @@ wrp_state_current (wrp_state_t *self, char **ret_name, char **ret_file, char **r
 {
     assert (self && ret_name && ret_file);
     char *path = wrp_strf ("%s/current", self->home);
-    if (!path) {
-        s_set_err (ret_err, NULL);
-        return -1;
-    }
     char *data = NULL;
     size_t size = 0;
     int rc = s_read (path, &data, &size, ret_err);
@@ -442,10 +442,6 @@ wrp_state_conf_read (wrp_state_t *self, const char *name, wrp_params_t *params,
         return -1;
     }
     char *path = s_conf_path (self, name);
-    if (!path) {
-        s_set_err (ret_err, NULL);
-        return -1;
-    }
     char *data = NULL;
     size_t size = 0;
     int rc = s_read (path, &data, &size, ret_err);

@@ -12,13 +12,20 @@
 #include <string.h>
 
 char *
+wrp_strfv (const char *format, va_list args)
+{
+    char *text = NULL;
+    if (vasprintf (&text, format, args) < 0)
+        text = NULL;
+    return text;
+}
+
+char *
 wrp_strf (const char *format, ...)
 {
     va_list args;
     va_start (args, format);
-    char *text = NULL;
-    if (vasprintf (&text, format, args) < 0)
-        text = NULL;
+    char *text = wrp_strfv (format, args);
     va_end (args);
     return text;
 }
@@ -44,6 +51,18 @@ wrp_str_set (char **ret, const char *format, ...)
     va_start (args, format);
     *ret = s_vformat (format, args);
     va_end (args);
+}
+
+void *
+wrp_str_null (char **ret, const char *format, ...)
+{
+    if (ret) {
+        va_list args;
+        va_start (args, format);
+        *ret = s_vformat (format, args);
+        va_end (args);
+    }
+    return NULL;
 }
 
 void
@@ -156,6 +175,8 @@ wrp_str_test (bool verbose)
     assert (text && !strcmp (text, "state: bad") && errno == ENOENT);
     free (text);
     wrp_str_set (NULL, "ignored %d", 1);
+    assert (wrp_str_null (&text, "n=%d", 2) == NULL && !strcmp (text, "n=2"));
+    free (text);
     assert (wrp_str_utf8_len ("a", 1) == 1 && wrp_str_utf8_len ("\xc3\xa9", 2) == 2);
     assert (wrp_str_utf8_len ("\xc3\xa9", 1) == 0 &&
             wrp_str_utf8_len ("\xc0\x80", 2) == 0);

@@ -13,6 +13,7 @@
 #include "wrp_msg.h"
 #include "wrp_file.h"
 #include "wrp_gate.h"
+#include "wrp_str.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -84,20 +85,6 @@ struct _wrp_transport_t {
 //  ---------------------------------------------------------------------------
 //  Small helpers
 
-//  Sets *ret_err to a formatted message (if ret_err); returns NULL.
-static void *
-s_error (char **ret_err, const char *format, ...)
-{
-    if (ret_err) {
-        va_list args;
-        va_start (args, format);
-        if (vasprintf (ret_err, format, args) < 0)
-            *ret_err = NULL;
-        va_end (args);
-    }
-    return NULL;
-}
-
 //  The ZeroMQ context allows 1023 sockets and a process 1024 fds by default;
 //  a controller needs a DEALER, a monitor pair and a connection per agent.
 //  zsys_set_max_sockets asserts once a socket exists, so set the context
@@ -152,7 +139,7 @@ wrp_transport_new (const wrp_security_t *security, bool server, char **ret_err)
     assert (security);
     if (!security->insecure && (!security->key_file || !*security->key_file)) {
         if (server)
-            return s_error (
+            return wrp_str_null (
                 ret_err,
                 "no CURVE key: make the agent's key pair with 'wrp-controller keygen "
                 "%s' and start with --key %s, put each controller's public key file "
@@ -160,7 +147,7 @@ wrp_transport_new (const wrp_security_t *security, bool server, char **ret_err)
                 "--insecure (plain TCP, no authentication)",
                 WRP_AGENT_KEY_DEFAULT, WRP_AGENT_KEY_DEFAULT, WRP_CONTROLLER_KEY_DEFAULT,
                 WRP_AUTHORIZED_KEYS_DEFAULT);
-        return s_error (
+        return wrp_str_null (
             ret_err,
             "no CURVE key: make one with 'wrp-controller keygen %s' and pass it with "
             "--key, or run with --insecure (plain TCP, no authentication)",
@@ -169,7 +156,7 @@ wrp_transport_new (const wrp_security_t *security, bool server, char **ret_err)
     s_raise_limits ();
     wrp_transport_t *self = calloc (1, sizeof *self);
     if (!self)
-        return s_error (ret_err, "out of memory");
+        return wrp_str_null (ret_err, "out of memory");
     self->server = server;
     self->insecure = security->insecure;
     self->monitors = zhashx_new ();
@@ -193,7 +180,7 @@ wrp_transport_new (const wrp_security_t *security, bool server, char **ret_err)
         !(self->authorized_dir =
               strdup (security->authorized_dir ? security->authorized_dir
                                                : WRP_AUTHORIZED_KEYS_DEFAULT))) {
-        s_error (ret_err, "out of memory");
+        wrp_str_null (ret_err, "out of memory");
         wrp_transport_destroy (&self);
         return NULL;
     }
@@ -306,13 +293,13 @@ wrp_transport_listen (wrp_transport_t *self, const char *endpoint, char **ret_er
 {
     assert (self);
     if (!self->server)
-        return s_error (ret_err, "listen: not a server transport");
+        return wrp_str_null (ret_err, "listen: not a server transport");
     if (!endpoint || !*endpoint)
-        return s_error (ret_err, "listen: empty endpoint");
+        return wrp_str_null (ret_err, "listen: empty endpoint");
     zsock_t *sock = zsock_new (ZMQ_ROUTER);
     if (!sock)
-        return s_error (ret_err, "cannot create a socket: %s",
-                        zmq_strerror (zmq_errno ()));
+        return wrp_str_null (ret_err, "cannot create a socket: %s",
+                             zmq_strerror (zmq_errno ()));
     s_set_common (sock);
     //  Many controllers' DEALERs (or one controller's fan-out restarting)
     //  connect at once; the kernel caps this at net.core.somaxconn.
@@ -341,8 +328,8 @@ wrp_transport_listen (wrp_transport_t *self, const char *endpoint, char **ret_er
     if (zsock_bind (sock, "%s", endpoint) == -1) {
         int error = zmq_errno ();
         zsock_destroy (&sock);
-        return s_error (ret_err, "cannot listen on %s: %s", endpoint,
-                        zmq_strerror (error));
+        return wrp_str_null (ret_err, "cannot listen on %s: %s", endpoint,
+                             zmq_strerror (error));
     }
     return sock;
 }
@@ -381,14 +368,14 @@ wrp_transport_connect (wrp_transport_t *self, const char *endpoint,
 {
     assert (self);
     if (!endpoint || !*endpoint)
-        return s_error (ret_err, "connect: empty endpoint");
+        return wrp_str_null (ret_err, "connect: empty endpoint");
     char agent_key[WRP_CERT_KEY_TEXT + 1] = "";
     if (!self->insecure) {
         if (!agent_key_file || !*agent_key_file)
-            return s_error (ret_err,
-                            "no agent public key for %s: pass --agent-key FILE (the "
-                            "agent's FILE, without _secret)",
-                            endpoint);
+            return wrp_str_null (ret_err,
+                                 "no agent public key for %s: pass --agent-key FILE (the "
+                                 "agent's FILE, without _secret)",
+                                 endpoint);
         char *file = wrp_file_expand_home (agent_key_file);
         int rc = file ? wrp_cert_read_public_key (file, agent_key, ret_err) : -1;
         free (file);
@@ -397,8 +384,8 @@ wrp_transport_connect (wrp_transport_t *self, const char *endpoint,
     }
     zsock_t *sock = zsock_new (ZMQ_DEALER);
     if (!sock)
-        return s_error (ret_err, "cannot create a socket for %s: %s", endpoint,
-                        zmq_strerror (zmq_errno ()));
+        return wrp_str_null (ret_err, "cannot create a socket for %s: %s", endpoint,
+                             zmq_strerror (zmq_errno ()));
     s_set_common (sock);
     //  Reconnect after 100 ms, doubling up to 5 s: an agent that restarts
     //  is found again quickly, one that is down costs little. libzmq has no
@@ -427,8 +414,8 @@ wrp_transport_connect (wrp_transport_t *self, const char *endpoint,
         if (zsock_connect (sock, "%s", endpoint) != 0) {
             int error = zmq_errno ();
             zsock_destroy (&sock);
-            return s_error (ret_err, "cannot connect to %s: %s", endpoint,
-                            zmq_strerror (error));
+            return wrp_str_null (ret_err, "cannot connect to %s: %s", endpoint,
+                                 zmq_strerror (error));
         }
         return sock;
     }
@@ -448,8 +435,8 @@ wrp_transport_connect (wrp_transport_t *self, const char *endpoint,
         int error = zmq_errno ();
         s_monitor_destroy (&monitor);
         zsock_destroy (&sock);
-        return s_error (ret_err, "cannot monitor the socket for %s: %s", endpoint,
-                        zmq_strerror (error));
+        return wrp_str_null (ret_err, "cannot monitor the socket for %s: %s", endpoint,
+                             zmq_strerror (error));
     }
     zsock_set_linger (monitor->pair, 0);
     monitor->endpoint = strdup (endpoint);
@@ -461,8 +448,8 @@ wrp_transport_connect (wrp_transport_t *self, const char *endpoint,
         int error = zmq_errno ();
         zhashx_delete (self->monitors, sock);
         zsock_destroy (&sock);
-        return s_error (ret_err, "cannot connect to %s: %s", endpoint,
-                        zmq_strerror (error));
+        return wrp_str_null (ret_err, "cannot connect to %s: %s", endpoint,
+                             zmq_strerror (error));
     }
     return sock;
 }
@@ -493,18 +480,19 @@ s_monitor_fail (wrp_transport_t *self, s_monitor_t *monitor, uint16_t event,
     char *reason = NULL;
     const char *key_file = self->key_file ? self->key_file : "?";
     if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH && value == 400)
-        s_error (
+        wrp_str_null (
             &reason,
             "not authorized: the agent at %s refused this controller's key '%s' "
             "(%s); add that public key file to the agent's authorized keys directory",
             monitor->endpoint, wrp_transport_public_key (self), key_file);
     else if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
-        s_error (&reason,
-                 "not authorized: the agent at %s refused the handshake (ZAP status %u)",
-                 monitor->endpoint, value);
+        wrp_str_null (
+            &reason,
+            "not authorized: the agent at %s refused the handshake (ZAP status %u)",
+            monitor->endpoint, value);
     else if (event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL &&
              value == ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH)
-        s_error (
+        wrp_str_null (
             &reason,
             self->insecure
                 ? "security mismatch: the agent at %s requires CURVE, this controller "
@@ -513,22 +501,24 @@ s_monitor_fail (wrp_transport_t *self, s_monitor_t *monitor, uint16_t event,
                   "controller requires CURVE",
             monitor->endpoint);
     else if (event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL)
-        s_error (&reason, "handshake with the agent at %s failed (protocol error 0x%08x)",
-                 monitor->endpoint, value);
+        wrp_str_null (&reason,
+                      "handshake with the agent at %s failed (protocol error 0x%08x)",
+                      monitor->endpoint, value);
     else if (!self->insecure)
-        s_error (&reason,
-                 "CURVE handshake failed: the agent at %s dropped the connection (is "
-                 "--agent-key %s the public key of that agent?)",
-                 monitor->endpoint,
-                 monitor->agent_key_file ? monitor->agent_key_file : "?");
+        wrp_str_null (
+            &reason,
+            "CURVE handshake failed: the agent at %s dropped the connection (is "
+            "--agent-key %s the public key of that agent?)",
+            monitor->endpoint, monitor->agent_key_file ? monitor->agent_key_file : "?");
     else if (++monitor->dropped >= 2)
         //  A CURVE agent that reads our NULL greeting first closes before we
         //  read its own, so the mismatch often shows only as a cut-off
         //  handshake; a plain agent never cuts one off twice.
-        s_error (&reason,
-                 "security mismatch: the agent at %s closes every plain (--insecure) "
-                 "handshake; it probably requires CURVE",
-                 monitor->endpoint);
+        wrp_str_null (
+            &reason,
+            "security mismatch: the agent at %s closes every plain (--insecure) "
+            "handshake; it probably requires CURVE",
+            monitor->endpoint);
     else
         return;    //  one plain connection lost mid-handshake: not yet a failure
     free (monitor->reason);

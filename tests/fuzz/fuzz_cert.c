@@ -14,11 +14,9 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
     if (size > WRP_CERT_MAX)
         return 0;
-    char *text = malloc (size + 1);
+    char *text = strndup ((const char *) data, size);    //  a NUL ends the text
     if (!text)
         return 0;
-    memcpy (text, data, size);
-    text[size] = 0;
     char key[WRP_CERT_KEY_TEXT + 1];
     memset (key, 'x', sizeof key);
     if (wrp_cert_parse_public_key (text, key) == 0) {
