@@ -269,7 +269,8 @@ s_listen_gated (wrp_transport_t *self, zsock_t *sock, const char *endpoint,
     wrp_gate_t *gate = NULL;
     if (zmq_setsockopt (zsock_resolve (sock), ZMQ_IPC_FILTER_PID, &pid, sizeof pid) ||
         zsock_bind (sock, "%s", inner) == -1) {
-        s_error (ret_err, "cannot listen on %s: %s", inner, zmq_strerror (zmq_errno ()));
+        wrp_str_set (ret_err, "cannot listen on %s: %s", inner,
+                     zmq_strerror (zmq_errno ()));
         zsock_destroy (&sock);
         return NULL;
     }
@@ -277,7 +278,7 @@ s_listen_gated (wrp_transport_t *self, zsock_t *sock, const char *endpoint,
     s_gated_t *gated = gate ? calloc (1, sizeof *gated) : NULL;
     if (!gated || wrp_zap_watch_endpoint (self->zap, notices)) {
         if (gate)
-            s_error (ret_err, "cannot listen on %s: out of memory", endpoint);
+            wrp_str_set (ret_err, "cannot listen on %s: out of memory", endpoint);
         free (gated);
         wrp_gate_destroy (&gate);
         zsock_destroy (&sock);
