@@ -518,11 +518,13 @@ s_open_state (wrp_agent_t *self, char **ret_err)
         *ret_err = wrp_strf ("out of memory");
         return -1;
     }
-    char *note = wrp_supervisor_adopt (self->supervisor);
-    if (note) {
+    bool warn = false;
+    char *note = wrp_supervisor_adopt (self->supervisor, &warn);
+    if (note && warn)
+        wrp_warning ("%s", note);
+    else if (note)
         wrp_info ("%s", note);
-        free (note);
-    }
+    free (note);
     return 0;
 }
 

@@ -8,6 +8,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -198,6 +199,40 @@ wrp_proc_resolve (const char *name)
     }
     free (copy);
     return result;
+}
+
+int
+wrp_proc_is_runtime (pid_t pid, const char *binary, char **ret_why)
+{
+    char link[64], exe[PATH_MAX];
+    snprintf (link, sizeof link, "/proc/%d/exe", (int) pid);
+    ssize_t n = readlink (link, exe, sizeof exe - 1);
+    if (n < 0) {
+        wrp_str_set (ret_why, "cannot read its program (%s)", strerror (errno));
+        return -1;
+    }
+    exe[n] = 0;
+    //  A runtime whose binary was replaced while it ran is still ours.
+    const char *deleted = " (deleted)";
+    size_t len = strlen (exe), tail = strlen (deleted);
+    if (len > tail && !strcmp (exe + len - tail, deleted))
+        exe[len - tail] = 0;
+    char *real = binary ? realpath (binary, NULL) : NULL;
+    int rc = 0;
+    if (!real || strcmp (real, exe)) {
+        wrp_str_set (ret_why, "its program is %s, not the runtime %s", exe,
+                     real     ? real
+                     : binary ? binary
+                              : "(not found)");
+        rc = -1;
+    } else if (getsid (pid) != pid) {
+        wrp_str_set (ret_why,
+                     "it does not lead a session of its own, as every runtime the "
+                     "agent starts does");
+        rc = -1;
+    }
+    free (real);
+    return rc;
 }
 
 pid_t

@@ -52,6 +52,12 @@ void wrp_proc_describe_end (int status, int *ret_code, int *ret_signal, char *te
 //  path (caller frees) or NULL.
 char *wrp_proc_resolve (const char *name);
 
+//  Is pid a runtime this agent started: its program is binary (as
+//  resolved on the PATH, links followed) and it leads its own session?
+//  Returns 0, or -1 and why not (caller frees). A record naming some other
+//  process (pid and start time copied from /proc) is not adopted.
+int wrp_proc_is_runtime (pid_t pid, const char *binary, char **ret_why);
+
 //  Spawn path with env, in its own session, a clean signal mask and default
 //  dispositions, stdin from /dev/null, stdout and stderr to log_fd, no
 //  other fds. Returns the pid or -1 (errno set).

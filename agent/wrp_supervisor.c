@@ -807,9 +807,27 @@ s_adopt_gone (wrp_supervisor_t *self)
     return wrp_strf ("%s", self->rec.error);
 }
 
-char *
-wrp_supervisor_adopt (wrp_supervisor_t *self)
+//  The recorded process lives but is not a runtime this agent started (a
+//  forged or stale record): never adopted, never signalled; reset.
+static char *
+s_adopt_refused (wrp_supervisor_t *self, int fd, const char *why)
 {
+    close (fd);
+    int pid = self->rec.pid;
+    self->rec.pid = 0;
+    self->rec.start_time = 0;
+    self->rec.stop_requested = false;
+    self->rec.error[0] = 0;
+    s_set_state (self, WRP_RT_STOPPED);
+    return wrp_strf ("not adopting pid %d named by %s/" WRP_LAYOUT_STATE_FILE
+                     ": %s; the record is reset to stopped",
+                     pid, wrp_store_dir (self->store), why ? why : "not the runtime");
+}
+
+char *
+wrp_supervisor_adopt (wrp_supervisor_t *self, bool *ret_warning)
+{
+    *ret_warning = false;
     if (self->rec.pid <= 0) {
         //  Nothing ran; a state claiming otherwise cannot be true.
         if (self->state != WRP_RT_STOPPED && self->state != WRP_RT_FAILED)
@@ -817,7 +835,15 @@ wrp_supervisor_adopt (wrp_supervisor_t *self)
         return NULL;
     }
     int fd = s_open_recorded (self);
-    return fd >= 0 ? s_adopt_live (self, fd) : s_adopt_gone (self);
+    if (fd < 0)
+        return s_adopt_gone (self);
+    char *binary = wrp_proc_resolve (self->config->start_binary), *why = NULL;
+    int rc = wrp_proc_is_runtime (self->rec.pid, binary, &why);
+    free (binary);
+    char *note = rc ? s_adopt_refused (self, fd, why) : s_adopt_live (self, fd);
+    *ret_warning = rc != 0;
+    free (why);
+    return note;
 }
 
 void

@@ -60,10 +60,12 @@ wrp_supervisor_t *wrp_supervisor_new (const wrp_agent_config_t *config,
 void wrp_supervisor_destroy (wrp_supervisor_t **self_p);
 
 //  After an agent (re)start: take back the recorded runtime if it still
-//  runs (same pid and start time), else record honestly how it ended.
-//  Returns a line for the log (caller frees) or NULL when nothing was
-//  recorded.
-char *wrp_supervisor_adopt (wrp_supervisor_t *self);
+//  runs (same pid and start time, and wrp_proc_is_runtime: the start
+//  binary, its own session), else record honestly how it ended. Returns a
+//  line for the log (caller frees) or NULL when nothing was recorded;
+//  *ret_warning when the record named a process that is not a runtime
+//  (not adopted; the record is reset).
+char *wrp_supervisor_adopt (wrp_supervisor_t *self, bool *ret_warning);
 
 //  Start the runtime. Returns 1 when one already runs (nothing done), 0
 //  when started (the result callback follows), -1 with *ret_code (WRP_ERR_*)

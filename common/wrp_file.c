@@ -172,19 +172,23 @@ wrp_file_mkdirs (const char *dir, mode_t mode, char **ret_err)
 }
 
 int
-wrp_file_write_atomic (const char *path, const void *data, size_t size, mode_t mode,
-                       char **ret_err)
+wrp_file_write_atomic_at (int dirfd, const char *name, const void *data, size_t size,
+                          mode_t mode, char **ret_err)
 {
-    assert (path && (data || size == 0));
-    char *temp = NULL;
-    if (asprintf (&temp, "%s.tmp.XXXXXX", path) < 0) {
-        wrp_str_set (ret_err, "out of memory");
-        return -1;
+    assert (name && (data || size == 0));
+    //  A fresh name beside the target, created O_EXCL|O_NOFOLLOW: never an
+    //  existing file or a link someone left there.
+    char temp[64];
+    int fd = -1;
+    for (int tries = 0; fd < 0 && tries < 100; tries++) {
+        snprintf (temp, sizeof temp, ".tmp.%d.%08lx", (int) getpid (), random ());
+        fd = openat (dirfd, temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                     0600);
+        if (fd < 0 && errno != EEXIST)
+            break;
     }
-    int fd = mkostemp (temp, O_CLOEXEC);
     if (fd < 0) {
-        wrp_str_set (ret_err, "%s: cannot create: %s", temp, strerror (errno));
-        free (temp);
+        wrp_str_set (ret_err, "%s: cannot create: %s", name, strerror (errno));
         return -1;
     }
     const char *p = data;
@@ -207,26 +211,47 @@ wrp_file_write_atomic (const char *path, const void *data, size_t size, mode_t m
         err = errno;
     if (close (fd) && !err)
         err = errno;
-    if (!err && rename (temp, path))
+    //  renameat replaces the name itself: a link there goes, its target stays.
+    if (!err && renameat (dirfd, temp, dirfd, name))
         err = errno;
     if (err) {
-        wrp_str_set (ret_err, "%s: cannot write: %s", path, strerror (err));
-        unlink (temp);
-        free (temp);
+        wrp_str_set (ret_err, "%s: cannot write: %s", name, strerror (err));
+        unlinkat (dirfd, temp, 0);
         return -1;
     }
-    free (temp);
     //  Make the rename itself durable.
-    char *dir_copy = strdup (path);
-    if (dir_copy) {
-        int dir_fd = open (dirname (dir_copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dir_fd >= 0) {
-            fsync (dir_fd);
-            close (dir_fd);
-        }
-        free (dir_copy);
-    }
+    fsync (dirfd);
     return 0;
+}
+
+int
+wrp_file_write_atomic (const char *path, const void *data, size_t size, mode_t mode,
+                       char **ret_err)
+{
+    assert (path && (data || size == 0));
+    char *dir_copy = strdup (path), *base_copy = strdup (path);
+    int dir_fd =
+        dir_copy ? open (dirname (dir_copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+    int rc = -1;
+    if (!dir_copy || !base_copy)
+        wrp_str_set (ret_err, "out of memory");
+    else if (dir_fd < 0)
+        wrp_str_set (ret_err, "%s: cannot write: %s", path, strerror (errno));
+    else {
+        char *why = NULL;
+        rc = wrp_file_write_atomic_at (dir_fd, basename (base_copy), data, size, mode,
+                                       &why);
+        if (rc)
+            wrp_str_set (ret_err, "%s: %s", path,
+                         why && strchr (why, ':') ? strchr (why, ':') + 2
+                                                  : "cannot write");
+        free (why);
+    }
+    if (dir_fd >= 0)
+        close (dir_fd);
+    free (dir_copy);
+    free (base_copy);
+    return rc;
 }
 
 void

@@ -39,6 +39,12 @@ int wrp_file_check_trusted (const struct stat *st, const char *path, char **ret_
 int wrp_file_write_atomic (const char *path, const void *data, size_t size, mode_t mode,
                            char **ret_err);
 
+//  The same for name in the directory dirfd (a temp file created there
+//  O_EXCL|O_NOFOLLOW, renamed over name: a symbolic link at name is
+//  replaced, its target never written).
+int wrp_file_write_atomic_at (int dirfd, const char *name, const void *data, size_t size,
+                              mode_t mode, char **ret_err);
+
 //  Create dir and its missing parents with mode (like mkdir -p).
 int wrp_file_mkdirs (const char *dir, mode_t mode, char **ret_err);
 
