@@ -22,20 +22,12 @@
 #define S_BUF      (64u << 10)    //  relay buffer per direction
 #define S_GREETING 64             //  ZMTP 3 greeting
 
-//  Where the scanner of the peer's bytes is.
-typedef enum { S_AT_GREETING, S_AT_FLAGS, S_AT_SIZE, S_AT_BODY } s_at_t;
-
 //  One peer: its TCP connection (fd[0]) and ours to the ROUTER (fd[1]).
 typedef struct {
     int fd[2];
     uint8_t *buf[2];    //  bytes read from fd[i], not yet written to the other
     size_t len[2], off[2];
-    s_at_t at;         //  scanner state (peer -> ROUTER)
-    size_t need;       //  bytes left in the greeting, size field or body
-    uint8_t flags;     //  the current frame's flags
-    uint64_t size;     //  the current frame's size, as read so far
-    size_t frames;     //  frames of the unfinished message
-    uint64_t bytes;    //  bytes of the unfinished message
+    wrp_gate_scan_t scan;    //  the framing of what the peer sent
     char peer[INET6_ADDRSTRLEN + 8];
 } s_conn_t;
 
@@ -55,7 +47,7 @@ static void
 s_conn_close (wrp_gate_t *self, size_t index)
 {
     s_conn_t *conn = self->conns[index];
-    self->pending -= conn->bytes;
+    self->pending -= conn->scan.bytes;
     for (int i = 0; i < 2; i++) {
         if (conn->fd[i] >= 0)
             close (conn->fd[i]);
@@ -80,16 +72,27 @@ s_drop_event (wrp_gate_t *self, s_conn_t *conn, const char *why)
         zmq_send (handle, text, strlen (text), ZMQ_DONTWAIT);
 }
 
-//  Reads the ZMTP framing of bytes the peer sent. Returns 0, or -1 and the
-//  reason when the peer is to be dropped.
-static int
-s_scan (wrp_gate_t *self, s_conn_t *conn, const uint8_t *data, size_t size,
-        const char **ret_why)
+//  ---------------------------------------------------------------------------
+//  The scanner: ZMTP 3 framing, one byte at a time (pure; fuzzed).
+
+enum { S_AT_GREETING, S_AT_FLAGS, S_AT_SIZE, S_AT_BODY };
+
+void
+wrp_gate_scan_init (wrp_gate_scan_t *self)
+{
+    memset (self, 0, sizeof *self);
+    self->at = S_AT_GREETING;
+    self->need = S_GREETING;
+}
+
+int
+wrp_gate_scan (wrp_gate_scan_t *self, const uint8_t *data, size_t size, uint64_t *pending,
+               const char **ret_why)
 {
     for (size_t i = 0; i < size;) {
-        switch (conn->at) {
+        switch (self->at) {
         case S_AT_GREETING: {
-            size_t seen = S_GREETING - conn->need;
+            size_t seen = S_GREETING - self->need;
             //  0xFF ... 0x7F, then the major version: ZMTP 3 or later only.
             if ((seen == 0 && data[i] != 0xff) || (seen == 9 && data[i] != 0x7f) ||
                 (seen == 10 && data[i] < 3)) {
@@ -97,52 +100,54 @@ s_scan (wrp_gate_t *self, s_conn_t *conn, const uint8_t *data, size_t size,
                 return -1;
             }
             i++;
-            if (--conn->need == 0)
-                conn->at = S_AT_FLAGS;
+            if (--self->need == 0)
+                self->at = S_AT_FLAGS;
             break;
         }
         case S_AT_FLAGS:
-            conn->flags = data[i++];
-            conn->size = 0;
-            conn->need = conn->flags & 0x02 ? 8 : 1;
-            conn->at = S_AT_SIZE;
+            self->flags = data[i++];
+            self->size = 0;
+            self->need = self->flags & 0x02 ? 8 : 1;
+            self->at = S_AT_SIZE;
             break;
         case S_AT_SIZE:
-            conn->size = conn->size << 8 | data[i++];
-            if (--conn->need)
+            self->size = self->size << 8 | data[i++];
+            if (--self->need)
                 break;
-            if (!(conn->flags & 0x04)) {
-                //  A message frame (not a command): count it now, before
-                //  its body is relayed.
-                conn->frames++;
-                conn->bytes += conn->size;
-                self->pending += conn->size;
-                if (conn->frames > WRP_GATE_MAX_FRAMES ||
-                    conn->bytes > WRP_GATE_MAX_BYTES) {
+            if (!(self->flags & 0x04)) {
+                //  A message frame (not a command): counted before its
+                //  body is relayed.
+                if (self->frames + 1 > WRP_GATE_MAX_FRAMES ||
+                    self->size > WRP_GATE_MAX_BYTES - self->bytes) {
                     *ret_why = "a message exceeds the limits (frames or bytes)";
                     return -1;
                 }
-                if (self->pending > WRP_GATE_MAX_PENDING) {
+                if (pending && self->size > WRP_GATE_MAX_PENDING - *pending) {
                     *ret_why = "a message exceeds the limits (unfinished messages "
                                "of all peers)";
                     return -1;
                 }
+                self->frames++;
+                self->bytes += self->size;
+                if (pending)
+                    *pending += self->size;
             }
-            conn->need = conn->size;
-            conn->at = S_AT_BODY;
+            self->need = self->size;
+            self->at = S_AT_BODY;
             //  An empty body ends the frame at once.
             __attribute__ ((fallthrough));
         case S_AT_BODY: {
-            size_t take = size - i < conn->need ? size - i : conn->need;
+            size_t take = size - i < self->need ? size - i : self->need;
             i += take;
-            conn->need -= take;
-            if (conn->need == 0) {
-                if (!(conn->flags & 0x04) && !(conn->flags & 0x01)) {
-                    self->pending -= conn->bytes;
-                    conn->frames = 0;
-                    conn->bytes = 0;
+            self->need -= take;
+            if (self->need == 0) {
+                if (!(self->flags & 0x04) && !(self->flags & 0x01)) {
+                    if (pending)
+                        *pending -= self->bytes;
+                    self->frames = 0;
+                    self->bytes = 0;
                 }
-                conn->at = S_AT_FLAGS;
+                self->at = S_AT_FLAGS;
             }
             break;
         }
@@ -150,6 +155,9 @@ s_scan (wrp_gate_t *self, s_conn_t *conn, const uint8_t *data, size_t size,
     }
     return 0;
 }
+
+//  ---------------------------------------------------------------------------
+//  The relay
 
 static void
 s_accept (wrp_gate_t *self)
@@ -188,8 +196,7 @@ s_accept (wrp_gate_t *self)
     setsockopt (fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
     conn->fd[0] = fd;
     conn->fd[1] = inner;
-    conn->at = S_AT_GREETING;
-    conn->need = S_GREETING;
+    wrp_gate_scan_init (&conn->scan);
     char host[INET6_ADDRSTRLEN] = "?";
     getnameinfo ((struct sockaddr *) &addr, addr_len, host, sizeof host, NULL, 0,
                  NI_NUMERICHOST);
@@ -219,7 +226,8 @@ s_relay (wrp_gate_t *self, s_conn_t *conn, int from, bool readable, bool writabl
             return -1;
         if (n > 0) {
             const char *why = NULL;
-            if (from == 0 && s_scan (self, conn, conn->buf[0], (size_t) n, &why)) {
+            if (from == 0 && wrp_gate_scan (&conn->scan, conn->buf[0], (size_t) n,
+                                            &self->pending, &why)) {
                 s_drop_event (self, conn, why);
                 return -1;
             }

@@ -23,6 +23,8 @@
 #define WRP_GATE_H_INCLUDED
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include "wrp_proto.h"
 
@@ -33,6 +35,27 @@
 #define WRP_GATE_DROPPED     0x57525001u    //  the event value of a drop
 
 typedef struct _wrp_gate_t wrp_gate_t;
+
+//  The framing scanner of one peer's bytes (its state; plain data).
+typedef struct {
+    int at;            //  greeting, flags, size or body
+    uint64_t need;     //  bytes left of the greeting, size field or body
+    uint8_t flags;     //  the current frame's flags
+    uint64_t size;     //  the current frame's size, as read so far
+    size_t frames;     //  frames of the unfinished message
+    uint64_t bytes;    //  bytes of the unfinished message
+} wrp_gate_scan_t;
+
+//  Start scanning a new connection.
+void wrp_gate_scan_init (wrp_gate_scan_t *self);
+
+//  Scan the next size bytes the peer sent (any split of a stream scans the
+//  same). pending (may be NULL) holds the bytes of every peer's unfinished
+//  message, updated here. Returns 0, or -1 and why the peer is to be
+//  dropped: not ZMTP 3, or a message over WRP_GATE_MAX_FRAMES frames,
+//  WRP_GATE_MAX_BYTES bytes, or over WRP_GATE_MAX_PENDING in all. Pure.
+int wrp_gate_scan (wrp_gate_scan_t *self, const uint8_t *data, size_t size,
+                   uint64_t *pending, const char **ret_why);
 
 //  Listen on endpoint ("tcp://HOST:PORT", HOST "*" for every address, PORT
 //  "*" for any free one) and relay to the ZMTP listener at inner (an
