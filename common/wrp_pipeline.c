@@ -626,65 +626,61 @@ wrp_pipeline_test (bool verbose)
     wrp_pipeline_destroy (&self);
 
     //  Every bad input: file:line and the key.
-    s_try ("pkgs:\n- pkg_type: wrp_runtime\n  low_latency_worker: 8\n",
-           "p.yaml:3: unknown parameter 'low_latency_worker' (did you mean "
-           "'low_latency_workers'?)",
-           verbose);
-    s_try ("pkgs:\n- pkg_type: wrp_runtime\n  low_latency_workers: eight\n",
-           "p.yaml:3: parameter 'low_latency_workers': 'eight' is not an integer",
-           verbose);
-    s_try ("pkgs:\n- pkg_type: wrp_runtime\n  main_segment_size: -1G\n",
-           "p.yaml:3: parameter 'main_segment_size': invalid size '-1G'", verbose);
-    s_try ("pkgs:\n- pkg_type: wrp_runtime\n  main_segment_size: 0\n",
-           "greater than zero", verbose);
-    s_try ("pkgs:\n- pkg_type: wrp_runtime\n  main_segment_size: 99999999999999P\n",
-           "too large", verbose);
-    s_try ("pkgs:\n- pkg_type: wrp_runtime\n  main_segment_size: 12Q\n", "'12Q'",
-           verbose);
-    s_try ("pkgs:\n- pkg_type: wrp_runtime\n  log_level: loud\n",
-           "p.yaml:3: parameter 'log_level': 'loud' is not one of", verbose);
-    s_try ("pkgs:\n- pkg_type: wrp_runtime\n  port: 65535\n",
-           "p.yaml:3: parameter 'port'", verbose);
-    s_try ("pkgs:\n- pkg_type: wrp_runtime\n  port:\n", "p.yaml:3: key 'port': no value",
-           verbose);
-    s_try ("pkgs:\n- pkg_type: wrp_runtime\n  port: [1]\n",
-           "key 'port': expected a single", verbose);
-    s_try ("pkgs:\n- pkg_type: jarvis.other\n",
-           "p.yaml:2: key 'pkg_type': unknown package type "
-           "'jarvis.other'",
-           verbose);
-    s_try ("pkgs:\n- pkg_name: x\n", "p.yaml:2: package without 'pkg_type'", verbose);
-    s_try ("pkgs:\n- pkg_type: wrp_runtime\n- pkg_type: wrp_runtime\n",
-           "p.yaml:3: a pipeline holds one wrp_runtime package", verbose);
-    s_try ("pkgs: []\n", "p.yaml:1: key 'pkgs': no wrp_runtime package", verbose);
-    s_try ("pkgs: 3\n", "key 'pkgs': expected a list", verbose);
-    s_try ("name: x\n", "p.yaml:1: missing required key 'pkgs'", verbose);
-    s_try ("", "p.yaml:1: empty pipeline", verbose);
-    s_try ("- a\n", "p.yaml:1: a pipeline is a mapping", verbose);
-    s_try ("name: x\npkgs: [\n", "YAML syntax error", verbose);
-    s_try ("name: x\n  bad: indent\npkgs: []\n", "p.yaml:2: YAML syntax error", verbose);
-    s_try ("name: x\nname: y\npkgs: []\n",
-           "p.yaml:2: duplicate key 'name' (first on line 1)", verbose);
-    s_try ("name: ../etc\npkgs: []\n", "p.yaml:1: key 'name': bad pipeline name",
-           verbose);
-    s_try ("port: 1\npkgs: []\n",
-           "p.yaml:1: unknown key 'port' (runtime parameters go inside", verbose);
-    s_try ("nmae: x\npkgs: []\n", "unknown key 'nmae'", verbose);
-    s_try ("env: [LD_PRELOAD]\npkgs: []\n",
-           "p.yaml:1: key 'env': 'LD_PRELOAD' is a dynamic loader", verbose);
-    s_try ("env: [LD_AUDIT]\npkgs: []\n", "loader", verbose);
-    //  The agent's policy: what `ppl load` passes, every node accepts
-    s_try ("env: [GCONV_PATH]\npkgs: []\n",
-           "p.yaml:1: key 'env': 'GCONV_PATH' makes libc", verbose);
-    s_try ("env: [LOCPATH]\npkgs: []\n", "libc", verbose);
-    s_try ("env: [USER]\npkgs: []\n", "set by the agent", verbose);
-    s_try ("env: [\"A B\"]\npkgs: []\n", "not a variable name", verbose);
-    s_try ("env: X\npkgs: []\n", "key 'env': expected a list", verbose);
-    s_try ("pkgs:\n- pkg_type: wrp_runtime\n---\npkgs: []\n",
-           "p.yaml:4: more than one YAML", verbose);
-    s_try ("pkgs:\n- pkg_type: wrp_runtime\n  sleep: \"a\\0b\"\n", "NUL byte", verbose);
-    s_try ("pkgs:\n- pkg_type: wrp_runtime\n  [a]: 1\n", "p.yaml:3: a key must be",
-           verbose);
+    static const struct {
+        const char *yaml, *error;
+    } bad[] = {
+        {"pkgs:\n- pkg_type: wrp_runtime\n  low_latency_worker: 8\n",
+         "p.yaml:3: unknown parameter 'low_latency_worker' (did you mean "
+         "'low_latency_workers'?)"},
+        {"pkgs:\n- pkg_type: wrp_runtime\n  low_latency_workers: eight\n",
+         "p.yaml:3: parameter 'low_latency_workers': 'eight' is not an integer"},
+        {"pkgs:\n- pkg_type: wrp_runtime\n  main_segment_size: -1G\n",
+         "p.yaml:3: parameter 'main_segment_size': invalid size '-1G'"},
+        {"pkgs:\n- pkg_type: wrp_runtime\n  main_segment_size: 0\n", "greater than zero"},
+        {"pkgs:\n- pkg_type: wrp_runtime\n  main_segment_size: 99999999999999P\n",
+         "too large"},
+        {"pkgs:\n- pkg_type: wrp_runtime\n  main_segment_size: 12Q\n", "'12Q'"},
+        {"pkgs:\n- pkg_type: wrp_runtime\n  log_level: loud\n",
+         "p.yaml:3: parameter 'log_level': 'loud' is not one of"},
+        {"pkgs:\n- pkg_type: wrp_runtime\n  port: 65535\n", "p.yaml:3: parameter 'port'"},
+        {"pkgs:\n- pkg_type: wrp_runtime\n  port:\n", "p.yaml:3: key 'port': no value"},
+        {"pkgs:\n- pkg_type: wrp_runtime\n  port: [1]\n",
+         "key 'port': expected a single"},
+        {"pkgs:\n- pkg_type: jarvis.other\n",
+         "p.yaml:2: key 'pkg_type': unknown package type "
+         "'jarvis.other'"},
+        {"pkgs:\n- pkg_name: x\n", "p.yaml:2: package without 'pkg_type'"},
+        {"pkgs:\n- pkg_type: wrp_runtime\n- pkg_type: wrp_runtime\n",
+         "p.yaml:3: a pipeline holds one wrp_runtime package"},
+        {"pkgs: []\n", "p.yaml:1: key 'pkgs': no wrp_runtime package"},
+        {"pkgs: 3\n", "key 'pkgs': expected a list"},
+        {"name: x\n", "p.yaml:1: missing required key 'pkgs'"},
+        {"", "p.yaml:1: empty pipeline"},
+        {"- a\n", "p.yaml:1: a pipeline is a mapping"},
+        {"name: x\npkgs: [\n", "YAML syntax error"},
+        {"name: x\n  bad: indent\npkgs: []\n", "p.yaml:2: YAML syntax error"},
+        {"name: x\nname: y\npkgs: []\n",
+         "p.yaml:2: duplicate key 'name' (first on line 1)"},
+        {"name: ../etc\npkgs: []\n", "p.yaml:1: key 'name': bad pipeline name"},
+        {"port: 1\npkgs: []\n",
+         "p.yaml:1: unknown key 'port' (runtime parameters go inside"},
+        {"nmae: x\npkgs: []\n", "unknown key 'nmae'"},
+        {"env: [LD_PRELOAD]\npkgs: []\n",
+         "p.yaml:1: key 'env': 'LD_PRELOAD' is a dynamic loader"},
+        {"env: [LD_AUDIT]\npkgs: []\n", "loader"},
+        //  The agent's policy: what `ppl load` passes, every node accepts
+        {"env: [GCONV_PATH]\npkgs: []\n", "p.yaml:1: key 'env': 'GCONV_PATH' makes libc"},
+        {"env: [LOCPATH]\npkgs: []\n", "libc"},
+        {"env: [USER]\npkgs: []\n", "set by the agent"},
+        {"env: [\"A B\"]\npkgs: []\n", "not a variable name"},
+        {"env: X\npkgs: []\n", "key 'env': expected a list"},
+        {"pkgs:\n- pkg_type: wrp_runtime\n---\npkgs: []\n",
+         "p.yaml:4: more than one YAML"},
+        {"pkgs:\n- pkg_type: wrp_runtime\n  sleep: \"a\\0b\"\n", "NUL byte"},
+        {"pkgs:\n- pkg_type: wrp_runtime\n  [a]: 1\n", "p.yaml:3: a key must be"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        s_try (bad[i].yaml, bad[i].error, verbose);
 
     //  Load from a file: missing file, relative hostfile.
     char *err = NULL;
