@@ -27,6 +27,7 @@ typedef struct {
     int fd[2];
     uint8_t *buf[2];    //  bytes read from fd[i], not yet written to the other
     size_t len[2], off[2];
+    bool eof[2];             //  fd[i] has closed (what it sent is still relayed)
     wrp_gate_scan_t scan;    //  the framing of what the peer sent
     char peer[INET6_ADDRSTRLEN + 8];
 } s_conn_t;
@@ -220,10 +221,11 @@ s_relay (wrp_gate_t *self, s_conn_t *conn, int from, bool readable, bool writabl
         if (conn->off[from] == conn->len[from])
             conn->off[from] = conn->len[from] = 0;
     }
-    if (readable && conn->len[from] == 0) {
+    if (readable && conn->len[from] == 0 && !conn->eof[from]) {
         ssize_t n = recv (conn->fd[from], conn->buf[from], S_BUF, 0);
-        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+        if (n < 0 && errno != EAGAIN && errno != EINTR)
             return -1;
+        conn->eof[from] = n == 0;
         if (n > 0) {
             const char *why = NULL;
             if (from == 0 && wrp_gate_scan (&conn->scan, conn->buf[0], (size_t) n,
@@ -234,7 +236,9 @@ s_relay (wrp_gate_t *self, s_conn_t *conn, int from, bool readable, bool writabl
             conn->len[from] = (size_t) n;
         }
     }
-    return 0;
+    //  A side that closed ends the connection once what it sent is passed on
+    //  (a last ZMTP ERROR, say).
+    return conn->eof[from] && conn->len[from] == 0 ? -1 : 0;
 }
 
 static void
@@ -249,7 +253,7 @@ s_actor (zsock_t *pipe, void *args)
         for (size_t c = 0; c < self->count; c++)
             for (int i = 0; i < 2; i++) {
                 s_conn_t *conn = self->conns[c];
-                short events = conn->len[i] ? 0 : ZMQ_POLLIN;
+                short events = conn->len[i] || conn->eof[i] ? 0 : ZMQ_POLLIN;
                 if (conn->len[1 - i])
                     events |= ZMQ_POLLOUT;
                 items[2 + 2 * c + (size_t) i] =
@@ -268,7 +272,10 @@ s_actor (zsock_t *pipe, void *args)
         //  Backwards: closing a connection moves the last one into its slot.
         for (size_t c = self->count; c-- > 0;) {
             zmq_pollitem_t *item = &items[2 + 2 * c];
-            bool failed = (item[0].revents | item[1].revents) & ZMQ_POLLERR;
+            //  An error or hang-up without data to read ends it at once.
+            bool failed =
+                ((item[0].revents & ZMQ_POLLERR) && !(item[0].revents & ZMQ_POLLIN)) ||
+                ((item[1].revents & ZMQ_POLLERR) && !(item[1].revents & ZMQ_POLLIN));
             if (failed ||
                 s_relay (self, self->conns[c], 0, item[0].revents & ZMQ_POLLIN,
                          item[1].revents & ZMQ_POLLOUT) ||

@@ -10,8 +10,8 @@
     limit (see the comments in wrp_transport.c and PROTOCOL.md).
 
     Plain TCP only when insecure is set; an insecure TCP listener is
-    fronted by a wrp_gate that bounds every message as it arrives; a caller asking for neither keys nor
-    insecure gets an error telling how to make keys.
+    fronted by a wrp_gate that bounds every message as it arrives; a caller asking for
+   neither keys nor insecure gets an error telling how to make keys.
 
     Security outcomes are reported, not printed:
     - agent: poll wrp_transport_notices (); when readable, each
