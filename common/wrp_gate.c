@@ -452,8 +452,14 @@ wrp_gate_test (bool verbose)
     const uint8_t ready[] = {0x04, 28,  5,   'R', 'E', 'A', 'D', 'Y', 11,  'S',
                              'o',  'c', 'k', 'e', 't', '-', 'T', 'y', 'p', 'e',
                              0,    0,   0,   6,   'D', 'E', 'A', 'L', 'E', 'R'};
+    //  The handshake in turn, as a libzmq peer does it: greeting, READY.
+    uint8_t answer[S_GREETING + sizeof ready];
     assert (send (fd, greeting, sizeof greeting, MSG_NOSIGNAL) == sizeof greeting);
+    assert (recv (fd, answer, S_GREETING, MSG_WAITALL) == S_GREETING);
     assert (send (fd, ready, sizeof ready, MSG_NOSIGNAL) == sizeof ready);
+    assert (recv (fd, answer, 2, MSG_WAITALL) == 2 && answer[0] == 0x04);
+    ssize_t body = answer[1];
+    assert (recv (fd, answer, (size_t) body, MSG_WAITALL) == body);
     const uint8_t empty_more[2] = {0x01, 0};
     for (int sent = 0; sent < WRP_GATE_MAX_FRAMES + 10; sent++)
         if (send (fd, empty_more, 2, MSG_NOSIGNAL) != 2)
