@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,7 +54,32 @@ s_copy_field (char *dest, size_t size, const char *value)
     dest[i] = 0;
 }
 
-//  Is value a whole decimal number (what a numeric key must hold)?
+//  The fields of agent.state, one "key=value" line each, in this order.
+typedef enum { S_INT, S_I64, S_U64, S_BOOL, S_TEXT } s_kind_t;
+typedef struct {
+    const char *key;    //  key in the file
+    s_kind_t kind;      //  C type of the field
+    size_t offset;      //  field in wrp_store_state_t
+    size_t size;        //  its size (S_TEXT: the buffer)
+} s_field_t;
+
+#define S_FIELD(name, kind)                                                              \
+    {                                                                                    \
+#name, kind, offsetof(wrp_store_state_t, name),                                  \
+            sizeof(((wrp_store_state_t *) 0)->name)                                      \
+    }
+static const s_field_t s_fields[] = {
+    S_FIELD (pid, S_INT),           S_FIELD (start_time, S_U64),
+    S_FIELD (started_at_ms, S_I64), S_FIELD (pipeline, S_TEXT),
+    S_FIELD (generation, S_I64),    S_FIELD (sha256, S_TEXT),
+    S_FIELD (starts, S_I64),        S_FIELD (port, S_INT),
+    S_FIELD (state, S_TEXT),        S_FIELD (exit_code, S_INT),
+    S_FIELD (signal, S_INT),        S_FIELD (stop_requested, S_BOOL),
+    S_FIELD (error, S_TEXT),
+};
+#define S_FIELDS (sizeof s_fields / sizeof s_fields[0])
+
+//  Is value a whole decimal number (what a numeric field must hold)?
 static bool
 s_number (const char *value)
 {
@@ -63,55 +89,65 @@ s_number (const char *value)
     return *value && end && !*end && errno == 0;
 }
 
+//  Is value one of the protocol's states?
+static bool
+s_state_known (const char *value)
+{
+    static const char *const known[] = {WRP_STATE_STOPPED, WRP_STATE_STARTING,
+                                        WRP_STATE_RUNNING, WRP_STATE_STOPPING,
+                                        WRP_STATE_FAILED};
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+        if (!strcmp (value, known[i]))
+            return true;
+    return false;
+}
+
 //  One line of agent.state. Returns 0, or -1 when the key is unknown or its
 //  value malformed (then nothing is taken from it).
 static int
 s_parse_state_line (wrp_store_state_t *state, const char *key, const char *value)
 {
-    static const char *const numbers[] = {
-        "pid",  "start_time", "started_at_ms", "generation",     "starts",
-        "port", "exit_code",  "signal",        "stop_requested",
-    };
-    for (size_t i = 0; i < sizeof numbers / sizeof numbers[0]; i++)
-        if (!strcmp (key, numbers[i]) && !s_number (value))
+    for (size_t i = 0; i < S_FIELDS; i++) {
+        const s_field_t *f = &s_fields[i];
+        if (strcmp (key, f->key))
+            continue;
+        if (f->kind == S_TEXT ? !strcmp (key, "state") && !s_state_known (value)
+                              : !s_number (value))
             return -1;
-    if (!strcmp (key, "pid"))
-        state->pid = atoi (value);
-    else if (!strcmp (key, "start_time"))
-        state->start_time = strtoull (value, NULL, 10);
-    else if (!strcmp (key, "started_at_ms"))
-        state->started_at_ms = strtoll (value, NULL, 10);
-    else if (!strcmp (key, "pipeline"))
-        s_copy_field (state->pipeline, sizeof state->pipeline, value);
-    else if (!strcmp (key, "generation"))
-        state->generation = strtoll (value, NULL, 10);
-    else if (!strcmp (key, "sha256"))
-        s_copy_field (state->sha256, sizeof state->sha256, value);
-    else if (!strcmp (key, "starts"))
-        state->starts = strtoll (value, NULL, 10);
-    else if (!strcmp (key, "port"))
-        state->port = atoi (value);
-    else if (!strcmp (key, "state")) {
-        static const char *const known[] = {WRP_STATE_STOPPED, WRP_STATE_STARTING,
-                                            WRP_STATE_RUNNING, WRP_STATE_STOPPING,
-                                            WRP_STATE_FAILED};
-        bool ok = false;
-        for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
-            ok = ok || !strcmp (value, known[i]);
-        if (!ok)
-            return -1;
-        s_copy_field (state->state, sizeof state->state, value);
-    } else if (!strcmp (key, "exit_code"))
-        state->exit_code = atoi (value);
-    else if (!strcmp (key, "signal"))
-        state->signal = atoi (value);
-    else if (!strcmp (key, "stop_requested"))
-        state->stop_requested = atoi (value) != 0;
-    else if (!strcmp (key, "error"))
-        s_copy_field (state->error, sizeof state->error, value);
-    else
-        return -1;
-    return 0;
+        void *field = (char *) state + f->offset;
+        if (f->kind == S_INT)
+            *(int *) field = atoi (value);
+        else if (f->kind == S_I64)
+            *(int64_t *) field = strtoll (value, NULL, 10);
+        else if (f->kind == S_U64)
+            *(uint64_t *) field = strtoull (value, NULL, 10);
+        else if (f->kind == S_BOOL)
+            *(bool *) field = atoi (value) != 0;
+        else
+            s_copy_field ((char *) field, f->size, value);
+        return 0;
+    }
+    return -1;
+}
+
+//  Appends the line of one field.
+static void
+s_format_field (wrp_buf_t *buf, const wrp_store_state_t *state, const s_field_t *f)
+{
+    const void *field = (const char *) state + f->offset;
+    if (f->kind == S_INT)
+        wrp_buf_printf (buf, "%s=%d\n", f->key, *(const int *) field);
+    else if (f->kind == S_I64)
+        wrp_buf_printf (buf, "%s=%" PRId64 "\n", f->key, *(const int64_t *) field);
+    else if (f->kind == S_U64)
+        wrp_buf_printf (buf, "%s=%" PRIu64 "\n", f->key, *(const uint64_t *) field);
+    else if (f->kind == S_BOOL)
+        wrp_buf_printf (buf, "%s=%d\n", f->key, *(const bool *) field ? 1 : 0);
+    else {
+        char text[sizeof state->error];
+        s_copy_field (text, f->size < sizeof text ? f->size : sizeof text, field);
+        wrp_buf_printf (buf, "%s=%s\n", f->key, text);
+    }
 }
 
 int
@@ -123,7 +159,7 @@ wrp_store_state_parse (const char *data, size_t size, wrp_store_state_t *ret_sta
         return -1;
     memcpy (text, data, size);
     text[size] = 0;
-    int rc = memchr (data, 0, size) ? -1 : 0;
+    int rc = size && memchr (data, 0, size) ? -1 : 0;
     char *save = NULL;
     for (char *line = strtok_r (text, "\n", &save); line;
          line = strtok_r (NULL, "\n", &save)) {
@@ -142,18 +178,10 @@ wrp_store_state_parse (const char *data, size_t size, wrp_store_state_t *ret_sta
 char *
 wrp_store_state_format (const wrp_store_state_t *state)
 {
-    wrp_store_state_t s = *state;
-    s_copy_field (s.error, sizeof s.error, s.error);
-    s_copy_field (s.pipeline, sizeof s.pipeline, s.pipeline);
-    s_copy_field (s.sha256, sizeof s.sha256, s.sha256);
-    s_copy_field (s.state, sizeof s.state, s.state);
-    return wrp_strf ("pid=%d\nstart_time=%" PRIu64 "\nstarted_at_ms=%" PRId64 "\n"
-                     "pipeline=%s\ngeneration=%" PRId64 "\nsha256=%s\nstarts=%" PRId64
-                     "\nport=%d\nstate=%s\nexit_code=%d\nsignal=%d\nstop_requested=%d\n"
-                     "error=%s\n",
-                     s.pid, s.start_time, s.started_at_ms, s.pipeline, s.generation,
-                     s.sha256, s.starts, s.port, s.state, s.exit_code, s.signal,
-                     s.stop_requested ? 1 : 0, s.error);
+    wrp_buf_t buf = {0};
+    for (size_t i = 0; i < S_FIELDS; i++)
+        s_format_field (&buf, state, &s_fields[i]);
+    return wrp_buf_finish (&buf, NULL);
 }
 
 int

@@ -79,7 +79,7 @@ struct _wrp_transport_t {
     wrp_zap_t *zap;          //  server: ZAP handler and notice source
     zhashx_t *monitors;      //  client: zsock_t * -> s_monitor_t *
     s_gated_t *gated;        //  server, insecure: listeners behind a gate
-    unsigned sequence;       //  numbers monitor endpoints
+    unsigned sequence;       //  numbers the gates' endpoints
 };
 
 //  ---------------------------------------------------------------------------
@@ -422,9 +422,13 @@ wrp_transport_connect (wrp_transport_t *self, const char *endpoint,
     }
     //  The monitor, before connect so that the first handshake is seen.
     s_monitor_t *monitor = calloc (1, sizeof *monitor);
+    //  Numbered for the whole process: libzmq unbinds a closed monitor's
+    //  endpoint some time later, and a new transport may get the address
+    //  of a destroyed one, so a per-transport number could be taken.
+    static unsigned sequence;
     char name[80];
-    snprintf (name, sizeof name, "inproc://wrp-monitor-%p-%u", (void *) self,
-              ++self->sequence);
+    snprintf (name, sizeof name, "inproc://wrp-monitor-%u",
+              __atomic_add_fetch (&sequence, 1, __ATOMIC_RELAXED));
     if (!monitor ||
         zmq_socket_monitor (zsock_resolve (sock), name,
                             ZMQ_EVENT_HANDSHAKE_SUCCEEDED |
@@ -628,6 +632,18 @@ s_wait_notice (wrp_transport_t *server, const char *needle, int timeout_ms)
     return NULL;
 }
 
+//  A DEALER that must connect (says why when it does not).
+static zsock_t *
+s_connect (wrp_transport_t *client, const char *endpoint, const char *agent_key)
+{
+    char *err = NULL;
+    zsock_t *sock = wrp_transport_connect (client, endpoint, agent_key, true, &err);
+    if (!sock)
+        fprintf (stderr, "connect %s: %s\n", endpoint, err ? err : "?");
+    assert (sock);
+    return sock;
+}
+
 static int
 s_free_port (void)
 {
@@ -721,7 +737,7 @@ wrp_transport_test (bool verbose)
             NULL);    //  no agent key
     assert (strstr (err, "--agent-key"));
     zstr_free (&err);
-    zsock_t *dealer = wrp_transport_connect (client, endpoint, agent_key, true, &err);
+    zsock_t *dealer = s_connect (client, endpoint, agent_key);
     assert (dealer);
     assert (s_round_trip (router, dealer, 5000));
     assert (wrp_transport_auth_failed (client, dealer, &err) == 0);
@@ -733,7 +749,7 @@ wrp_transport_test (bool verbose)
     wrp_security_t stranger = {.key_file = other_key};
     wrp_transport_t *client2 = wrp_transport_new (&stranger, false, &err);
     assert (client2);
-    zsock_t *dealer2 = wrp_transport_connect (client2, endpoint, agent_key, true, &err);
+    zsock_t *dealer2 = s_connect (client2, endpoint, agent_key);
     assert (dealer2);
     //  The send may be refused already (the handshake can fail first): what
     //  counts is that the refusal is reported.
@@ -766,13 +782,13 @@ wrp_transport_test (bool verbose)
     snprintf (path, sizeof path, "cp %s %s/other.pub", other_key, authorized);
     assert (system (path) == 0);
     wrp_transport_close (client2, &dealer2);
-    dealer2 = wrp_transport_connect (client2, endpoint, agent_key, true, &err);
+    dealer2 = s_connect (client2, endpoint, agent_key);
     assert (s_round_trip (router, dealer2, 5000));
     assert (wrp_transport_auth_failed (client2, dealer2, &reason) == 0);
     //  ... and revoking it refuses the next connection
     snprintf (path, sizeof path, "%s/other.pub", authorized);
     assert (unlink (path) == 0);
-    zsock_t *dealer3 = wrp_transport_connect (client2, endpoint, agent_key, true, &err);
+    zsock_t *dealer3 = s_connect (client2, endpoint, agent_key);
     assert (s_wait_failed (client2, dealer3, 5000, &reason) == 1);
     zstr_free (&reason);
     //  The same key refused again within a minute is not logged again
@@ -787,7 +803,7 @@ wrp_transport_test (bool verbose)
             "    unknown key refused, reported both sides; added and revoked live: OK\n");
 
     //  A wrong agent key: the controller is told to check --agent-key
-    zsock_t *wrong = wrp_transport_connect (client, endpoint, other_key, true, &err);
+    zsock_t *wrong = s_connect (client, endpoint, other_key);
     assert (wrong);
     assert (s_wait_failed (client, wrong, 5000, &reason) == 1);
     if (verbose)
@@ -801,8 +817,7 @@ wrp_transport_test (bool verbose)
     wrp_transport_t *plain_client = wrp_transport_new (&plain, false, &err);
     assert (plain_client);
     assert (wrp_transport_public_key (plain_client) == NULL);
-    zsock_t *plain_dealer =
-        wrp_transport_connect (plain_client, endpoint, NULL, true, &err);
+    zsock_t *plain_dealer = s_connect (plain_client, endpoint, NULL);
     assert (s_wait_failed (plain_client, plain_dealer, 5000, &reason) == 1);
     if (verbose)
         printf ("    controller: %s\n", reason);
@@ -832,7 +847,7 @@ wrp_transport_test (bool verbose)
     char *bound = wrp_transport_endpoint (server, router);
     snprintf (endpoint, sizeof endpoint, "%s", bound);
     zstr_free (&bound);
-    plain_dealer = wrp_transport_connect (plain_client, endpoint, NULL, true, &err);
+    plain_dealer = s_connect (plain_client, endpoint, NULL);
     assert (s_round_trip (router, plain_dealer, 5000));
     assert (wrp_transport_auth_failed (plain_client, plain_dealer, &reason) == 0);
     wrp_transport_close (plain_client, &plain_dealer);
@@ -840,7 +855,7 @@ wrp_transport_test (bool verbose)
     zsock_t *router2 = wrp_transport_listen (server, "tcp://127.0.0.1:*", &err);
     assert (router2);
     bound = wrp_transport_endpoint (server, router2);
-    plain_dealer = wrp_transport_connect (plain_client, bound, NULL, true, &err);
+    plain_dealer = s_connect (plain_client, bound, NULL);
     zstr_free (&bound);
     assert (s_round_trip (router2, plain_dealer, 5000));
     wrp_transport_close (plain_client, &plain_dealer);

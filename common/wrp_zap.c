@@ -514,10 +514,10 @@ int
 wrp_zap_watch (wrp_zap_t *self, zsock_t *listener)
 {
     assert (self);
-    static unsigned sequence;
+    static unsigned sequence;    //  for the process: see wrp_transport_connect
     char monitor[80];
-    snprintf (monitor, sizeof monitor, "inproc://wrp-listener-%p-%u", (void *) self,
-              ++sequence);
+    snprintf (monitor, sizeof monitor, "inproc://wrp-listener-%u",
+              __atomic_add_fetch (&sequence, 1, __ATOMIC_RELAXED));
     if (zmq_socket_monitor (zsock_resolve (listener), monitor,
                             ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL) != 0)
         return -1;
