@@ -214,6 +214,52 @@ s_resolve_hosts (wrp_plan_t *self, const wrp_plan_options_t *options, char **ret
     return 0;
 }
 
+//  The runtime's environment from ours: the variables always forwarded and
+//  the pipeline's `env:`. Returns 0, or -1 when out of memory.
+static int
+s_resolve_env (wrp_plan_t *self, const wrp_pipeline_t *pipeline)
+{
+    const char *always[] = WRP_PLAN_FORWARD_ALWAYS;
+    size_t always_count = sizeof always / sizeof always[0];
+    size_t alloc = always_count + (pipeline ? wrp_pipeline_env_count (pipeline) : 0);
+    self->forward_env = calloc (alloc, sizeof *self->forward_env);
+    if (!self->forward_env)
+        return -1;
+    for (size_t i = 0; i < always_count; i++)
+        if (s_forward (self, always[i], alloc))
+            return -1;
+    for (size_t i = 0; pipeline && i < wrp_pipeline_env_count (pipeline); i++)
+        if (s_forward (self, wrp_pipeline_env (pipeline, i), alloc))
+            return -1;
+    return 0;
+}
+
+//  Timeout, output, keys and monitor outputs from the options. Returns 0,
+//  or -1 when out of memory.
+static int
+s_resolve_options (wrp_plan_t *self, const wrp_plan_options_t *options)
+{
+    self->timeout_ms = options->timeout_ms
+                           ? options->timeout_ms
+                           : (int) wrp_params_int (self->params, "timeout") * 1000;
+    self->format = options->format;
+    self->color = isatty (STDOUT_FILENO) && !getenv ("NO_COLOR");
+    self->security.insecure = options->insecure;
+    if (!options->insecure) {
+        self->key_file = wrp_file_expand_home (
+            options->key_file ? options->key_file : WRP_CONTROLLER_KEY_DEFAULT);
+        self->agent_key_file = wrp_file_expand_home (
+            options->agent_key_file ? options->agent_key_file : WRP_AGENT_PUBKEY_DEFAULT);
+        if (!self->key_file || !self->agent_key_file)
+            return -1;
+        self->security.key_file = self->key_file;
+    }
+    if ((options->write_json && !(self->write_json = strdup (options->write_json))) ||
+        (options->textfile_dir && !(self->textfile_dir = strdup (options->textfile_dir))))
+        return -1;
+    return 0;
+}
+
 wrp_plan_t *
 wrp_plan_new (const wrp_plan_options_t *options, char **ret_err)
 {
@@ -254,46 +300,7 @@ wrp_plan_new (const wrp_plan_options_t *options, char **ret_err)
     if (s_resolve_hosts (self, options, &err))
         goto fail;
 
-    //  The runtime's environment from ours.
-    const char *always[] = WRP_PLAN_FORWARD_ALWAYS;
-    size_t always_count = sizeof always / sizeof always[0];
-    size_t alloc = always_count + (pipeline ? wrp_pipeline_env_count (pipeline) : 0);
-    self->forward_env = calloc (alloc, sizeof *self->forward_env);
-    if (!self->forward_env) {
-        err = strdup ("out of memory");
-        goto fail;
-    }
-    for (size_t i = 0; i < always_count; i++)
-        if (s_forward (self, always[i], alloc)) {
-            err = strdup ("out of memory");
-            goto fail;
-        }
-    for (size_t i = 0; pipeline && i < wrp_pipeline_env_count (pipeline); i++)
-        if (s_forward (self, wrp_pipeline_env (pipeline, i), alloc)) {
-            err = strdup ("out of memory");
-            goto fail;
-        }
-
-    self->timeout_ms = options->timeout_ms
-                           ? options->timeout_ms
-                           : (int) wrp_params_int (self->params, "timeout") * 1000;
-    self->format = options->format;
-    self->color = isatty (STDOUT_FILENO) && !getenv ("NO_COLOR");
-    self->security.insecure = options->insecure;
-    if (!options->insecure) {
-        self->key_file = wrp_file_expand_home (
-            options->key_file ? options->key_file : WRP_CONTROLLER_KEY_DEFAULT);
-        self->agent_key_file = wrp_file_expand_home (
-            options->agent_key_file ? options->agent_key_file : WRP_AGENT_PUBKEY_DEFAULT);
-        if (!self->key_file || !self->agent_key_file) {
-            err = strdup ("out of memory");
-            goto fail;
-        }
-        self->security.key_file = self->key_file;
-    }
-    if ((options->write_json && !(self->write_json = strdup (options->write_json))) ||
-        (options->textfile_dir &&
-         !(self->textfile_dir = strdup (options->textfile_dir)))) {
+    if (s_resolve_env (self, pipeline) || s_resolve_options (self, options)) {
         err = strdup ("out of memory");
         goto fail;
     }
