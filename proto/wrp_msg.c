@@ -497,6 +497,34 @@ wrp_msg_to_bytes (const wrp_msg_t *self, uint8_t **ret_data, size_t *ret_size)
 }
 
 //  ---------------------------------------------------------------------------
+//  Splits zmsg_encode's format (a 1-byte length, or 0xFF and a 4-byte
+//  big-endian length, then the bytes) into frames. Returns NULL when a
+//  length runs past the end or there are more frames than the protocol has.
+static zmsg_t *
+s_frames_from_bytes (const uint8_t *data, size_t size)
+{
+    zmsg_t *frames = zmsg_new ();
+    size_t at = 0;
+    while (frames && at < size) {
+        size_t length = data[at++];
+        if (length == 0xFF) {
+            if (size - at < 4)
+                break;
+            length = ((size_t) data[at] << 24) | ((size_t) data[at + 1] << 16) |
+                     ((size_t) data[at + 2] << 8) | (size_t) data[at + 3];
+            at += 4;
+        }
+        if (length > size - at || zmsg_size (frames) >= (size_t) WRP_MSG_MAX_FRAMES)
+            break;
+        if (zmsg_addmem (frames, data + at, length) != 0)
+            break;
+        at += length;
+    }
+    if (at != size)
+        zmsg_destroy (&frames);
+    return frames;
+}
+
 //  Decode what wrp_msg_to_bytes wrote.
 
 int
@@ -511,11 +539,10 @@ wrp_msg_from_bytes (const void *data, size_t size, wrp_msg_t **ret_msg, char *er
     if (size > limit)
         return s_fail (err, err_size, "record of %zu bytes exceeds the limit of %zu",
                        size, limit);
-    zframe_t *encoded = zframe_new (data, size);
-    if (!encoded)
-        return s_fail (err, err_size, "out of memory");
-    zmsg_t *frames = zmsg_decode (encoded);
-    zframe_destroy (&encoded);
+    //  The prefixes are walked here, not by zmsg_decode: czmq 4.2 computes a
+    //  5-byte prefix in int arithmetic, so a length from 2^31 up wraps past
+    //  its bound check and a damaged record would crash the reader.
+    zmsg_t *frames = s_frames_from_bytes (data, size);
     if (!frames)
         return s_fail (err, err_size, "not an encoded message (bad frame lengths)");
     int rc = wrp_msg_decode (frames, ret_msg, err, err_size);
