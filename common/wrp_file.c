@@ -171,9 +171,10 @@ wrp_file_mkdirs (const char *dir, mode_t mode, char **ret_err)
     return 0;
 }
 
-int
-wrp_file_write_atomic_at (int dirfd, const char *name, const void *data, size_t size,
-                          mode_t mode, char **ret_err)
+//  Writes name in dirfd atomically; messages name the file as label.
+static int
+s_write_atomic (int dirfd, const char *name, const char *label, const void *data,
+                size_t size, mode_t mode, char **ret_err)
 {
     assert (name && (data || size == 0));
     //  A fresh name beside the target, created O_EXCL|O_NOFOLLOW: never an
@@ -188,7 +189,7 @@ wrp_file_write_atomic_at (int dirfd, const char *name, const void *data, size_t 
             break;
     }
     if (fd < 0) {
-        wrp_str_set (ret_err, "%s: cannot create: %s", name, strerror (errno));
+        wrp_str_set (ret_err, "%s: cannot create: %s", label, strerror (errno));
         return -1;
     }
     const char *p = data;
@@ -215,13 +216,20 @@ wrp_file_write_atomic_at (int dirfd, const char *name, const void *data, size_t 
     if (!err && renameat (dirfd, temp, dirfd, name))
         err = errno;
     if (err) {
-        wrp_str_set (ret_err, "%s: cannot write: %s", name, strerror (err));
+        wrp_str_set (ret_err, "%s: cannot write: %s", label, strerror (err));
         unlinkat (dirfd, temp, 0);
         return -1;
     }
     //  Make the rename itself durable.
     fsync (dirfd);
     return 0;
+}
+
+int
+wrp_file_write_atomic_at (int dirfd, const char *name, const void *data, size_t size,
+                          mode_t mode, char **ret_err)
+{
+    return s_write_atomic (dirfd, name, name, data, size, mode, ret_err);
 }
 
 int
@@ -237,16 +245,9 @@ wrp_file_write_atomic (const char *path, const void *data, size_t size, mode_t m
         wrp_str_set (ret_err, "out of memory");
     else if (dir_fd < 0)
         wrp_str_set (ret_err, "%s: cannot write: %s", path, strerror (errno));
-    else {
-        char *why = NULL;
-        rc = wrp_file_write_atomic_at (dir_fd, basename (base_copy), data, size, mode,
-                                       &why);
-        if (rc)
-            wrp_str_set (ret_err, "%s: %s", path,
-                         why && strchr (why, ':') ? strchr (why, ':') + 2
-                                                  : "cannot write");
-        free (why);
-    }
+    else
+        rc = s_write_atomic (dir_fd, basename (base_copy), path, data, size, mode,
+                             ret_err);
     if (dir_fd >= 0)
         close (dir_fd);
     free (dir_copy);
@@ -310,6 +311,32 @@ wrp_file_test (bool verbose)
     snprintf (path, sizeof path, "%s/missing/file", dir);
     assert (wrp_file_write_atomic (path, "x", 1, 0600, &err) == -1);
     free (err);
+
+    //  Hostile files: a FIFO never blocks, a link is not followed when it
+    //  must not be, a file others can write is not trusted, and an atomic
+    //  write replaces a link at the name, never writing its target.
+    int dfd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    assert (dfd >= 0 && mkfifoat (dfd, "fifo", 0600) == 0);
+    assert (wrp_file_read_at (dfd, "fifo", 100, 0, &data, &size, &err) == -1);
+    assert (strstr (err, "not a regular file"));
+    free (err);
+    assert (wrp_file_write_atomic_at (dfd, "target", "keep", 4, 0666, &err) == 0);
+    fchmodat (dfd, "target", 0666, 0);
+    assert (wrp_file_read_at (dfd, "target", 100, WRP_FILE_TRUSTED, &data, &size, &err) ==
+            -1);
+    assert (strstr (err, "writable by group or others"));
+    free (err);
+    assert (symlinkat ("target", dfd, "link") == 0);
+    assert (wrp_file_read_at (dfd, "link", 100, WRP_FILE_NOFOLLOW, &data, &size, &err) ==
+            -1);
+    assert (strstr (err, "symbolic link"));
+    free (err);
+    assert (wrp_file_write_atomic_at (dfd, "link", "new", 3, 0600, &err) == 0);
+    assert (wrp_file_read_at (dfd, "target", 100, 0, &data, &size, &err) == 0 &&
+            !strcmp (data, "keep"));
+    free (data);
+    assert (fstatat (dfd, "link", &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG (st.st_mode));
+    close (dfd);
     snprintf (path, sizeof path, "rm -rf '%s'", dir);
     assert (system (path) == 0);
 }
