@@ -3,13 +3,14 @@
 
     wrp-agentd [-c FILE] [--endpoint EP] [--state-dir DIR] [--shm-dir DIR]
                [--node-name NAME] [--key FILE] [--authorized-keys DIR]
-               [--insecure] [--check-config] [-v] [-h]
+               [--insecure] [--check-config] [-v] [-h] [--version]
 
     Runs in the foreground (systemd Type=notify), logs to stderr.             */
 
 #include "wrp_agent.h"
 #include "wrp_agent_config.h"
 #include "wrp_log.h"
+#include "wrp_version.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,7 +35,8 @@ s_usage (FILE *out)
              "      --insecure           plain TCP, no CURVE (loopback tests only)\n"
              "      --check-config       validate the config and exit (0 good, 1 bad)\n"
              "  -v, --verbose            debug logging\n"
-             "  -h, --help               this help\n");
+             "  -h, --help               this help\n"
+             "      --version            print the version and exit\n");
 }
 
 //  Flags that take a value, and the config key each one sets.
@@ -59,6 +61,10 @@ main (int argc, char **argv)
         const char *arg = argv[i];
         if (!strcmp (arg, "-h") || !strcmp (arg, "--help")) {
             s_usage (stdout);
+            return 0;
+        }
+        if (!strcmp (arg, "--version")) {
+            printf ("wrp-agentd %s\n", WRP_VERSION);
             return 0;
         }
         if (!strcmp (arg, "-v") || !strcmp (arg, "--verbose")) {

@@ -6,6 +6,7 @@
 
 #include <arpa/inet.h>
 #include <assert.h>
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <pwd.h>
@@ -16,7 +17,10 @@
 #include <unistd.h>
 #include <yaml.h>
 
-typedef enum { S_STR, S_BOOL, S_MS, S_ADDR, S_LEVEL, S_BINARY } s_type_t;
+typedef enum { S_STR, S_BOOL, S_MS, S_ADDR, S_LEVEL, S_BINARY, S_ENV } s_type_t;
+
+//  Types whose field is a char * (the others: bool, int, char **).
+#define S_IS_STR(type) ((type) != S_BOOL && (type) != S_MS && (type) != S_ENV)
 
 typedef struct {
     const char *name;    //  key in the file and flag name
@@ -41,13 +45,24 @@ static const s_key_t s_keys[] = {
     {"stop_timeout_ms", S_MS, S_FIELD (stop_timeout_ms), false},
     {"runtime_address", S_ADDR, S_FIELD (runtime_address), false},
     {"user", S_STR, S_FIELD (user), false},
+    {"env", S_ENV, S_FIELD (env), true},
 };
+#define S_ENV_MAX   256    //  variables in env
 #define S_KEY_COUNT (sizeof s_keys / sizeof s_keys[0])
 
 static char **
 s_str_field (wrp_agent_config_t *self, const s_key_t *key)
 {
     return (char **) ((char *) self + key->offset);
+}
+
+static void
+s_env_free (char ***env_p)
+{
+    for (size_t i = 0; *env_p && (*env_p)[i]; i++)
+        free ((*env_p)[i]);
+    free (*env_p);
+    *env_p = NULL;
 }
 
 wrp_agent_config_t *
@@ -78,8 +93,10 @@ wrp_agent_config_destroy (wrp_agent_config_t **self_p)
         return;
     wrp_agent_config_t *self = *self_p;
     for (size_t i = 0; i < S_KEY_COUNT; i++)
-        if (s_keys[i].type != S_BOOL && s_keys[i].type != S_MS)
+        if (S_IS_STR (s_keys[i].type))
             free (*s_str_field (self, &s_keys[i]));
+    s_env_free (&self->env);
+    free (self->file);
     free (self);
     *self_p = NULL;
 }
@@ -93,11 +110,23 @@ s_dup (const wrp_agent_config_t *self)
     *copy = *self;
     bool ok = true;
     for (size_t i = 0; i < S_KEY_COUNT; i++) {
-        if (s_keys[i].type == S_BOOL || s_keys[i].type == S_MS)
+        if (!S_IS_STR (s_keys[i].type))
             continue;
         char **field = s_str_field (copy, &s_keys[i]);
         if (*field && !(*field = strdup (*field)))
             ok = false;
+    }
+    if (copy->file && !(copy->file = strdup (copy->file)))
+        ok = false;
+    if (self->env) {
+        size_t count = 0;
+        while (self->env[count])
+            count++;
+        if (!(copy->env = calloc (count + 1, sizeof *copy->env)))
+            ok = false;
+        for (size_t i = 0; copy->env && i < count; i++)
+            if (!(copy->env[i] = strdup (self->env[i])))
+                ok = false;
     }
     if (!ok)
         wrp_agent_config_destroy (&copy);
@@ -110,8 +139,10 @@ s_take (wrp_agent_config_t *self, wrp_agent_config_t **from_p)
 {
     wrp_agent_config_t *from = *from_p;
     for (size_t i = 0; i < S_KEY_COUNT; i++)
-        if (s_keys[i].type != S_BOOL && s_keys[i].type != S_MS)
+        if (S_IS_STR (s_keys[i].type))
             free (*s_str_field (self, &s_keys[i]));
+    s_env_free (&self->env);
+    free (self->file);
     *self = *from;
     free (from);
     *from_p = NULL;
@@ -179,6 +210,9 @@ wrp_agent_config_set (wrp_agent_config_t *self, const char *key, const char *val
             return -1;
         }
         break;
+    case S_ENV:
+        *ret_err = wrp_strf ("'%s' must be a mapping of NAME: value", key);
+        return -1;
     case S_BINARY:
         if (!*value || (strchr (value, '/') && value[0] != '/')) {
             *ret_err =
@@ -205,6 +239,27 @@ wrp_agent_config_set (wrp_agent_config_t *self, const char *key, const char *val
     return 0;
 }
 
+//  Checks a variable name in env: a shell name, not set twice, room left.
+//  Returns NULL and the name copied to *ret_name, or the error.
+static char *
+s_env_name_check (const char *file, size_t line, const char *text, char **env,
+                  size_t count, char **ret_name)
+{
+    bool valid = (isalpha ((unsigned char) *text) || *text == '_');
+    for (const char *c = text; valid && *c; c++)
+        valid = isalnum ((unsigned char) *c) || *c == '_';
+    if (!valid)
+        return wrp_strf ("%s:%zu: env: '%s' is not a variable name", file, line, text);
+    for (size_t i = 0; i < count; i++)
+        if (!strncmp (env[i], text, strlen (text)) && env[i][strlen (text)] == '=')
+            return wrp_strf ("%s:%zu: env: duplicate variable '%s'", file, line, text);
+    if (count == S_ENV_MAX)
+        return wrp_strf ("%s:%zu: env: more than %d variables", file, line, S_ENV_MAX);
+    if (!(*ret_name = strdup (text)))
+        return wrp_strf ("%s: out of memory", file);
+    return NULL;
+}
+
 int
 wrp_agent_config_parse (wrp_agent_config_t *self, const char *name, const void *data,
                         size_t size, char **ret_err)
@@ -228,6 +283,11 @@ wrp_agent_config_parse (wrp_agent_config_t *self, const char *name, const void *
     char *key = NULL;
     size_t key_line = 0;
     char seen[S_KEY_COUNT] = {0};
+    //  Inside env's mapping: the variable whose value comes next, and how
+    //  many are set.
+    bool in_env = false;
+    char *env_name = NULL;
+    size_t env_count = 0;
     while (!done && !err) {
         yaml_event_t event;
         if (!yaml_parser_parse (&parser, &event)) {
@@ -248,14 +308,25 @@ wrp_agent_config_parse (wrp_agent_config_t *self, const char *name, const void *
             in_map = false;
             break;
         case YAML_MAPPING_START_EVENT:
-            if (in_map)
-                err = wrp_strf ("%s:%zu: '%s' must be a single value, not a mapping",
-                                name, line, key ? key : "?");
+            if (in_map && key && !strcmp (key, "env") && !in_env) {
+                in_env = true;
+                s_env_free (&work->env);
+                if (!(work->env = calloc (S_ENV_MAX + 1, sizeof *work->env)))
+                    err = wrp_strf ("%s: out of memory", name);
+            } else if (in_map)
+                err = wrp_strf ("%s:%zu: '%s%s' must be a single value, not a mapping",
+                                name, line, in_env ? "env." : "",
+                                in_env ? (env_name ? env_name : "?") : (key ? key : "?"));
             else
                 in_map = true;
             break;
         case YAML_MAPPING_END_EVENT:
-            in_map = false;
+            if (in_env) {
+                in_env = false;
+                free (key);
+                key = NULL;
+            } else
+                in_map = false;
             break;
         case YAML_SEQUENCE_START_EVENT:
             err = wrp_strf ("%s:%zu: %s%s%s must be a single value, not a list", name,
@@ -269,7 +340,15 @@ wrp_agent_config_parse (wrp_agent_config_t *self, const char *name, const void *
             if (!in_map)
                 err = wrp_strf ("%s:%zu: expected a mapping of keys, got '%s'", name,
                                 line, text);
-            else if (!key) {
+            else if (in_env && !env_name)
+                err =
+                    s_env_name_check (name, line, text, work->env, env_count, &env_name);
+            else if (in_env) {
+                if (!(work->env[env_count++] = wrp_strf ("%s=%s", env_name, text)))
+                    err = wrp_strf ("%s: out of memory", name);
+                free (env_name);
+                env_name = NULL;
+            } else if (!key) {
                 size_t i = 0;
                 for (; i < S_KEY_COUNT; i++)
                     if (!strcmp (s_keys[i].name, text))
@@ -304,6 +383,7 @@ wrp_agent_config_parse (wrp_agent_config_t *self, const char *name, const void *
     if (!err && key)
         err = wrp_strf ("%s:%zu: '%s' has no value", name, key_line, key);
     free (key);
+    free (env_name);
     yaml_parser_delete (&parser);
     if (err) {
         wrp_agent_config_destroy (&work);
@@ -321,6 +401,8 @@ wrp_agent_config_load (wrp_agent_config_t *self, const char *path, bool required
     char *data = NULL;
     size_t size = 0;
     char *err = NULL;
+    free (self->file);
+    self->file = strdup (path);
     if (wrp_file_read (path, WRP_AGENT_CONFIG_MAX_FILE, &data, &size, &err)) {
         if (errno == ENOENT) {
             //  Missing: fine when optional, else plainly "PATH: No such file ...".
@@ -407,6 +489,32 @@ wrp_agent_config_test (bool verbose)
         free (err);
     }
     assert (!strcmp (config->endpoint, "tcp://127.0.0.1:7000"));
+    //  env: a mapping of variables, only from the file.
+    assert (!config->env);
+    const char *env =
+        "env:\n  PATH: /opt/chi/bin:/usr/bin\n  CHI_REPO_PATH: /opt/chi/lib\n";
+    assert (wrp_agent_config_parse (config, "env.yaml", env, strlen (env), &err) == 0);
+    assert (config->env && !strcmp (config->env[0], "PATH=/opt/chi/bin:/usr/bin"));
+    assert (!strcmp (config->env[1], "CHI_REPO_PATH=/opt/chi/lib") && !config->env[2]);
+    const char *bad_env[][2] = {
+        {"env: /usr/bin\n", "env.yaml:1: 'env' must be a mapping"},
+        {"env:\n  PATH: a\n  PATH: b\n", "env.yaml:3: env: duplicate variable 'PATH'"},
+        {"env:\n  1X: a\n", "env.yaml:2: env: '1X' is not a variable name"},
+        {"env:\n  X:\n    y: 1\n", "env.yaml:3: 'env.X' must be a single value"},
+    };
+    for (size_t i = 0; i < sizeof bad_env / sizeof bad_env[0]; i++) {
+        err = NULL;
+        assert (wrp_agent_config_parse (config, "env.yaml", bad_env[i][0],
+                                        strlen (bad_env[i][0]), &err) == -1);
+        if (verbose || !err || strstr (err, bad_env[i][1]) != err)
+            printf ("env error: %s\n", err ? err : "(none)");
+        assert (err && strstr (err, bad_env[i][1]) == err);
+        free (err);
+    }
+    assert (!strcmp (config->env[0], "PATH=/opt/chi/bin:/usr/bin"));
+    err = NULL;
+    assert (wrp_agent_config_set (config, "env", "PATH=/x", false, &err) == -1);
+    free (err);
     //  An empty file is fine.
     assert (wrp_agent_config_parse (config, "empty.yaml", "", 0, &err) == 0);
     //  Flags may not set the binaries.

@@ -308,16 +308,26 @@ s_signal (wrp_supervisor_t *self, int sig)
         syscall (SYS_pidfd_send_signal, self->pidfd, sig, NULL, 0);
 }
 
-//  Finds name on the agent's PATH (or takes an absolute path). Returns the
-//  path (caller frees) or NULL.
+//  The PATH the runtime's programs are looked up on: the config file's env
+//  when it has one, else the agent's own.
+static const char *
+s_search_path (const wrp_agent_config_t *config)
+{
+    char **env = config->env ? config->env : environ;
+    for (size_t i = 0; env[i]; i++)
+        if (!strncmp (env[i], "PATH=", 5))
+            return env[i] + 5;
+    return "/usr/local/bin:/usr/bin:/bin";
+}
+
+//  Finds name on that PATH (or takes an absolute path). Returns the path
+//  (caller frees) or NULL.
 static char *
-s_resolve (const char *name)
+s_resolve (const wrp_agent_config_t *config, const char *name)
 {
     if (name[0] == '/')
         return access (name, X_OK) == 0 ? strdup (name) : NULL;
-    const char *path = getenv ("PATH");
-    if (!path)
-        path = "/usr/local/bin:/usr/bin:/bin";
+    const char *path = s_search_path (config);
     char *copy = strdup (path);
     char *result = NULL;
     for (char *save = NULL, *dir = copy ? strtok_r (copy, ":", &save) : NULL;
@@ -377,24 +387,39 @@ s_spawn (const char *path, char **env, int log_fd)
     return pid;
 }
 
-//  The agent's environment with CHI_SERVER_CONF, USER and the forwarded
-//  variables replaced. Returns NULL when out of memory.
-static char **
-s_build_env (const char *conf_path, const char *user, const wrp_start_req_t *req)
+//  True when env holds the variable name (len bytes).
+static bool
+s_env_has (char **env, const char *name, size_t len)
 {
+    for (size_t i = 0; env && env[i]; i++)
+        if (!strncmp (env[i], name, len) && env[i][len] == '=')
+            return true;
+    return false;
+}
+
+//  The runtime's environment: the config file's env (or, when the file has
+//  none, the agent's own environment) with CHI_SERVER_CONF, USER and the
+//  forwarded variables replaced; a variable the file's env sets is not
+//  replaced by a forwarded one. Returns NULL when out of memory.
+static char **
+s_build_env (const wrp_agent_config_t *config, const char *conf_path,
+             const wrp_start_req_t *req)
+{
+    char **base = config->env ? config->env : environ;
+    const char *user = config->user;
     size_t count = 0;
-    for (char **e = environ; *e; e++)
+    for (char **e = base; *e; e++)
         count++;
     char **env = calloc (count + req->env_count + 3, sizeof *env);
     if (!env)
         return NULL;
     size_t n = 0;
-    for (char **e = environ; *e; e++) {
+    for (char **e = base; *e; e++) {
         const char *eq = strchr (*e, '=');
         size_t len = eq ? (size_t) (eq - *e) : strlen (*e);
         bool replaced = (len == 15 && !strncmp (*e, "CHI_SERVER_CONF", 15)) ||
                         (len == 4 && !strncmp (*e, "USER", 4));
-        for (size_t i = 0; i < req->env_count && !replaced; i++)
+        for (size_t i = 0; i < req->env_count && !replaced && !config->env; i++)
             replaced =
                 strlen (req->env_name[i]) == len && !strncmp (*e, req->env_name[i], len);
         if (!replaced && !(env[n++] = strdup (*e)))
@@ -404,7 +429,8 @@ s_build_env (const char *conf_path, const char *user, const wrp_start_req_t *req
         !(env[n++] = wrp_strf ("USER=%s", user)))
         goto fail;
     for (size_t i = 0; i < req->env_count; i++)
-        if (!(env[n++] = wrp_strf ("%s=%s", req->env_name[i], req->env_value[i])))
+        if (!s_env_has (config->env, req->env_name[i], strlen (req->env_name[i])) &&
+            !(env[n++] = wrp_strf ("%s=%s", req->env_name[i], req->env_value[i])))
             goto fail;
     return env;
 fail:
@@ -924,15 +950,20 @@ wrp_supervisor_start (wrp_supervisor_t *self, const wrp_start_req_t *req,
                               wrp_supervisor_state_name (self->state));
         return -1;
     }
-    char *binary = s_resolve (self->config->start_binary);
+    char *binary = s_resolve (self->config, self->config->start_binary);
     if (!binary) {
+        const char *file =
+            self->config->file ? self->config->file : WRP_AGENT_CONFIG_DEFAULT;
         *ret_code = "NOT_FOUND";
-        *ret_text =
-            wrp_strf ("%s: not found%s%s", self->config->start_binary,
-                      self->config->start_binary[0] == '/' ? "" : " on the agent's PATH ",
-                      self->config->start_binary[0] == '/'
-                          ? ""
-                          : (getenv ("PATH") ? getenv ("PATH") : ""));
+        if (self->config->start_binary[0] == '/')
+            *ret_text = wrp_strf ("%s: not found or not executable; set start_binary "
+                                  "in %s",
+                                  self->config->start_binary, file);
+        else
+            *ret_text =
+                wrp_strf ("%s: not found on PATH %s; set start_binary (an "
+                          "absolute path) or env: PATH in %s",
+                          self->config->start_binary, s_search_path (self->config), file);
         return -1;
     }
     //  A second runtime would unlink the first one's segments: never start
@@ -970,7 +1001,7 @@ wrp_supervisor_start (wrp_supervisor_t *self, const wrp_start_req_t *req,
         err = NULL;
         goto out;
     }
-    if (!(env = s_build_env (conf, self->config->user, req))) {
+    if (!(env = s_build_env (self->config, conf, req))) {
         *ret_text = wrp_strf ("out of memory");
         goto out;
     }
@@ -1056,7 +1087,7 @@ wrp_supervisor_stop (wrp_supervisor_t *self, int timeout_ms)
     self->rec.stop_requested = true;
     s_close_probe (self);
     s_set_state (self, WRP_RT_STOPPING);
-    char *binary = s_resolve (self->config->stop_binary);
+    char *binary = s_resolve (self->config, self->config->stop_binary);
     if (!self->child_env)
         self->child_env = s_read_environ (self->rec.pid);
     if (binary && self->child_env && self->helper <= 0) {
@@ -1081,8 +1112,8 @@ wrp_supervisor_stop (wrp_supervisor_t *self, int timeout_ms)
         wrp_warning ("cannot run %s: %s; going on with SIGTERM", binary,
                      strerror (errno));
     } else
-        wrp_warning ("%s: not found on the agent's PATH; stopping with SIGTERM",
-                     self->config->stop_binary);
+        wrp_warning ("%s: not found on PATH %s; stopping with SIGTERM",
+                     self->config->stop_binary, s_search_path (self->config));
     free (self->stop_note);
     self->stop_note =
         wrp_strf ("(%s not found: stopped by signal)", self->config->stop_binary);
@@ -1210,7 +1241,7 @@ wrp_supervisor_status (wrp_supervisor_t *self, wrp_msg_t *reply)
             wrp_msg_set_str (reply, "output", output);
         free (output);
     }
-    wrp_msg_set_str (reply, "agent_version", WRP_AGENT_VERSION);
+    wrp_msg_set_str (reply, "agent_version", WRP_VERSION);
 }
 
 // ---------------------------------------------------------------------------

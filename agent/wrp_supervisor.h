@@ -23,8 +23,8 @@
 #include "wrp_agent_config.h"
 #include "wrp_msg.h"
 #include "wrp_store.h"
+#include "wrp_version.h"
 
-#define WRP_AGENT_VERSION      "0.1.0"
 #define WRP_SUPERVISOR_MAX_ENV 256     //  forwarded variables per START
 #define WRP_OUTPUT_LINES       20      //  runtime output lines in a reply
 #define WRP_OUTPUT_BYTES       4096    //  and their size at most

@@ -632,6 +632,8 @@ wrp_render_json (const wrp_render_view_t *view)
             wrp_buf_printf (&b, "%.3f", node->rtt_ms);
         else
             wrp_buf_str (&b, "null");
+        wrp_buf_str (&b, ",\"agent_version\":");
+        s_json_string (&b, st ? wrp_msg_str (st, "agent_version") : NULL);
         const char *state = st ? wrp_msg_str (st, "state") : NULL;
         if (state) {
             wrp_buf_str (&b, ",\"runtime\":{\"state\":");
