@@ -16,6 +16,8 @@
 #   the runtime (the same pid, re-adopted); an agent stopped with SIGSTOP is
 #   killed by the watchdog and restarted, and re-adopts it;
 # - `systemctl stop` leaves the runtime running; purge removes the state;
+# - wrp-monitor.service (installed disabled) runs `monitor` and writes the
+#   status document;
 # - nothing reaches the machine's files: a marker in the machine's /tmp
 #   survives the boot.
 . "$(dirname "$0")/lib.sh"
@@ -141,6 +143,16 @@ assert_contains "$log" "probe: PATH=/opt/chi/bin:/usr/bin:/bin INVOCATION_ID=uns
     "the runtime's environment is agentd.yaml's env, not the agent's"
 ct test -f /dev/shm/chi_main_segment_root || fail "no /dev/shm/chi_main_segment_root: $(ct ls /dev/shm)"
 assert_contains "$(json_field "n['shm']" <<<"$st")" "chi_main_segment_root" "segments in the status"
+
+note "wrp-monitor.service: installed disabled; with its key and hosts it reports the runtime"
+assert_eq disabled "$(ct systemctl is-enabled wrp-monitor)" "the monitor is not enabled by the package"
+ct wrp-controller keygen /etc/wrp/monitor.key >/dev/null
+ct cp /etc/wrp/monitor.key /etc/wrp/authorized_keys/monitor.key
+ct cp /root/hosts /etc/wrp/hosts
+ct systemctl start wrp-monitor || fail "systemctl start wrp-monitor"
+wait_for 20 ct grep -q '"state":"running"' /run/wrp-monitor/status.json
+assert_contains "$(ct journalctl -u wrp-monitor --no-pager)" "1 running" "the monitor's log"
+ct systemctl stop wrp-monitor
 
 # readopted WHAT: the agent (a new pid) reports the same runtime running.
 readopted () {
