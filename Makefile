@@ -22,7 +22,7 @@ PKGS := libczmq libzmq yaml-0.1 libsystemd
 APT_PKGS := build-essential pkg-config libczmq-dev libzmq3-dev libyaml-dev \
             libsystemd-dev clang clang-format libclang-rt-14-dev iproute2 util-linux \
             python3 python3-yaml python3-jsonschema procps systemd \
-            debhelper devscripts lintian groff man-db bash-completion
+            debhelper lintian groff man-db bash-completion
 
 ifeq ($(SANITIZE),)
 BUILD ?= build
