@@ -5,8 +5,10 @@
 # runtime runs as that user and its segments are named after it; status
 # lists only that user's segments and clean removes only those: a segment
 # of another user (root's) in the same /dev/shm is neither shown nor
-# touched. The agent gets a private /dev/shm (a mount namespace) so the
-# machine's is not involved.
+# touched. The runtime's environment is agentd.yaml's env plus what the
+# controller forwards that env does not set, nothing of the agent's own.
+# The agent gets a private /dev/shm (a mount namespace) so the machine's is
+# not involved.
 . "$(dirname "$0")/lib.sh"
 [ "$(id -u)" -eq 0 ] || skip "needs root to create the test's user"
 for tool in useradd userdel setpriv unshare nsenter; do
@@ -59,10 +61,13 @@ cat >"$T/agent.sh" <<EOF
 mount -t tmpfs -o mode=1777,size=4g wrp-shm /dev/shm
 echo root >/dev/shm/chi_main_segment_root
 exec setpriv --reuid=$U --regid=$U --init-groups -- env -i HOME=$H USER=$U LOGNAME=$U \
-    PATH=$H/bin:/usr/bin:/bin wrp-agentd -c $H/.wrp/agentd.yaml --endpoint tcp://127.0.0.1:$agent_port \
+    PATH=$H/bin:/usr/bin:/bin WRP_AGENT_ONLY=yes wrp-agentd -c $H/.wrp/agentd.yaml --endpoint tcp://127.0.0.1:$agent_port \
     --state-dir $H/.wrp/agent --key $H/.wrp/agent.key --authorized-keys $H/.wrp/authorized_keys
 EOF
-: | as_user sh -c "cat >'$H/.wrp/agentd.yaml'"
+# The runtime's environment is the file's env (plus what the controller
+# forwards that env does not set), not the agent's own.
+printf 'env:\n  PATH: %s/bin:/usr/bin:/bin\n  WRP_FROM_FILE: yes\n  CHI_REPO_PATH: /file/lib\n' "$H" |
+    as_user sh -c "cat >'$H/.wrp/agentd.yaml'"
 unshare --mount --propagation private bash "$T/agent.sh" >"$T/agent.log" 2>&1 &
 agent=$!
 at_exit "kill $agent 2>/dev/null; cat '$T/agent.log' | tail -n 20"
@@ -78,11 +83,17 @@ as_user "${CTL[@]}" ppl load basic_runtime >/dev/null
 as_user "${CTL[@]}" pkg conf runtime port=$rt_port >/dev/null
 
 note "start: the runtime runs as $U, its segments named after $U"
-run_cmd out rc as_user "${CTL[@]}" start
+run_cmd out rc as_user env CHI_REPO_PATH=/controller/lib LD_LIBRARY_PATH=/controller/lib "${CTL[@]}" start
 [ "$rc" = 0 ] || fail "start: $out"
 json=$(as_user "${CTL[@]}" status --json)
 runtime_pid=$(python3 -c 'import json,sys; print(json.load(sys.stdin)["nodes"][0]["runtime"]["pid"])' <<<"$json")
 assert_eq "$U" "$(ps -o user= -p "$runtime_pid")" "the runtime's user"
+renv=$(tr '\0' '\n' <"/proc/$runtime_pid/environ")
+assert_contains "$renv" "WRP_FROM_FILE=yes" "the file's env"
+assert_not_contains "$renv" "WRP_AGENT_ONLY" "the agent's own environment"
+assert_contains "$renv" "CHI_REPO_PATH=/file/lib" "the file's value over the forwarded one"
+assert_contains "$renv" "LD_LIBRARY_PATH=/controller/lib" "a forwarded variable the file does not set"
+assert_contains "$renv" "USER=$U" "USER"
 assert_eq "$U" "$(in_ns stat -c %U "/dev/shm/chi_main_segment_$U")" "owner of chi_main_segment_$U"
 assert_contains "$json" "chi_main_segment_$U" "status lists the user's segment"
 assert_not_contains "$json" "chi_main_segment_root" "status lists another user's segment"
