@@ -67,6 +67,8 @@ for page in "$R"/usr/share/man/man*/*.gz; do
     warnings=$(zcat "$page" | groff -ww -z -man -t 2>&1)
     [ -z "$warnings" ] || fail "$(basename "$page"): $warnings"
     zgrep -q "wrp $version" "$page" || fail "$(basename "$page") does not carry version $version"
+    warnings=$(MANWIDTH=80 man --warnings -l "$page" 2>&1 >/dev/null)
+    [ -z "$warnings" ] || fail "man -l $(basename "$page"): $warnings"
 done
 page=$(MANWIDTH=80 MANPATH=$R/usr/share/man man wrp-controller 2>&1) || fail "man wrp-controller: $page"
 assert_contains "$page" "deploy and run the IOWarp" "man wrp-controller"
