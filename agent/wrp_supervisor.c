@@ -868,7 +868,9 @@ wrp_supervisor_adopt (wrp_supervisor_t *self, bool *ret_warning)
     int fd = s_open_recorded (self);
     if (fd < 0)
         return s_adopt_gone (self);
-    char *binary = wrp_proc_resolve (self->config->start_binary), *why = NULL;
+    char *binary =
+        wrp_proc_resolve (self->config->start_binary, s_search_path (self->config));
+    char *why = NULL;
     int rc = wrp_proc_is_runtime (self->rec.pid, binary, &why);
     free (binary);
     char *note = rc ? s_adopt_refused (self, fd, why) : s_adopt_live (self, fd);
