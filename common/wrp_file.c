@@ -321,7 +321,7 @@ wrp_file_test (bool verbose)
     assert (strstr (err, "not a regular file"));
     free (err);
     assert (wrp_file_write_atomic_at (dfd, "target", "keep", 4, 0666, &err) == 0);
-    fchmodat (dfd, "target", 0666, 0);
+    assert (fchmodat (dfd, "target", 0666, 0) == 0);
     assert (wrp_file_read_at (dfd, "target", 100, WRP_FILE_TRUSTED, &data, &size, &err) ==
             -1);
     assert (strstr (err, "writable by group or others"));
