@@ -9,6 +9,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+
+#include "wrp_proto.h"
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -203,37 +205,30 @@ wrp_proc_resolve (const char *name, const char *path)
 }
 
 int
-wrp_proc_is_runtime (pid_t pid, const char *binary, char **ret_why)
+wrp_proc_is_runtime (pid_t pid, const char *conf, char **ret_why)
 {
-    char link[64], exe[PATH_MAX];
-    snprintf (link, sizeof link, "/proc/%d/exe", (int) pid);
-    ssize_t n = readlink (link, exe, sizeof exe - 1);
-    if (n < 0) {
-        wrp_str_set (ret_why, "cannot read its program (%s)", strerror (errno));
+    if (getsid (pid) != pid) {
+        wrp_str_set (ret_why, "it does not lead a session of its own, as every runtime "
+                              "the agent starts does");
         return -1;
     }
-    exe[n] = 0;
-    //  A runtime whose binary was replaced while it ran is still ours.
-    const char *deleted = " (deleted)";
-    size_t len = strlen (exe), tail = strlen (deleted);
-    if (len > tail && !strcmp (exe + len - tail, deleted))
-        exe[len - tail] = 0;
-    char *real = binary ? realpath (binary, NULL) : NULL;
-    int rc = 0;
-    if (!real || strcmp (real, exe)) {
-        wrp_str_set (ret_why, "its program is %s, not the runtime %s", exe,
-                     real     ? real
-                     : binary ? binary
-                              : "(not found)");
-        rc = -1;
-    } else if (getsid (pid) != pid) {
+    //  The agent gives each runtime CHI_SERVER_CONF naming the config it
+    //  pushed; nobody can set that in another user's process afterwards.
+    char **env = wrp_proc_env_read (pid);
+    char *want = conf ? wrp_strf ("%s=%s", WRP_ENV_SERVER_CONF, conf) : NULL;
+    bool found = false;
+    for (char **entry = env; entry && *entry && want && !found; entry++)
+        found = !strcmp (*entry, want);
+    wrp_proc_env_destroy (&env);
+    free (want);
+    if (!found) {
         wrp_str_set (ret_why,
-                     "it does not lead a session of its own, as every runtime the "
-                     "agent starts does");
-        rc = -1;
+                     "its environment has no %s=%s: not a runtime this agent "
+                     "started",
+                     WRP_ENV_SERVER_CONF, conf ? conf : "?");
+        return -1;
     }
-    free (real);
-    return rc;
+    return 0;
 }
 
 pid_t

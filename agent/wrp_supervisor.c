@@ -868,11 +868,12 @@ wrp_supervisor_adopt (wrp_supervisor_t *self, bool *ret_warning)
     int fd = s_open_recorded (self);
     if (fd < 0)
         return s_adopt_gone (self);
-    char *binary =
-        wrp_proc_resolve (self->config->start_binary, s_search_path (self->config));
+    char *conf =
+        wrp_store_pipeline_path (self->store, self->rec.pipeline, WRP_LAYOUT_CONFIG);
     char *why = NULL;
-    int rc = wrp_proc_is_runtime (self->rec.pid, binary, &why);
-    free (binary);
+    int rc =
+        wrp_proc_is_runtime (self->rec.pid, self->rec.pipeline[0] ? conf : NULL, &why);
+    free (conf);
     char *note = rc ? s_adopt_refused (self, fd, why) : s_adopt_live (self, fd);
     *ret_warning = rc != 0;
     free (why);

@@ -59,9 +59,9 @@ wrp_supervisor_t *wrp_supervisor_new (const wrp_agent_config_t *config,
 void wrp_supervisor_destroy (wrp_supervisor_t **self_p);
 
 //  After an agent (re)start: take back the recorded runtime if it still
-//  runs (same pid and start time, and wrp_proc_is_runtime: the start
-//  binary, its own session), else record honestly how it ended. Returns a
-//  line for the log (caller frees) or NULL when nothing was recorded;
+//  runs (same pid and start time, and wrp_proc_is_runtime: its own
+//  session, CHI_SERVER_CONF naming the pushed config), else record honestly how it ended.
+//  Returns a line for the log (caller frees) or NULL when nothing was recorded;
 //  *ret_warning when the record named a process that is not a runtime
 //  (not adopted; the record is reset).
 char *wrp_supervisor_adopt (wrp_supervisor_t *self, bool *ret_warning);
