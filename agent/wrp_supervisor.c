@@ -34,8 +34,10 @@
 
 extern char **environ;
 
-#define S_PROBE_MS    10    //  readiness probe period while starting
-#define S_CONFIG_NAME "chimaera_config.yaml"
+#define S_PROBE_MS      10     //  readiness probe period while starting
+#define S_SETTLE_MIN_MS 100    //  bounds of the settle time (see wrp_supervisor_wake)
+#define S_SETTLE_MAX_MS 2000
+#define S_CONFIG_NAME   "chimaera_config.yaml"
 
 //  PIDFD_GET_INFO (Linux 6.13; exit status from 6.15) is newer than the
 //  headers of Debian 12: the layout of uapi/linux/pidfd.h, version 0.
@@ -72,6 +74,8 @@ struct _wrp_supervisor_t {
     int step_ms;                         //  wait of each escalation step
     int64_t next_probe;                  //  next readiness probe (mono ms), -1 none
     int probe_fd;                        //  connect in progress, -1 none
+    int64_t spawned;                     //  when the runtime was started (mono ms)
+    int64_t served_at;                   //  first accepted probe (mono ms), 0 none
     pid_t helper;                        //  stop binary child, 0 none
     char *stop_note;                     //  what the stop did, for the reply text
     off_t log_offset;                    //  runtime.log size when this run started
@@ -846,6 +850,18 @@ wrp_supervisor_wake (wrp_supervisor_t *self)
         self->next_probe >= 0 && now >= self->next_probe) {
         if (s_probe (self)) {
             s_close_probe (self);
+            //  The real runtime listens before it loads its modules and
+            //  exits 1 some 10 ms later when they are missing: it runs once
+            //  it still serves after a settle time, twice its time to listen.
+            if (!self->served_at) {
+                int64_t settle = 2 * (now - self->spawned);
+                settle = settle < S_SETTLE_MIN_MS   ? S_SETTLE_MIN_MS
+                         : settle > S_SETTLE_MAX_MS ? S_SETTLE_MAX_MS
+                                                    : settle;
+                self->served_at = now;
+                self->next_probe = now + settle;
+                return;
+            }
             s_set_state (self, WRP_RT_RUNNING);
             wrp_info ("runtime pid %d serves on %s:%d", self->rec.pid,
                       self->config->runtime_address, self->rec.port + 1);
@@ -1020,6 +1036,8 @@ wrp_supervisor_start (wrp_supervisor_t *self, const wrp_start_req_t *req,
         (req->timeout_ms > 0 ? req->timeout_ms : self->config->start_timeout_ms);
     self->step_ms = self->config->stop_timeout_ms;
     self->next_probe = zclock_mono () + S_PROBE_MS;
+    self->spawned = zclock_mono ();
+    self->served_at = 0;
     s_set_state (self, WRP_RT_STARTING);
     wrp_info ("started %s (pid %d) for pipeline %s, generation %" PRId64 ", config %s",
               binary, (int) pid, req->pipeline, req->generation, conf);
@@ -1280,6 +1298,8 @@ wrp_supervisor_adopt (wrp_supervisor_t *self)
         wrp_rt_state_t was = self->state;
         self->state = WRP_RT_STARTING;
         self->next_probe = zclock_mono ();
+        self->spawned = self->next_probe;
+        self->served_at = 0;
         if (s_probe (self)) {
             s_close_probe (self);
             self->state = WRP_RT_RUNNING;
