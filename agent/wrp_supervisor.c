@@ -832,6 +832,13 @@ s_reap_helper (wrp_supervisor_t *self)
         s_describe_end (status, &code, &sig, how, sizeof how);
         wrp_info ("stop binary (pid %d) %s", (int) self->helper, how);
         self->helper = 0;
+        //  It failed (the real one aborts when it finds no runtime's
+        //  segments): no stop was delivered, so waiting is pointless.
+        if (self->phase == S_PHASE_STOP_BINARY && (code || sig)) {
+            free (self->stop_note);
+            self->stop_note = wrp_strf ("(the stop binary %s: stopped by signal)", how);
+            s_escalate (self, S_PHASE_TERM);
+        }
     } else if (got < 0 && errno == ECHILD)
         self->helper = 0;
 }

@@ -97,3 +97,12 @@ real_listens () {
 at_exit '[ "${rc:-0}" = 0 ] || for ((_i = 1; _i <= ${#NETNS_NS[@]}; _i++)); do
     echo "--- node $_i agent"; tail -n 15 "${NETNS_DIR[$_i]}/agent.log" 2>/dev/null
     echo "--- node $_i runtime"; tail -n 8 "${NETNS_STATE[$_i]}/pipelines/real/runtime.log" 2>/dev/null; done'
+
+# real_exec I CMD...: run CMD inside node I (its network and its agent's
+# mount namespace, so its private /dev/shm), as the agent runs the runtime.
+real_exec () {
+    local i=$1
+    shift
+    nsenter --mount="/proc/${NETNS_AGENT_PID[$i]}/ns/mnt" --net="/var/run/netns/${NETNS_NS[$i]}" -- \
+        env USER="$REAL_USER" CHI_REPO_PATH="$REAL_LIB" "$@"
+}
