@@ -1306,7 +1306,7 @@ wrp_supervisor_adopt (wrp_supervisor_t *self)
         self->state = WRP_RT_STARTING;
         self->next_probe = zclock_mono ();
         self->spawned = self->next_probe;
-        self->served_at = 0;
+        self->served_at = was == WRP_RT_RUNNING ? self->spawned : 0;    //  settled
         if (s_probe (self)) {
             s_close_probe (self);
             self->state = WRP_RT_RUNNING;

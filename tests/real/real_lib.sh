@@ -85,8 +85,9 @@ real_is_real () {
     [ "$(readlink "/proc/$1/exe" 2>/dev/null)" = "$REAL/bin/chimaera_start_runtime" ]
 }
 
-# real_wait_gone PID SECONDS: wait until the process is gone.
-real_gone () { ! kill -0 "$1" 2>/dev/null; }
+# real_gone PID: the process is gone (or a zombie: a runtime adopted across
+# an agent restart is reaped by whoever inherited it, maybe never).
+real_gone () { ! _netns_alive "$1"; }
 
 # real_listens I PORT: something listens on PORT in node I's namespace.
 real_listens () {
@@ -105,4 +106,21 @@ real_exec () {
     shift
     nsenter --mount="/proc/${NETNS_AGENT_PID[$i]}/ns/mnt" --net="/var/run/netns/${NETNS_NS[$i]}" -- \
         env USER="$REAL_USER" CHI_REPO_PATH="$REAL_LIB" "$@"
+}
+
+# real_restart_agent I: start node I's agent again (after netns_kill_agent)
+# in the mount namespace its runtime still holds, so it sees the same
+# /dev/shm, as a restarted agent on a real node does.
+real_restart_agent () {
+    local i=$1 pid
+    pid=$(netns_runtime_pid "$i")
+    [ -n "$pid" ] || fail "node $i: no runtime whose namespace the agent could join"
+    # shellcheck disable=SC2086
+    nsenter --mount="/proc/$pid/ns/mnt" --net="/var/run/netns/${NETNS_NS[$i]}" -- \
+        env PATH="$TBIN:$BIN:$PATH" USER="$REAL_USER" \
+        "$BIN/wrp-agentd" --insecure --endpoint "tcp://*:$NETNS_PORT" --state-dir "${NETNS_STATE[$i]}" \
+        --node-name "node$i" $NETNS_AGENT_ARGS >>"${NETNS_DIR[$i]}/agent.log" 2>&1 &
+    NETNS_AGENT_PID[$i]=$!
+    disown "${NETNS_AGENT_PID[$i]}"
+    wait_for 10 real_listens "$i" "$NETNS_PORT"
 }
