@@ -11,13 +11,13 @@ printf 'stop_timeout_ms: 300\n' > "$T/a/agentd.yaml"
 start_agent "$T/a"
 port=$(runtime_port)
 
-note "runtime exits at start -> failed with its exit code and FATAL line"
+note "runtime exits at start (no modules) -> failed with its exit code and error line"
 start_runtime f1 "$port" env.FAKE_CHI_FAIL_AT_START=3
 assert_eq ERROR "$(field command)" "failing start"
 assert_eq FAILED "$(field code)" "code"
 assert_eq failed "$(field state)" "state"
 assert_eq 3 "$(field exit_code)" "exit code"
-assert_contains "$(field error)" "FATAL: ChiMod 'chimaera_admin' not found" "error names the FATAL line"
+assert_contains "$(field error)" "ChiMod 'chimaera_admin' not found" "error names the runtime's error line"
 assert_contains "$(field output)" "Created shared memory" "output holds the runtime's last lines"
 send STATUS s1
 assert_eq failed "$(field state)" "failed stays failed"

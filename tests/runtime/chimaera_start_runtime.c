@@ -8,19 +8,24 @@
       "FATAL ..." line on stderr and exits 1 before any segment exists;
     - creates the POSIX shm segments chi_main_segment_${USER},
       chi_client_data_segment_${USER}, chi_runtime_data_segment_${USER}
-      (unlinking same-named ones first), each 16 KiB larger than configured
-      and sparse; info goes to stdout;
+      (unlinking same-named ones first, mode 0644), each 16 KiB larger than
+      configured and sparse; info goes to stdout;
     - after a short delay binds its main server on the node address (the
       first line of networking.hostfile it can bind, else 127.0.0.1) at
       port, and its local server on 127.0.0.1:port+1, then prints
-      "SUCCESS: Main server started on <ip> (node=<id>)";
-    - SIGTERM: exit 0; SIGINT: exit 1; a stop request on the local server
-      (from chimaera_stop_runtime) ends in abort() (SIGABRT), segments left.
+      "SUCCESS: Main server started on <ip> (node=<id>)", and only then
+      loads its modules (so without them it listens for ~10 ms, then
+      exits 1);
+    - SIGTERM: exit 0; SIGINT: exit 1; a stop request ends in abort()
+      (SIGABRT), segments left. The request comes through the main
+      segment, as the real one's stop task comes through its shared-memory
+      queue (a runtime whose segments were replaced never sees it); with
+      FAKE_CHI_NO_SHM, through the local server.
 
     Knobs (environment variables):
-      FAKE_CHI_FAIL_AT_START=CODE  print "FATAL: ChiMod 'chimaera_admin' not
-                                   found" and exit CODE after creating the
-                                   segments (as the real one without modules)
+      FAKE_CHI_FAIL_AT_START=CODE  once it listens, print the real one's
+                                   "ChiMod 'chimaera_admin' not found" lines
+                                   and exit CODE (as without modules)
       FAKE_CHI_IGNORE_TERM=1       ignore SIGTERM
       FAKE_CHI_CRASH_AFTER_MS=N    die by SIGSEGV N ms after start
       FAKE_CHI_NEVER_READY=1       never bind (never serves)
@@ -47,8 +52,9 @@
 #include <time.h>
 #include <unistd.h>
 
-static volatile sig_atomic_t s_term = 0;    //  SIGTERM seen
-static volatile sig_atomic_t s_int = 0;     //  SIGINT seen
+static volatile sig_atomic_t s_term = 0;     //  SIGTERM seen
+static volatile sig_atomic_t s_int = 0;      //  SIGINT seen
+static volatile char *s_stop_flag = NULL;    //  main segment's first byte: 'S' stop
 
 static void
 s_on_signal (int sig)
@@ -125,22 +131,20 @@ main (void)
             char name[256];
             snprintf (name, sizeof name, "/%s%s", names[i], user);
             shm_unlink (name);
-            int fd = shm_open (name, O_CREAT | O_RDWR | O_CLOEXEC, 0600);
+            int fd = shm_open (name, O_CREAT | O_RDWR | O_CLOEXEC, 0644);
             if (fd < 0 || ftruncate (fd, (off_t) (sizes[i] + 16384))) {
                 fprintf (stderr, "FATAL: cannot create shared memory %s: %s\n", name,
                          strerror (errno));
                 return 1;
             }
+            if (i == 0)    //  where stop requests arrive
+                s_stop_flag = mmap (NULL, 4096, PROT_READ, MAP_SHARED, fd, 0);
             close (fd);
             printf ("Created shared memory %s (%llu bytes)\n", name + 1,
                     (unsigned long long) (sizes[i] + 16384));
         }
     }
     long fail = s_knob ("FAKE_CHI_FAIL_AT_START", -1);
-    if (fail >= 0) {
-        fprintf (stderr, "FATAL: ChiMod 'chimaera_admin' not found\n");
-        return (int) fail;
-    }
     struct sigaction sa = {.sa_handler = s_on_signal};
     sigemptyset (&sa.sa_mask);
     sigaction (SIGINT, &sa, NULL);
@@ -206,8 +210,23 @@ main (void)
             nfds = 2;
             ready = true;
             printf ("SUCCESS: Main server started on %s (node=%d)\n", node_ip, node);
+            if (fail >= 0) {
+                //  The real one's module scan, then its words and exit.
+                struct timespec scan = {0, 10 * 1000 * 1000};
+                nanosleep (&scan, NULL);
+                fprintf (stderr,
+                         "ERROR PoolManager: ChiMod 'chimaera_admin' not found\n"
+                         "ERROR PoolManager: Failed to create admin chimod pool during "
+                         "ServerInit\n"
+                         "ERROR main Failed to initialize Chimaera runtime\n");
+                exit ((int) fail);
+            }
         }
-        int timeout = -1;
+        if (ready && s_stop_flag && s_stop_flag != MAP_FAILED && s_stop_flag[0] == 'S') {
+            printf ("Received stop request\n");
+            abort ();    //  what the real runtime's stop ends in
+        }
+        int timeout = ready && s_stop_flag && s_stop_flag != MAP_FAILED ? 10 : -1;
         if (!ready && !never_ready)
             timeout = (int) (ready_at > now ? ready_at - now : 0);
         if (crash_ms >= 0) {
