@@ -6,6 +6,7 @@
 #   make fuzz [FUZZ_TIME=60]   run every libFuzzer harness for FUZZ_TIME seconds each
 #   make bench                 benchmarks (see bench/ and docs/PERFORMANCE.md)
 #   make check-real            build the real Chimaera runtime (../shared/third_party) and run tests/real/
+#   make bench-real            the real-runtime bench row (bench/real.sh)
 #   make install [PREFIX=/usr/local] [DESTDIR=]
 
 PREFIX   ?= /usr/local
@@ -59,7 +60,7 @@ TESTBINS  := $(patsubst tests/runtime/%.c,$(BUILD)/test-bin/%,$(TESTBIN_SRC))
 REPLAYS   := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz-replay/%,$(FUZZ_SRC))
 FUZZERS   := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRC))
 
-.PHONY: all check check-unit check-fuzz check-integration check-real deps fuzz bench install clean format
+.PHONY: all check check-unit check-fuzz check-integration check-real bench-real deps fuzz bench install clean format
 
 all: $(AGENTD) $(CTL)
 
@@ -148,6 +149,10 @@ check-real: deps
 	if [ $$rc -eq 77 ]; then echo "check-real: SKIPPED: the real-runtime suite needs the runtime's sources"; exit 0; fi; \
 	[ $$rc -eq 0 ] || exit $$rc; \
 	BUILD=$(BUILD) TEST_TIMEOUT=300 bash tests/run.sh $(or $(TESTS),tests/real/t_real_*.sh)
+
+# The real-runtime bench row (start/stop at 16 and 64 nodes vs parallel-ssh).
+bench-real: check-real
+	BUILD=$(BUILD) bash bench/real.sh
 
 fuzz: $(FUZZERS)
 	@set -e; for f in $(FUZZERS); do \

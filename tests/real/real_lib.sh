@@ -54,12 +54,13 @@ real_pipeline () {
     } >"$file"
 }
 
-# rctl ARGS...: the controller against the nodes, forwarding the real
-# runtime's library and module paths (set REAL_CTL_ENV to replace them).
+# rctl ARGS...: the controller against the nodes (or the hostfile
+# REAL_HOSTS), forwarding the real runtime's library and module paths (set
+# REAL_CTL_ENV to replace them).
 rctl () {
     # shellcheck disable=SC2086
     env -u CHI_REPO_PATH -u LD_LIBRARY_PATH ${REAL_CTL_ENV-CHI_REPO_PATH=$REAL_LIB LD_LIBRARY_PATH=$REAL_LIB} \
-        "$BIN/wrp-controller" -H "$NETNS_HOSTFILE" --port "$NETNS_PORT" --insecure "$@"
+        "$BIN/wrp-controller" -H "${REAL_HOSTS:-$NETNS_HOSTFILE}" --port "$NETNS_PORT" --insecure "$@"
 }
 
 # real_log I: node I's runtime output (the agent keeps it per pipeline).
