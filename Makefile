@@ -151,7 +151,8 @@ check-real: deps
 	BUILD=$(BUILD) TEST_TIMEOUT=300 bash tests/run.sh $(or $(TESTS),tests/real/t_real_*.sh)
 
 # The real-runtime bench row (start/stop at 16 and 64 nodes vs parallel-ssh).
-bench-real: check-real
+bench-real: all $(TESTBINS)
+	-@bash tests/real/build.sh "$(REAL_SRC)" build/real 2
 	BUILD=$(BUILD) bash bench/real.sh
 
 fuzz: $(FUZZERS)
