@@ -13,7 +13,8 @@
     - after a short delay binds its main server on the node address (the
       first line of networking.hostfile it can bind, else 127.0.0.1) at
       port, and its local server on 127.0.0.1:port+1, then prints
-      "SUCCESS: Main server started on <ip> (node=<id>)", and only then
+      "SUCCESS: Main server started on <ip> (node=<id>)" (every line with
+      the real one's log prefix, FILE:LINE LEVEL TID FUNCTION), and only then
       loads its modules (so without them it listens for ~10 ms, then
       exits 1);
     - SIGTERM: exit 0; SIGINT: exit 1; a stop request ends in abort()
@@ -115,11 +116,11 @@ main (void)
     char err[512];
     const char *path = fake_chi_conf_path ();
     if (fake_chi_conf_read (path, &conf, err, sizeof err)) {
-        fprintf (stderr, "FATAL: %s\n", err);
+        FAKE_CHI_LOG (stderr, "FATAL", "%s", err);
         return 1;
     }
-    printf ("Chimaera runtime (stand-in) pid %d, config %s\n", (int) getpid (),
-            path ? path : "(built-in defaults)");
+    FAKE_CHI_LOG (stdout, "INFO", "Chimaera runtime (stand-in) pid %d, config %s",
+                  (int) getpid (), path ? path : "(built-in defaults)");
     const char *user = getenv ("USER");
     if (!user)
         user = "";
@@ -133,15 +134,15 @@ main (void)
             shm_unlink (name);
             int fd = shm_open (name, O_CREAT | O_RDWR | O_CLOEXEC, 0644);
             if (fd < 0 || ftruncate (fd, (off_t) (sizes[i] + 16384))) {
-                fprintf (stderr, "FATAL: cannot create shared memory %s: %s\n", name,
-                         strerror (errno));
+                FAKE_CHI_LOG (stderr, "FATAL", "cannot create shared memory %s: %s", name,
+                              strerror (errno));
                 return 1;
             }
             if (i == 0)    //  where stop requests arrive
                 s_stop_flag = mmap (NULL, 4096, PROT_READ, MAP_SHARED, fd, 0);
             close (fd);
-            printf ("Created shared memory %s (%llu bytes)\n", name + 1,
-                    (unsigned long long) (sizes[i] + 16384));
+            FAKE_CHI_LOG (stdout, "INFO", "Created shared memory %s (%llu bytes)",
+                          name + 1, (unsigned long long) (sizes[i] + 16384));
         }
     }
     long fail = s_knob ("FAKE_CHI_FAIL_AT_START", -1);
@@ -169,7 +170,8 @@ main (void)
             exit (1);
         int64_t now = s_now ();
         if (crash_ms >= 0 && now - started >= crash_ms) {
-            fprintf (stderr, "crashing on purpose (FAKE_CHI_CRASH_AFTER_MS)\n");
+            FAKE_CHI_LOG (stderr, "ERROR",
+                          "crashing on purpose (FAKE_CHI_CRASH_AFTER_MS)");
             signal (SIGSEGV, SIG_DFL);
             raise (SIGSEGV);
         }
@@ -201,29 +203,32 @@ main (void)
                 main_fd = s_listen ("127.0.0.1", conf.port);
             int local_fd = s_listen (local_addr, conf.port + 1);
             if (main_fd < 0 || local_fd < 0) {
-                fprintf (stderr, "FATAL: cannot bind port %d/%d: %s\n", conf.port,
-                         conf.port + 1, strerror (errno));
+                FAKE_CHI_LOG (stderr, "FATAL", "cannot bind port %d/%d: %s", conf.port,
+                              conf.port + 1, strerror (errno));
                 exit (1);
             }
             fds[0] = (struct pollfd){.fd = main_fd, .events = POLLIN};
             fds[1] = (struct pollfd){.fd = local_fd, .events = POLLIN};
             nfds = 2;
             ready = true;
-            printf ("SUCCESS: Main server started on %s (node=%d)\n", node_ip, node);
+            FAKE_CHI_LOG (stdout, "INFO",
+                          "IdentifyThisHost SUCCESS: Main server started on %s (node=%d)",
+                          node_ip, node);
             if (fail >= 0) {
                 //  The real one's module scan, then its words and exit.
                 struct timespec scan = {0, 10 * 1000 * 1000};
                 nanosleep (&scan, NULL);
-                fprintf (stderr,
-                         "ERROR PoolManager: ChiMod 'chimaera_admin' not found\n"
-                         "ERROR PoolManager: Failed to create admin chimod pool during "
-                         "ServerInit\n"
-                         "ERROR main Failed to initialize Chimaera runtime\n");
+                FAKE_CHI_LOG (stderr, "ERROR",
+                              "PoolManager: ChiMod 'chimaera_admin' not found");
+                FAKE_CHI_LOG (stderr, "ERROR",
+                              "PoolManager: Failed to create admin chimod pool during "
+                              "ServerInit");
+                FAKE_CHI_LOG (stderr, "ERROR", "Failed to initialize Chimaera runtime");
                 exit ((int) fail);
             }
         }
         if (ready && s_stop_flag && s_stop_flag != MAP_FAILED && s_stop_flag[0] == 'S') {
-            printf ("Received stop request\n");
+            FAKE_CHI_LOG (stdout, "INFO", "Received stop request");
             abort ();    //  what the real runtime's stop ends in
         }
         int timeout = ready && s_stop_flag && s_stop_flag != MAP_FAILED ? 10 : -1;
@@ -253,7 +258,7 @@ main (void)
             if (got > 0) {
                 buf[got] = 0;
                 if (strstr (buf, "stop")) {
-                    printf ("Received stop request\n");
+                    FAKE_CHI_LOG (stdout, "INFO", "Received stop request");
                     abort ();    //  what the real runtime's stop ends in
                 }
             }

@@ -29,7 +29,7 @@ main (void)
     fake_chi_conf_t conf;
     char err[512];
     if (fake_chi_conf_read (fake_chi_conf_path (), &conf, err, sizeof err)) {
-        fprintf (stderr, "FATAL: %s\n", err);
+        FAKE_CHI_LOG (stderr, "FATAL", "%s", err);
         return 1;
     }
     if (!getenv ("FAKE_CHI_NO_SHM")) {
@@ -45,7 +45,7 @@ main (void)
             abort ();
         }
         map[0] = 'S';
-        printf ("chimaera_stop_runtime: stop request left in %s\n", name + 1);
+        FAKE_CHI_LOG (stdout, "INFO", "stop request left in %s", name + 1);
         return 0;
     }
     const char *addr = getenv ("FAKE_CHI_LOCAL_ADDR");
