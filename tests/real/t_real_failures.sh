@@ -22,7 +22,13 @@ status_all () {
 }
 
 note "missing modules: nothing forwarded, the runtime finds no ChiMod"
-for round in 1 2 3; do
+# (It also looks in ./lib, ../lib and /usr/local/lib, whatever it is told.)
+rounds="1 2 3"
+if [ -e /usr/local/lib/libchimaera_admin_runtime.so ]; then
+    note "SKIPPED: this machine has the runtime's modules in /usr/local/lib"
+    rounds=""
+fi
+for round in $rounds; do
     REAL_CTL_ENV="" run_cmd out rc rctl start
     echo "$out"
     assert_eq 2 "$rc" "round $round: start without modules"
