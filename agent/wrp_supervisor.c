@@ -787,7 +787,8 @@ s_adopt_live (wrp_supervisor_t *self, int fd)
     self->state = WRP_RT_STARTING;
     self->next_probe = zclock_mono ();
     self->spawned = self->next_probe;
-    self->served_at = was == WRP_RT_RUNNING ? self->spawned : 0;    //  settled
+    //  Only a runtime caught starting may still be in its settle time.
+    self->served_at = was == WRP_RT_STARTING ? 0 : self->spawned;
     if (s_probe (self)) {
         s_close_probe (self);
         self->state = WRP_RT_RUNNING;

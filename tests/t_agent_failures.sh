@@ -33,11 +33,12 @@ pid=$(grep -o 'started .* (pid [0-9]*)' "$T/a/agent.log" | tail -n 1 | grep -o '
 dead "$pid" || fail "timed-out runtime $pid still alive"
 
 note "crash -> failed, signal 11, noticed promptly"
-start_runtime f3 "$port" env.FAKE_CHI_CRASH_AFTER_MS=300
+# (It must outlive the start's settle time, up to twice its time to listen.)
+start_runtime f3 "$port" env.FAKE_CHI_CRASH_AFTER_MS=2000
 assert_eq running "$(field state)" "crashing runtime first runs"
 pid=$(field pid)
+wait_for 10 dead "$pid"
 t0=$(date +%s%N)
-wait_for 5 dead "$pid"
 crash_wait () { send STATUS s; [ "$(field state)" = failed ]; }
 wait_for 5 crash_wait
 ms=$(( ($(date +%s%N) - t0) / 1000000 ))
