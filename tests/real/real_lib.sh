@@ -96,6 +96,7 @@ real_listens () {
 }
 
 # On failure, show the end of each node's agent log and runtime output.
+declare -a NETNS_NS    # (none when a test makes no nodes)
 at_exit '[ "${rc:-0}" = 0 ] || for ((_i = 1; _i <= ${#NETNS_NS[@]}; _i++)); do
     echo "--- node $_i agent"; tail -n 15 "${NETNS_DIR[$_i]}/agent.log" 2>/dev/null
     echo "--- node $_i runtime"; tail -n 8 "${NETNS_STATE[$_i]}/pipelines/real/runtime.log" 2>/dev/null; done'
