@@ -181,16 +181,27 @@ wrp_plan_pipeline (const wrp_plan_options_t *options, bool *ret_current, char **
 }
 
 static int
-s_resolve_hosts (wrp_plan_t *self, const wrp_plan_options_t *options, char **ret_err)
+s_resolve_hosts (wrp_plan_t *self, const wrp_plan_options_t *options, wrp_state_t *state,
+                 char **ret_err)
 {
     const char *path =
         options->hostfile ? options->hostfile : wrp_params_str (self->params, "hostfile");
+    char *cluster = NULL;
+    if (!path && wrp_state_cluster (state, &cluster, ret_err))
+        return -1;
+    path = path ? path : cluster;
     wrp_hostfile_t *hostfile = NULL;
     if (path) {
-        if (!(hostfile = wrp_hostfile_load (path, ret_err)))
+        hostfile = options->hostfile ? wrp_hostfile_from_arg (path, "-H", ret_err)
+                                     : wrp_hostfile_load (path, ret_err);
+        if (hostfile && !(self->hostfile = strdup (path))) {
+            wrp_hostfile_destroy (&hostfile);
+            *ret_err = strdup ("out of memory");
+        }
+        free (cluster);
+        if (!hostfile)
             return -1;
-        if (!(self->hostfile = strdup (path)) ||
-            !(self->runtime_hostfile = wrp_hostfile_runtime_text (hostfile))) {
+        if (!(self->runtime_hostfile = wrp_hostfile_runtime_text (hostfile))) {
             wrp_hostfile_destroy (&hostfile);
             *ret_err = strdup ("out of memory");
             return -1;
@@ -258,7 +269,7 @@ wrp_plan_new (const wrp_plan_options_t *options, char **ret_err)
     if (self->pipeline && wrp_state_conf_read (state, self->pipeline, self->params,
                                                &self->generation, &err))
         goto fail;
-    if (s_resolve_hosts (self, options, &err))
+    if (s_resolve_hosts (self, options, state, &err))
         goto fail;
 
     //  The runtime's environment from ours.

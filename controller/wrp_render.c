@@ -313,6 +313,8 @@ wrp_render_summarize (const wrp_render_view_t *view, wrp_render_summary_t *ret_s
         if (!node->reachable || (node->result && strcmp (node->result, "ok")) ||
             (!node->result && node->error))
             sum.errors++;
+        if (node->reachable && node->stale > 0)
+            sum.stale++;
     }
     *ret_summary = sum;
 }
@@ -385,6 +387,14 @@ wrp_render_table (const wrp_render_view_t *view)
             if (wrp_render_node_failing (&view->nodes[i]) == (pass == 0))
                 order[n++] = i;
 
+    if (view->quiet) {    //  -q: only the nodes that need the eye
+        size_t kept = 0;
+        for (size_t r = 0; r < rows; r++)
+            if (wrp_render_node_failing (&view->nodes[order[r]]) ||
+                view->nodes[order[r]].stale > 0)
+                order[kept++] = order[r];
+        rows = kept;
+    }
     for (size_t r = 0; r < rows; r++) {
         const wrp_render_node_t *node = &view->nodes[order[r]];
         const wrp_msg_t *st = node->reachable ? node->status : NULL;
@@ -409,7 +419,8 @@ wrp_render_table (const wrp_render_view_t *view)
              !strcmp (state, "stopping")))
             wrp_render_duration ((double) v / 1000.0, buf[4], sizeof buf[4]);
         if (s_int (st, "generation", &v))
-            snprintf (buf[5], sizeof buf[5], "%" PRId64, v);
+            snprintf (buf[5], sizeof buf[5], "%" PRId64 "%s", v,
+                      node->stale > 0 ? " stale" : "");
         size_t segs;
         uint64_t bytes = s_shm_total (st, &segs);
         if (segs > 0) {
@@ -456,7 +467,7 @@ wrp_render_table (const wrp_render_view_t *view)
     }
 
     wrp_buf_t b = {0};
-    for (int c = 0; c < S_COLS; c++) {
+    for (int c = 0; c < S_COLS && !view->no_header && (rows || !view->quiet); c++) {
         if (c < S_COLS - 1)
             wrp_buf_printf (&b, "%-*s  ", (int) width[c], s_headers[c]);
         else
@@ -525,28 +536,39 @@ wrp_render_table (const wrp_render_view_t *view)
     if (more)
         wrp_buf_printf (&b, "\n(%zu more failed nodes: see --json)\n", more);
 
-    wrp_render_summary_t sum;
-    wrp_render_summarize (view, &sum);
-    wrp_buf_printf (&b, "%s%zu node%s: %zu reachable, %zu running", shown ? "\n" : "",
-                    sum.total, sum.total == 1 ? "" : "s", sum.reachable, sum.running);
-    if (sum.failed)
-        wrp_buf_printf (&b, ", %zu failed", sum.failed);
-    if (view->command && strcmp (view->command, "status")) {
-        if (sum.errors)
-            wrp_buf_printf (&b, "; %s did not succeed on %zu of %zu", view->command,
-                            sum.errors, sum.total);
-        else
-            wrp_buf_printf (&b, "; %s done on all", view->command);
-    } else if (sum.total > sum.reachable)
-        wrp_buf_printf (&b, "; %zu not answering", sum.total - sum.reachable);
-    wrp_buf_str (&b, "\n");
+    if (shown && !view->quiet)
+        wrp_buf_str (&b, "\n");
+    if (!view->quiet)
+        wrp_render_summary_line (view, &b);
 
-    for (size_t r = 0; r < rows; r++)
+    for (size_t r = 0; r < view->count; r++)
         for (int c = 0; c < S_COLS; c++)
             free (cells[r][c]);
     free (cells);
     free (order);
     return wrp_buf_finish (&b, NULL);
+}
+
+void
+wrp_render_summary_line (const wrp_render_view_t *view, wrp_buf_t *b)
+{
+    wrp_render_summary_t sum;
+    wrp_render_summarize (view, &sum);
+    wrp_buf_printf (b, "%zu node%s: %zu reachable, %zu running", sum.total,
+                    sum.total == 1 ? "" : "s", sum.reachable, sum.running);
+    if (sum.failed)
+        wrp_buf_printf (b, ", %zu failed", sum.failed);
+    if (sum.stale)
+        wrp_buf_printf (b, ", %zu stale (not the config start would push)", sum.stale);
+    if (view->command && strcmp (view->command, "status")) {
+        if (sum.errors)
+            wrp_buf_printf (b, "; %s did not succeed on %zu of %zu", view->command,
+                            sum.errors, sum.total);
+        else
+            wrp_buf_printf (b, "; %s done on all", view->command);
+    } else if (sum.total > sum.reachable)
+        wrp_buf_printf (b, "; %zu not answering", sum.total - sum.reachable);
+    wrp_buf_str (b, "\n");
 }
 
 //  --------------------------------------------------------------------------
@@ -619,8 +641,8 @@ wrp_render_json (const wrp_render_view_t *view)
     }
     wrp_buf_printf (&b,
                     ",\"summary\":{\"total\":%zu,\"reachable\":%zu,\"running\":%zu,"
-                    "\"failed\":%zu},\"nodes\":[",
-                    sum.total, sum.reachable, sum.running, sum.failed);
+                    "\"failed\":%zu,\"stale\":%zu},\"nodes\":[",
+                    sum.total, sum.reachable, sum.running, sum.failed, sum.stale);
     for (size_t i = 0; i < view->count; i++) {
         const wrp_render_node_t *node = &view->nodes[i];
         const wrp_msg_t *st = node->reachable ? node->status : NULL;
@@ -666,7 +688,9 @@ wrp_render_json (const wrp_render_view_t *view)
             s_json_number_or_null (&b, st, "generation");
             wrp_buf_str (&b, ",\"sha256\":");
             s_json_string (&b, wrp_msg_str (st, "sha256"));
-            wrp_buf_str (&b, "}");
+            wrp_buf_str (&b, node->stale > 0   ? ",\"stale\":true}"
+                             : node->stale < 0 ? ",\"stale\":false}"
+                                               : ",\"stale\":null}");
         } else
             wrp_buf_str (&b, ",\"config\":null");
         wrp_buf_str (&b, ",\"shm\":");
@@ -808,6 +832,13 @@ wrp_render_prometheus (const wrp_render_view_t *view)
             wrp_buf_printf (&b, "} %" PRId64 "\n", v);
         }
     }
+    s_prom_head (&b, "wrp_config_stale", "gauge",
+                 "1 when the node's runtime runs another config than start would push.");
+    for (size_t i = 0; i < n; i++)
+        if (nodes[i].reachable && nodes[i].stale) {
+            s_prom_host (&b, "wrp_config_stale", nodes[i].host);
+            wrp_buf_printf (&b, "} %d\n", nodes[i].stale > 0);
+        }
     s_prom_head (&b, "wrp_shm_bytes", "gauge",
                  "Size of each chi_* shared memory segment on the node, bytes.");
     for (size_t i = 0; i < n; i++) {
