@@ -20,7 +20,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "wrp_chiconf.h"
 #include "wrp_client.h"
 #include "wrp_log.h"
 #include "wrp_msg.h"
