@@ -298,32 +298,11 @@ wrp_params_suggest (const char *name)
         return NULL;
     const char *best = NULL;
     size_t best_distance = SIZE_MAX;
-    //  Levenshtein distance (case-insensitive) to every name of the table.
     for (size_t t = 0; t < S_COUNT; t++) {
-        const char *cand = s_table[t].name;
-        size_t clen = strlen (cand);
-        size_t row[130];
-        for (size_t j = 0; j <= clen; j++)
-            row[j] = j;
-        for (size_t i = 1; i <= len; i++) {
-            size_t diagonal = row[0];
-            row[0] = i;
-            for (size_t j = 1; j <= clen; j++) {
-                size_t above = row[j];
-                size_t cost =
-                    tolower ((unsigned char) name[i - 1]) == cand[j - 1] ? 0 : 1;
-                size_t value = diagonal + cost;
-                if (row[j] + 1 < value)
-                    value = row[j] + 1;
-                if (row[j - 1] + 1 < value)
-                    value = row[j - 1] + 1;
-                row[j] = value;
-                diagonal = above;
-            }
-        }
-        if (row[clen] < best_distance) {
-            best_distance = row[clen];
-            best = cand;
+        size_t distance = wrp_str_distance (name, s_table[t].name);
+        if (distance < best_distance) {
+            best_distance = distance;
+            best = s_table[t].name;
         }
     }
     //  Close means a few edits, relative to the length of the name.

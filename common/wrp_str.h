@@ -4,6 +4,7 @@
 #define WRP_STR_H_INCLUDED
 
 #include <stdbool.h>
+#include <stddef.h>
 
 //  printf into a new string. Returns it (caller frees), or NULL when out of
 //  memory.
@@ -19,6 +20,10 @@ void wrp_str_set (char **ret, const char *format, ...)
 //  (may be NULL) and sets the new one.
 void wrp_str_replace (char **target, const char *format, ...)
     __attribute__ ((format (printf, 2, 3)));
+
+//  Levenshtein distance between a and b, ignoring ASCII case; SIZE_MAX when
+//  either is longer than 128 characters. For did-you-mean messages.
+size_t wrp_str_distance (const char *a, const char *b);
 
 void wrp_str_test (bool verbose);
 
