@@ -150,7 +150,14 @@ int
 wrp_commands_ppl_list (wrp_cli_t *cli)
 {
     size_t count = 0;
-    wrp_index_entry_t *list = wrp_index_list (&count);
+    char *err = NULL;
+    const char *repo = cli->arg_count ? cli->args[0] : NULL;
+    wrp_index_entry_t *list = wrp_index_list (repo, &count, &err);
+    if (err) {
+        wrp_error ("ppl index list: %s", err);
+        free (err);
+        return WRP_EXIT_USAGE;
+    }
     wrp_buf_t text = {0};
     if (cli->options.format == WRP_FORMAT_JSON) {
         wrp_buf_printf (&text, "[");
@@ -164,7 +171,7 @@ wrp_commands_ppl_list (wrp_cli_t *cli)
         }
         wrp_buf_printf (&text, "]\n");
     } else if (count == 0) {
-        char **dirs = wrp_index_dirs ();
+        char **dirs = wrp_index_repo_dirs (repo, NULL);
         wrp_buf_printf (&text, "no pipelines on the index path:");
         for (char **d = dirs; d && *d; d++)
             wrp_buf_printf (&text, " %s", *d);
