@@ -495,6 +495,7 @@ s_parse_options (int argc, char **argv, wrp_cli_t *cli, char **ret_err)
                           NULL, ret_err))
             return -1;
         cli->given |= option->group;
+        cli->given_options |= 1ul << (option - s_options);
     }
     return 0;
 }
@@ -626,13 +627,10 @@ s_apply_settings (wrp_cli_t *cli, char **ret_err)
     for (size_t i = 0; i < S_OPTIONS; i++) {
         const wrp_ctlconf_entry_t *e = wrp_ctlconf_get (s_settings, s_options[i].name);
         if (!e || !(verb->options & s_options[i].group) ||
-            (cli->given & s_options[i].group && s_options[i].group != WRP_OPTS_NET))
+            (cli->given_options & (1ul << i)))
             continue;
-        //  --key and --timeout are in one group: only what was not given.
-        if ((s_options[i].id == S_OPT_KEY && cli->options.key_file) ||
-            (s_options[i].id == S_OPT_AGENT_KEY && cli->options.agent_key_file) ||
-            (s_options[i].id == S_OPT_TIMEOUT && cli->options.timeout_ms) ||
-            (s_options[i].id == S_OPT_INSECURE && cli->options.insecure))
+        //  --json given: no format from the settings.
+        if (s_options[i].id == S_OPT_FORMAT && cli->given & WRP_OPTS_FORMAT)
             continue;
         if (s_options[i].id == S_OPT_FORMAT && !(verb->formats & ~S_TABLE))
             continue;    //  a verb with one form keeps it

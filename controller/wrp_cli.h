@@ -65,6 +65,7 @@ struct _wrp_cli_t {
     bool quiet;                    //  -q
     bool no_header;                //  --no-header
     unsigned given;                //  option groups given on the command line
+    unsigned long given_options;   //  bit per option given (index in wrp_cli's table)
 };
 
 //  Parse argv into *cli (which borrows argv's strings). Returns 0, or -1
