@@ -694,11 +694,18 @@ s_fold_group (wrp_buf_t *text, s_group_t *g)
         return;
     }
     wrp_buf_printf (text, "%s[", g->prefix);
+    size_t item_start = text->size;
     bool first = true;
     for (size_t i = 0; i < g->count;) {
         size_t j = i;
         while (j + 1 < g->count && g->numbers[j + 1] <= g->numbers[j] + 1)
             j++;
+        //  Keep every item of the list within a hostfile line.
+        if (!first && text->size - item_start > S_LINE_MAX / 2) {
+            wrp_buf_printf (text, "],%s[", g->prefix);
+            item_start = text->size;
+            first = true;
+        }
         wrp_buf_printf (text, "%s%0*ld", first ? "" : ",", g->width, g->numbers[i]);
         if (g->numbers[j] != g->numbers[i])
             wrp_buf_printf (text, "-%0*ld", g->width, g->numbers[j]);

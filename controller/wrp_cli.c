@@ -34,6 +34,11 @@
     (WRP_OPTS_PIPELINE | WRP_OPTS_HOSTS | WRP_OPTS_TARGET | WRP_OPTS_NET |               \
      WRP_OPTS_TABLE | WRP_OPTS_FORMAT)
 
+//  Where and how to reach the agents: every verb accepts these (and one
+//  that does not need them ignores them), so that one alias such as
+//  `wrp-controller -H hosts --insecure` serves every verb.
+#define S_TOLERATED (WRP_OPTS_PIPELINE | WRP_OPTS_HOSTS | WRP_OPTS_NET)
+
 static const wrp_verb_t s_verbs[] = {
     {"ppl load", "NAME|FILE", 1, 1, "make a pipeline the current one",
      "Reads and checks the pipeline (a file path, or NAME.yaml on the index path:\n"
@@ -270,6 +275,9 @@ s_verb_usage (const wrp_verb_t *verb, FILE *file)
         fprintf (file, "\n%s\n", main_verb->help);
     fprintf (file, "\n");
     s_options_usage (file, verb->options, false);
+    if ((verb->options & S_TOLERATED) != S_TOLERATED)
+        fprintf (file, "(-H, --port, -p, --timeout and the key options are accepted and "
+                       "unused here,\nso one alias serves every verb.)\n");
     if (verb->options & WRP_OPTS_FORMAT) {
         fprintf (file, "Formats:");
         for (int f = 0; f < 3; f++)
@@ -598,9 +606,9 @@ s_check_verb (wrp_cli_t *cli, char **ret_err)
                                                    : " (it has one form of output)");
         return -1;
     }
-    unsigned foreign = cli->given & ~verb->options & ~WRP_OPTS_FORMAT;
+    unsigned foreign = cli->given & ~verb->options & ~WRP_OPTS_FORMAT & ~S_TOLERATED;
     for (size_t i = 0; foreign && i < S_OPTIONS; i++)
-        if (s_options[i].group & foreign) {
+        if (s_options[i].group & foreign && cli->given_options & (1ul << i)) {
             wrp_str_set (
                 ret_err,
                 "`%s` takes no %s (`wrp-controller %s --help` lists its options)",
@@ -648,6 +656,8 @@ static int
 s_check_timeout (wrp_cli_t *cli, char **ret_err)
 {
     int ms = cli->options.timeout_ms;
+    if (!(cli->verb->options & WRP_OPTS_NET))
+        return 0;
     const char *name = cli->verb->alias_of ? cli->verb->alias_of : cli->verb->name;
     int least = !strcmp (name, "stop") || !strcmp (name, "start") ? 1000 : 100;
     if (ms == 0 || ms >= least)
@@ -775,8 +785,8 @@ wrp_cli_test (bool verbose)
         {"monitor --format prometheus",
          "`monitor` cannot print prometheus (table or json)"},
         {"stop --expect running", "`stop` takes no --expect"},
-        {"pkg conf runtime a=1 -H x", "`pkg conf` takes no -H"},
-        {"keygen k --timeout 1s", "`keygen` takes no --timeout"},
+        {"pkg conf runtime a=1 -w x", "`pkg conf` takes no -w HOSTLIST"},
+        {"keygen k -q", "`keygen` takes no -q"},
         {"status --summary --json", "--summary is a table"},
         {"status --expect up", "--expect 'up'"},
         {"--format yaml status", "--format 'yaml'"},

@@ -51,21 +51,21 @@ typedef struct {
 #define WRP_OPTS_FORMAT   (1u << 7)    //  --format, --json
 
 struct _wrp_cli_t {
-    const wrp_verb_t *verb;        //  the verb asked for (NULL: general help)
-    char **args;                   //  its operands (borrowed from argv)
-    size_t arg_count;              //  number of operands
-    wrp_plan_options_t options;    //  plan options from the flags
-    bool help;                     //  -h / --help
-    int verbose;                   //  -v count
-    bool pipeline_flag_given;      //  -p was given (for messages)
-    const char *target;            //  -w HOSTLIST: act on these members only
-    const char *exclude;           //  -x HOSTLIST: but not on these
-    const char *expect;            //  status --expect STATE
-    bool summary;                  //  --summary
-    bool quiet;                    //  -q
-    bool no_header;                //  --no-header
-    unsigned given;                //  option groups given on the command line
-    unsigned long given_options;   //  bit per option given (index in wrp_cli's table)
+    const wrp_verb_t *verb;         //  the verb asked for (NULL: general help)
+    char **args;                    //  its operands (borrowed from argv)
+    size_t arg_count;               //  number of operands
+    wrp_plan_options_t options;     //  plan options from the flags
+    bool help;                      //  -h / --help
+    int verbose;                    //  -v count
+    bool pipeline_flag_given;       //  -p was given (for messages)
+    const char *target;             //  -w HOSTLIST: act on these members only
+    const char *exclude;            //  -x HOSTLIST: but not on these
+    const char *expect;             //  status --expect STATE
+    bool summary;                   //  --summary
+    bool quiet;                     //  -q
+    bool no_header;                 //  --no-header
+    unsigned given;                 //  option groups given on the command line
+    unsigned long given_options;    //  bit per option given (index in wrp_cli's table)
 };
 
 //  Parse argv into *cli (which borrows argv's strings). Returns 0, or -1

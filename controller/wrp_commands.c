@@ -115,12 +115,18 @@ wrp_commands_ppl_load (wrp_cli_t *cli)
     //  A hostfile the pipeline names must be good now, not at start.
     const char *hostfile_path =
         wrp_params_str (wrp_pipeline_params (pipeline), "hostfile");
+    wrp_state_t *state = wrp_state_new (cli->options.home, &err);
+    char *cluster = NULL;    //  else the cluster of `hostfile set`
+    if (state && !hostfile_path && wrp_state_cluster (state, &cluster, NULL) == 0)
+        hostfile_path = cluster;
     size_t hosts = 1;
     if (hostfile_path) {
         wrp_hostfile_t *hostfile = wrp_hostfile_load (hostfile_path, &err);
         if (!hostfile) {
             wrp_error ("ppl load: pipeline %s: %s", file, err);
             free (err);
+            free (cluster);
+            wrp_state_destroy (&state);
             wrp_pipeline_destroy (&pipeline);
             free (file);
             return WRP_EXIT_USAGE;
@@ -128,7 +134,7 @@ wrp_commands_ppl_load (wrp_cli_t *cli)
         hosts = wrp_hostfile_size (hostfile);
         wrp_hostfile_destroy (&hostfile);
     }
-    wrp_state_t *state = wrp_state_new (cli->options.home, &err);
+    free (cluster);
     uint64_t generation = 0;
     int rc = WRP_EXIT_OK;
     if (!state ||

@@ -9,6 +9,7 @@
 #include "wrp_params.h"
 
 #include <assert.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,7 +38,10 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
         assert (rc == -1 && err && *err);
         free (err);
     }
-    if (strlen (text) == size) {
+    //  A value with a unit is a duration to the parameter check too (a
+    //  plain integer is its own, of any length).
+    bool plain = size > 0 && strspn (text, "0123456789-") == size;
+    if (strlen (text) == size && !plain) {
         err = NULL;
         int check = wrp_params_check ("task_timeout", text, NULL, &err);
         if (check == 0)
