@@ -620,11 +620,20 @@ wrp_hostfile_from_arg (const char *arg, const char *option, char **ret_err)
     assert (arg && option);
     if (!strcmp (arg, "-")) {
         //  The hostfile on standard input.
-        char *data = NULL;
-        size_t size = 0;
-        if (wrp_file_read ("/dev/stdin", WRP_HOSTFILE_MAX_BYTES, &data, &size, ret_err))
+        wrp_buf_t in = {0};
+        char chunk[4096];
+        size_t got;
+        while (!in.failed && in.size <= WRP_HOSTFILE_MAX_BYTES &&
+               (got = fread (chunk, 1, sizeof chunk, stdin)) > 0)
+            wrp_buf_add (&in, chunk, got);
+        if (in.failed || ferror (stdin)) {
+            free (in.data);
+            wrp_str_set (ret_err, "<stdin>: cannot read the hostfile");
             return NULL;
-        wrp_hostfile_t *self = wrp_hostfile_parse (data, size, "<stdin>", ret_err);
+        }
+        char *data = in.data;
+        wrp_hostfile_t *self =
+            wrp_hostfile_parse (data ? data : "", in.size, "<stdin>", ret_err);
         free (data);
         return self;
     }

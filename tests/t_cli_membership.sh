@@ -82,6 +82,17 @@ assert_eq "2" "$(echo "$out" | json_field 'd["summary"]["stale"]')" "a two-node 
 run_cmd out rc c -H "$ip1,${NETNS_IP[2]}" status --expect running
 assert_eq 3 "$rc" "--expect running with stale nodes: $out"
 
+note "another operator's state at the same generation with other settings: stale"
+gen=$(c status --json 2>/dev/null | json_field 'd["nodes"][0]["config"]["generation"]')
+other=$T/other-home
+WRP_HOME=$other c_local ppl load "$T/p.yaml" >/dev/null
+while [ "$(WRP_HOME=$other c_local ppl show --json | json_field 'd["generation"]')" -lt "$gen" ]; do
+    WRP_HOME=$other c_local pkg conf runtime low_latency_workers=3 >/dev/null
+done
+out=$(WRP_HOME=$other c -H "$NETNS_HOSTFILE" status --json 2>/dev/null)
+assert_eq "$gen 3" "$(echo "$out" | json_field 'str(d["generation"]) + " " + str(d["summary"]["stale"])')" \
+    "same generation number, other settings: every node stale"
+
 note "pkg conf: every node runs an older generation, and says so"
 run_cmd out rc c_local pkg conf runtime heartbeat_interval=200ms
 assert_eq 0 "$rc" "pkg conf with a unit: $out"

@@ -54,6 +54,13 @@ for kv in sys.argv[3:]:
 assert src["heartbeat_interval"]["number"] == 250 and src["task_timeout"]["number"] == 9000
 PY
 
+note "-H takes a hostfile, a host list or - (stdin); a mistyped file is an error"
+assert_contains "$(printf 'a\nb\n' | $C -H - ppl show)" "hosts       2: a:5560 b:5560" "-H -"
+assert_contains "$($C -H 'n[1-3],gpu1' ppl show)" "hosts       4: n1:5560 n2:5560 n3:5560 gpu1:5560" "-H host list"
+run_cmd out rc $C -H hostz ppl show
+assert_eq 1 "$rc" "-H missing file: $out"
+assert_contains "$out" "no such file" "-H missing file"
+
 note "settings file, flags override"
 mkdir -p "$XDG_CONFIG_HOME/wrp"
 printf 'port: 6123\n' >"$XDG_CONFIG_HOME/wrp/controller.yaml"
