@@ -476,6 +476,23 @@ wrp_commands_conf (wrp_cli_t *cli)
     return s_conf (cli, "conf", NULL, cli->args, cli->arg_count);
 }
 
+//  Is path already pipeline's hostfile (with its overrides)? Sets
+//  *ret_generation to its generation.
+static bool
+s_same_hostfile (wrp_state_t *state, wrp_pipeline_t *pipeline, const char *path,
+                 uint64_t *ret_generation)
+{
+    wrp_params_t *params = wrp_params_dup (wrp_pipeline_params (pipeline));
+    bool same = false;
+    if (params && wrp_state_conf_read (state, wrp_pipeline_name (pipeline), params,
+                                       ret_generation, NULL) == 0) {
+        const char *now = wrp_params_str (params, "hostfile");
+        same = now && !strcmp (now, path);
+    }
+    wrp_params_destroy (&params);
+    return same;
+}
+
 int
 wrp_commands_hostfile_set (wrp_cli_t *cli)
 {
@@ -498,7 +515,11 @@ wrp_commands_hostfile_set (wrp_cli_t *cli)
         const char *keys[] = {"hostfile"};
         const char *values[] = {path};
         uint64_t generation = 0;
-        if (!err && (state = wrp_state_new (cli->options.home, &err)) &&
+        if (!err && (state = wrp_state_new (cli->options.home, &err)) && pipeline &&
+            s_same_hostfile (state, pipeline, path, &generation))
+            wrp_pipeline_destroy (
+                &pipeline);    //  the same membership: no new generation
+        if (!err && state &&
             (!pipeline || wrp_state_conf_set (state, wrp_pipeline_name (pipeline), keys,
                                               values, 1, &generation, &err) == 0) &&
             wrp_state_set_cluster (state, path, &err) == 0) {
