@@ -13,6 +13,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+static bool
+s_is_file (const char *path)
+{
+    struct stat st;
+    return stat (path, &st) == 0 && S_ISREG (st.st_mode);
+}
+
 char **
 wrp_index_dirs (void)
 {
@@ -44,16 +51,26 @@ wrp_index_dirs (void)
         return NULL;
     }
     //  The shipped pipelines beside the binary: a relocated install
-    //  (BIN/../share/wrp/pipelines) or the build tree (build/bin/../../pipelines).
+    //  (BIN/../share/wrp/pipelines) or, run from a build tree
+    //  (build/bin, build/sanitize/bin), the checkout's pipelines/.
     char exe[4096];
     ssize_t len = readlink ("/proc/self/exe", exe, sizeof exe - 1);
     char *slash = len > 0 ? (exe[len] = 0, strrchr (exe, '/')) : NULL;
     if (slash) {
         *slash = 0;
-        const char *beside[] = {"../share/wrp/pipelines", "../../pipelines"};
-        for (int b = 0; b < 2; b++) {
+        const char *beside[] = {"../share/wrp/pipelines", "../../pipelines",
+                                "../../../pipelines"};
+        for (int b = 0; b < 3; b++) {
             char *dir = wrp_strf ("%s/%s", exe, beside[b]);
             char *real = dir ? realpath (dir, NULL) : NULL;
+            if (real && b > 0) {    //  a checkout: its Makefile beside pipelines/
+                char *makefile = wrp_strf ("%s/../Makefile", real);
+                if (!makefile || !s_is_file (makefile)) {
+                    free (real);
+                    real = NULL;
+                }
+                free (makefile);
+            }
             bool known = !real;
             for (size_t d = 0; real && d < used && !known; d++) {
                 char *other = realpath (dirs[d], NULL);
@@ -132,13 +149,6 @@ wrp_index_free_dirs (char ***dirs_p)
         free (*d);
     free (*dirs_p);
     *dirs_p = NULL;
-}
-
-static bool
-s_is_file (const char *path)
-{
-    struct stat st;
-    return stat (path, &st) == 0 && S_ISREG (st.st_mode);
 }
 
 static bool
