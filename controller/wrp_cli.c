@@ -177,9 +177,9 @@ static const s_option_t s_options[] = {
      "the cluster for this command: a hostfile, - (stdin) or a host list"},
     {"port", required_argument, S_OPT_PORT, WRP_OPTS_HOSTS, "    --port N",
      "agent port (default 5560; host:port in a hostfile wins)"},
-    {"target", required_argument, 'w', WRP_OPTS_TARGET, "-w HOSTLIST",
+    {"target", required_argument, 'w', WRP_OPTS_TARGET, "-w, --target HOSTLIST",
      "act on these members only (node[01-10],gpu1; ^FILE)"},
-    {"exclude", required_argument, 'x', WRP_OPTS_TARGET, "-x HOSTLIST",
+    {"exclude", required_argument, 'x', WRP_OPTS_TARGET, "-x, --exclude HOSTLIST",
      "act on every member but these"},
     {"pipeline", required_argument, 'p', WRP_OPTS_PIPELINE, "-p, --pipeline NAME|FILE",
      "act on that pipeline without loading it"},
@@ -275,9 +275,14 @@ s_verb_usage (const wrp_verb_t *verb, FILE *file)
         fprintf (file, "\n%s\n", main_verb->help);
     fprintf (file, "\n");
     s_options_usage (file, verb->options, false);
-    if ((verb->options & S_TOLERATED) != S_TOLERATED)
-        fprintf (file, "(-H, --port, -p, --timeout and the key options are accepted and "
-                       "unused here,\nso one alias serves every verb.)\n");
+    unsigned unused = S_TOLERATED & ~verb->options;
+    if (unused)
+        fprintf (file,
+                 "(%s%s%sare accepted and unused here, so one alias serves every "
+                 "verb.)\n",
+                 unused & WRP_OPTS_HOSTS ? "-H, --port, " : "",
+                 unused & WRP_OPTS_PIPELINE ? "-p, " : "",
+                 unused & WRP_OPTS_NET ? "--timeout, the key options " : "");
     if (verb->options & WRP_OPTS_FORMAT) {
         fprintf (file, "Formats:");
         for (int f = 0; f < 3; f++)
@@ -785,7 +790,7 @@ wrp_cli_test (bool verbose)
         {"monitor --format prometheus",
          "`monitor` cannot print prometheus (table or json)"},
         {"stop --expect running", "`stop` takes no --expect"},
-        {"pkg conf runtime a=1 -w x", "`pkg conf` takes no -w HOSTLIST"},
+        {"pkg conf runtime a=1 -w x", "`pkg conf` takes no -w, --target"},
         {"keygen k -q", "`keygen` takes no -q"},
         {"status --summary --json", "--summary is a table"},
         {"status --expect up", "--expect 'up'"},

@@ -96,7 +96,7 @@ run_cmd out rc $C ppl list
 assert_contains "$out" "ppl index list" "ppl list pointer"
 out=$($C stop --help)
 assert_not_contains "$out" "--write-json" "stop --help lists only stop's options"
-assert_contains "$out" "-w HOSTLIST" "stop --help lists -w"
+assert_contains "$out" "-w, --target HOSTLIST" "stop --help lists -w"
 assert_contains "$($C monitor --help)" "--write-json" "monitor --help"
 run_cmd out rc $C params --json
 assert_eq 1 "$rc" "params --json refused: $out"
