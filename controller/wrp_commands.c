@@ -658,6 +658,10 @@ wrp_commands_monitor (wrp_cli_t *cli)
     wrp_plan_t *plan = s_plan (cli, false);
     if (!plan)
         return WRP_EXIT_USAGE;
+    if (s_check_keys (plan, "monitor")) {
+        wrp_plan_destroy (&plan);
+        return WRP_EXIT_USAGE;
+    }
     int rc = wrp_monitor_run (plan);
     wrp_plan_destroy (&plan);
     return rc;
