@@ -93,6 +93,22 @@ out=$(WRP_HOME=$other c -H "$NETNS_HOSTFILE" status --json 2>/dev/null)
 assert_eq "$gen 3" "$(echo "$out" | json_field 'str(d["generation"]) + " " + str(d["summary"]["stale"])')" \
     "same generation number, other settings: every node stale"
 
+note "the issue's split cluster: -H one-node kill + start is visible"
+run_cmd out rc c -H "$ip1," kill
+assert_eq 0 "$rc" "-H one node kill: $out"
+run_cmd out rc c -H "$ip1," start
+assert_eq 0 "$rc" "-H one node start: $out"
+assert_eq "$ip1" "$(cat "${NETNS_STATE[1]}/pipelines/members/hostfile")" "-H is the membership for that command"
+out=$(c status --json 2>/dev/null)
+assert_eq "True False False" "$(echo "$out" | json_field '" ".join(str(n["config"]["stale"]) for n in d["nodes"])')" \
+    "node 1 runs another membership: stale, the others not"
+run_cmd out rc c status --expect running
+assert_eq 3 "$rc" "--expect running with a split cluster: $out"
+c -w "$ip1" stop >/dev/null 2>&1
+run_cmd out rc c -w "$ip1" start
+assert_eq 0 "$rc" "restart node 1 in the cluster: $out"
+every_hostfile_full "after healing the split"
+
 note "pkg conf: every node runs an older generation, and says so"
 run_cmd out rc c_local pkg conf runtime heartbeat_interval=200ms
 assert_eq 0 "$rc" "pkg conf with a unit: $out"
