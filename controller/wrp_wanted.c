@@ -2,7 +2,7 @@
     wrp_wanted.h.                                                            */
 
 #include "wrp_wanted.h"
-#include "wrp_chiconf.h"
+#include "wrp_proto.h"
 #include "wrp_sha256.h"
 #include "wrp_str.h"
 
@@ -19,44 +19,6 @@ struct _wrp_wanted_t {
     char sha256[S_DIRS_MAX][WRP_SHA256_HEX];    //  the config's hash for each
     size_t count;                               //  entries in use
 };
-
-char *
-wrp_wanted_config (const wrp_plan_t *plan, const char *state_dir, size_t *ret_size,
-                   char **ret_err)
-{
-    assert (plan && state_dir && ret_size);
-    if (!plan->pipeline || !plan->params) {
-        wrp_str_set (ret_err, "no pipeline");
-        return NULL;
-    }
-    char *hostfile = wrp_strf ("%s/pipelines/%s/hostfile", state_dir, plan->pipeline);
-    char *log = wrp_strf ("%s/pipelines/%s/runtime.log", state_dir, plan->pipeline);
-    char *config = NULL;
-    size_t size = 0;
-    if (hostfile && log)
-        config = wrp_chiconf_generate (
-            plan->params, plan->runtime_hostfile ? hostfile : NULL, log, &size, ret_err);
-    else
-        wrp_str_set (ret_err, "out of memory");
-    free (hostfile);
-    free (log);
-    if (config && plan->runtime_hostfile) {
-        //  The membership, so that its change changes the hash.
-        char sha[WRP_SHA256_HEX];
-        wrp_sha256_hex (plan->runtime_hostfile, strlen (plan->runtime_hostfile), sha);
-        size_t hosts = 0;
-        for (const char *p = plan->runtime_hostfile; *p; p++)
-            hosts += *p == '\n';
-        char *full = wrp_strf ("%s# cluster: %zu host%s, hostfile sha256 %s\n", config,
-                               hosts, hosts == 1 ? "" : "s", sha);
-        free (config);
-        if (!(config = full))
-            wrp_str_set (ret_err, "out of memory");
-        size = config ? strlen (config) : 0;
-    }
-    *ret_size = size;
-    return config;
-}
 
 wrp_wanted_t *
 wrp_wanted_new (const wrp_plan_t *plan)
@@ -88,7 +50,9 @@ s_sha256 (wrp_wanted_t *self, const char *state_dir)
         if (!strcmp (self->dirs[i], state_dir))
             return self->sha256[i];
     size_t size = 0;
-    char *config = wrp_wanted_config (self->plan, state_dir, &size, NULL);
+    char *err = NULL;
+    char *config = wrp_plan_config (self->plan, state_dir, &size, &err);
+    free (err);
     if (!config)
         return NULL;
     char sha[WRP_SHA256_HEX];
@@ -109,14 +73,15 @@ wrp_wanted_stale (wrp_wanted_t *self, const wrp_msg_t *status)
     const wrp_plan_t *plan = self->plan;
     if (!status || !plan->pipeline || !plan->params)
         return -1;
-    const char *state = wrp_msg_str (status, "state");
-    if (!state || (strcmp (state, "running") && strcmp (state, "starting")))
+    const char *state = wrp_msg_str (status, WRP_F_STATE);
+    if (!state ||
+        (strcmp (state, WRP_STATE_RUNNING) && strcmp (state, WRP_STATE_STARTING)))
         return -1;
-    const char *pipeline = wrp_msg_str (status, "pipeline");
-    const char *sha = wrp_msg_str (status, "sha256");
-    const char *state_dir = wrp_msg_str (status, "state_dir");
+    const char *pipeline = wrp_msg_str (status, WRP_F_PIPELINE);
+    const char *sha = wrp_msg_str (status, WRP_F_SHA256);
+    const char *state_dir = wrp_msg_str (status, WRP_F_STATE_DIR);
     int64_t generation = -1;
-    if (!sha || !state_dir || wrp_msg_int (status, "generation", &generation))
+    if (!sha || !state_dir || wrp_msg_int (status, WRP_F_GENERATION, &generation))
         return -1;
     if ((pipeline && strcmp (pipeline, plan->pipeline)) ||
         (uint64_t) generation != plan->generation)
@@ -136,14 +101,14 @@ wrp_wanted_test (bool verbose)
     assert (plan.params);
     char *err = NULL;
     size_t size = 0;
-    char *one = wrp_wanted_config (&plan, "/var/lib/wrp", &size, &err);
+    char *one = wrp_plan_config (&plan, "/var/lib/wrp", &size, &err);
     assert (one && size == strlen (one) && !strstr (one, "# cluster"));
     plan.runtime_hostfile = "a\nb\nc\n";
-    char *three = wrp_wanted_config (&plan, "/var/lib/wrp", &size, &err);
+    char *three = wrp_plan_config (&plan, "/var/lib/wrp", &size, &err);
     assert (three && strstr (three, "# cluster: 3 hosts, hostfile sha256 "));
     assert (strstr (three, "/var/lib/wrp/pipelines/demo/hostfile"));
     plan.runtime_hostfile = "a\n";
-    char *other = wrp_wanted_config (&plan, "/var/lib/wrp", &size, &err);
+    char *other = wrp_plan_config (&plan, "/var/lib/wrp", &size, &err);
     assert (other && strcmp (other, three) && strstr (other, "# cluster: 1 host,"));
 
     //  Stale: another membership (hash), generation or pipeline; running only.

@@ -1,10 +1,9 @@
 /*  wrp_wanted — the config the controller would push now, and whether a
     node runs it.
 
-    The config pushed to an agent depends on its state dir (the pushed
-    hostfile's path is in it) and ends in a comment naming the cluster's
-    membership (host count and the SHA-256 of the expanded hostfile), so a
-    node told another membership runs a config with another hash. A node is
+    The config pushed to an agent (wrp_plan_config) depends on its state
+    dir and ends in a comment naming the cluster's membership, so a node
+    told another membership runs a config with another hash. A node is
     stale when its runtime runs (or starts) another pipeline, another
     generation or a config with another hash than this one.                 */
 
@@ -18,12 +17,6 @@
 #include "wrp_plan.h"
 
 typedef struct _wrp_wanted_t wrp_wanted_t;
-
-//  The chimaera_config.yaml plan pushes to an agent keeping its state in
-//  state_dir. Returns it (caller frees) and its length in *ret_size, or
-//  NULL and *ret_err.
-char *wrp_wanted_config (const wrp_plan_t *plan, const char *state_dir, size_t *ret_size,
-                         char **ret_err);
 
 //  What plan would push (borrowed; plan outlives it). NULL on OOM.
 wrp_wanted_t *wrp_wanted_new (const wrp_plan_t *plan);
