@@ -6,6 +6,7 @@
 #include "wrp_duration.h"
 #include "wrp_index.h"
 #include "wrp_log.h"
+#include "wrp_proto.h"
 #include "wrp_str.h"
 
 #include <assert.h>
@@ -371,8 +372,9 @@ s_set_option (wrp_cli_t *cli, int id, const char *value, const char *where,
         else if (id == 'x')
             cli->exclude = value;
         else {
-            static const char *states[] = {"running", "stopped", "failed", "starting",
-                                           "stopping"};
+            static const char *states[] = {WRP_STATE_RUNNING, WRP_STATE_STOPPED,
+                                           WRP_STATE_FAILED, WRP_STATE_STARTING,
+                                           WRP_STATE_STOPPING};
             bool known = false;
             for (size_t i = 0; i < 5; i++)
                 known |= !strcmp (states[i], value);

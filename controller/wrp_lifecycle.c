@@ -182,7 +182,7 @@ s_expect (s_run_t *run)
     size_t off = 0;
     for (size_t i = 0; wanted && i < run->count; i++) {
         const wrp_msg_t *status = wrp_client_node (run->client, i)->status;
-        const char *state = status ? wrp_msg_str (status, "state") : NULL;
+        const char *state = status ? wrp_msg_str (status, WRP_F_STATE) : NULL;
         if (!state || strcmp (state, run->plan->expect) ||
             wrp_wanted_stale (wanted, status) > 0)
             off++;

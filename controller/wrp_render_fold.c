@@ -2,6 +2,7 @@
 
 #include "wrp_render_fold.h"
 #include "wrp_hostfile.h"
+#include "wrp_proto.h"
 
 #include <assert.h>
 #include <stdio.h>
@@ -14,7 +15,7 @@
 static void
 s_label (const wrp_render_node_t *node, char *buf, size_t size)
 {
-    const char *state = node->status ? wrp_msg_str (node->status, "state") : NULL;
+    const char *state = wrp_render_state (node);
     if (node->unauthorized)
         snprintf (buf, size, "denied");
     else if (!node->reachable)
@@ -72,7 +73,7 @@ wrp_render_fold_test (bool verbose)
 {
     wrp_msg_t *running = wrp_msg_new (WRP_CMD_OK, NULL);
     assert (running);
-    wrp_msg_set_str (running, "state", "running");
+    wrp_msg_set_str (running, WRP_F_STATE, WRP_STATE_RUNNING);
     char hosts[6][16];
     wrp_render_node_t nodes[6] = {{0}};
     for (size_t i = 0; i < 6; i++) {

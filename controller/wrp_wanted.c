@@ -116,7 +116,7 @@ wrp_wanted_test (bool verbose)
     wrp_sha256_hex (other, strlen (other), sha);
     wrp_msg_t *status = wrp_msg_new (WRP_CMD_OK, NULL);
     assert (status);
-    wrp_msg_set_str (status, "state", "running");
+    wrp_msg_set_str (status, WRP_F_STATE, WRP_STATE_RUNNING);
     wrp_msg_set_str (status, "pipeline", "demo");
     wrp_msg_set_int (status, "generation", 3);
     wrp_msg_set_str (status, "sha256", sha);
@@ -136,7 +136,7 @@ wrp_wanted_test (bool verbose)
     wrp_msg_set_str (status, "pipeline", "other");
     assert (wrp_wanted_stale (self, status) == 1);
     wrp_msg_set_str (status, "pipeline", "demo");
-    wrp_msg_set_str (status, "state", "stopped");
+    wrp_msg_set_str (status, WRP_F_STATE, WRP_STATE_STOPPED);
     assert (wrp_wanted_stale (self, status) == -1);
     assert (wrp_wanted_stale (self, NULL) == -1);
     wrp_wanted_destroy (&self);
