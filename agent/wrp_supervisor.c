@@ -22,7 +22,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define S_PROBE_MS 10    //  readiness probe period while starting
+#define S_PROBE_MS      10     //  readiness probe period while starting
+#define S_SETTLE_MIN_MS 100    //  bounds of the settle time (see s_wake_probe)
+#define S_SETTLE_MAX_MS 2000
 
 typedef enum {
     S_PHASE_NONE = 0,       //  no escalation
@@ -48,6 +50,8 @@ struct _wrp_supervisor_t {
     int step_ms;                         //  wait of each escalation step
     int64_t next_probe;                  //  next readiness probe (mono ms), -1 none
     int probe_fd;                        //  connect in progress, -1 none
+    int64_t spawned;                     //  when the runtime was started (mono ms)
+    int64_t served_at;                   //  first accepted probe (mono ms), 0 none
     pid_t helper;                        //  stop binary child, 0 none
     char *stop_note;                     //  what the stop did, for the reply text
     off_t log_offset;                    //  runtime.log size when this run started
@@ -257,6 +261,13 @@ s_reap_helper (wrp_supervisor_t *self)
         wrp_proc_describe_end (status, &code, &sig, how, sizeof how);
         wrp_info ("stop binary (pid %d) %s", (int) self->helper, how);
         self->helper = 0;
+        //  It failed (the real one aborts when it finds no runtime's
+        //  segments): no stop was delivered, so waiting is pointless.
+        if (self->phase == S_PHASE_STOP_BINARY && (code || sig)) {
+            free (self->stop_note);
+            self->stop_note = wrp_strf ("(the stop binary %s: stopped by signal)", how);
+            s_escalate (self, S_PHASE_TERM);
+        }
     } else if (got < 0 && errno == ECHILD)
         self->helper = 0;
 }
@@ -276,6 +287,18 @@ s_wake_probe (wrp_supervisor_t *self, int64_t now)
         return false;
     }
     s_close_probe (self);
+    //  The real runtime listens before it loads its modules and exits 1
+    //  some 10 ms later when they are missing: it runs once it still
+    //  serves after a settle time, twice its time to listen.
+    if (!self->served_at) {
+        int64_t settle = 2 * (now - self->spawned);
+        settle = settle < S_SETTLE_MIN_MS   ? S_SETTLE_MIN_MS
+                 : settle > S_SETTLE_MAX_MS ? S_SETTLE_MAX_MS
+                                            : settle;
+        self->served_at = now;
+        self->next_probe = now + settle;
+        return false;
+    }
     s_set_state (self, WRP_RT_RUNNING);
     wrp_info ("runtime pid %d serves on %s:%d", self->rec.pid,
               self->config->runtime_address, self->rec.port + 1);
@@ -364,18 +387,34 @@ wrp_supervisor_state (wrp_supervisor_t *self)
 // ---------------------------------------------------------------------------
 //  START
 
-//  The start binary, or NULL with *ret_err (NOT_FOUND).
+//  The PATH the runtime's programs are looked up on: the config file's env
+//  when it has one, else the agent's own.
+static const char *
+s_search_path (const wrp_agent_config_t *config)
+{
+    char **env = config->env ? config->env : environ;
+    for (size_t i = 0; env[i]; i++)
+        if (!strncmp (env[i], "PATH=", 5))
+            return env[i] + 5;
+    return "/usr/local/bin:/usr/bin:/bin";
+}
+
+//  The start binary, or NULL with *ret_err (NOT_FOUND) naming what to set
+//  where.
 static char *
 s_start_binary (wrp_supervisor_t *self, char **ret_err)
 {
     const char *name = self->config->start_binary;
-    char *binary = wrp_proc_resolve (name);
-    if (!binary) {
-        const char *path = getenv ("PATH");
-        *ret_err = wrp_strf ("%s: not found%s%s", name,
-                             name[0] == '/' ? "" : " on the agent's PATH ",
-                             name[0] == '/' ? "" : (path ? path : ""));
-    }
+    const char *path = s_search_path (self->config);
+    char *binary = wrp_proc_resolve (name, path);
+    const char *file = self->config->file ? self->config->file : WRP_AGENT_CONFIG_DEFAULT;
+    if (!binary && name[0] == '/')
+        *ret_err = wrp_strf ("%s: not found or not executable; set start_binary in %s",
+                             name, file);
+    else if (!binary)
+        *ret_err = wrp_strf ("%s: not found on PATH %s; set start_binary (an absolute "
+                             "path) or env: PATH in %s",
+                             name, path, file);
     return binary;
 }
 
@@ -398,8 +437,20 @@ s_check_ports (wrp_supervisor_t *self, int port, char **ret_err)
     return 0;
 }
 
-//  The runtime's environment: the agent's, the forwarded variables, and
-//  what the agent sets itself.
+//  True when env sets the variable name.
+static bool
+s_env_sets (char **env, const char *name)
+{
+    size_t len = strlen (name);
+    for (size_t i = 0; env && env[i]; i++)
+        if (!strncmp (env[i], name, len) && env[i][len] == '=')
+            return true;
+    return false;
+}
+
+//  The runtime's environment: the config file's env (the agent's own when
+//  the file has none), the forwarded variables the file's env does not
+//  set, and what the agent sets itself.
 static char **
 s_runtime_env (wrp_supervisor_t *self, const char *conf, const wrp_start_req_t *req)
 {
@@ -408,11 +459,13 @@ s_runtime_env (wrp_supervisor_t *self, const char *conf, const wrp_start_req_t *
     values[0] = conf;
     names[1] = WRP_ENV_USER;
     values[1] = self->config->user;
-    for (size_t i = 0; i < req->env_count; i++) {
-        names[i + 2] = req->env_name[i];
-        values[i + 2] = req->env_value[i];
-    }
-    return wrp_proc_env_new (names, values, req->env_count + 2);
+    size_t count = 2;
+    for (size_t i = 0; i < req->env_count; i++)
+        if (!s_env_sets (self->config->env, req->env_name[i])) {
+            names[count] = req->env_name[i];
+            values[count++] = req->env_value[i];
+        }
+    return wrp_proc_env_new (self->config->env, names, values, count);
 }
 
 //  Push the files and spawn the runtime with the pidfd held. Returns the
@@ -489,6 +542,8 @@ s_started (wrp_supervisor_t *self, pid_t pid, const wrp_start_req_t *req)
     self->op_deadline = zclock_mono () + timeout;
     self->step_ms = self->config->stop_timeout_ms;
     self->next_probe = zclock_mono () + S_PROBE_MS;
+    self->spawned = zclock_mono ();
+    self->served_at = 0;
     s_set_state (self, WRP_RT_STARTING);
 }
 
@@ -537,12 +592,13 @@ s_step_ms (wrp_supervisor_t *self, int timeout_ms)
 static int
 s_run_stop_binary (wrp_supervisor_t *self)
 {
-    char *binary = wrp_proc_resolve (self->config->stop_binary);
+    const char *path = s_search_path (self->config);
+    char *binary = wrp_proc_resolve (self->config->stop_binary, path);
     if (!self->child_env)
         self->child_env = wrp_proc_env_read (self->rec.pid);
     if (!binary || !self->child_env || self->helper > 0) {
-        wrp_warning ("%s: not found on the agent's PATH; stopping with SIGTERM",
-                     self->config->stop_binary);
+        wrp_warning ("%s: not found on PATH %s; stopping with SIGTERM",
+                     self->config->stop_binary, path);
         free (binary);
         return -1;
     }
@@ -692,7 +748,7 @@ wrp_supervisor_status (wrp_supervisor_t *self, wrp_msg_t *reply)
     free (shm);
     free (err);
     s_status_failure (self, reply);
-    wrp_msg_set_str (reply, WRP_F_AGENT_VERSION, WRP_AGENT_VERSION);
+    wrp_msg_set_str (reply, WRP_F_AGENT_VERSION, WRP_VERSION);
 }
 
 // ---------------------------------------------------------------------------
@@ -761,6 +817,9 @@ s_adopt_live (wrp_supervisor_t *self, int fd)
     wrp_rt_state_t was = self->state;
     self->state = WRP_RT_STARTING;
     self->next_probe = zclock_mono ();
+    self->spawned = self->next_probe;
+    //  Only a runtime caught starting may still be in its settle time.
+    self->served_at = was == WRP_RT_STARTING ? 0 : self->spawned;
     if (s_probe (self)) {
         s_close_probe (self);
         self->state = WRP_RT_RUNNING;

@@ -254,6 +254,7 @@ wrp_cli_usage (FILE *file)
     }
     fprintf (file, "\n");
     s_options_usage (file, ~0u, true);
+    fprintf (file, "  %-26s %s\n", "    --version", "print the version and exit");
     fprintf (file, "%s", s_env_help);
 }
 
