@@ -70,12 +70,13 @@
 typedef enum { S_HS_NONE, S_HS_OK, S_HS_FAILED } s_hs_state_t;
 
 typedef struct {
-    zsock_t *pair;           //  receives the DEALER's monitor events
-    char *endpoint;          //  what the DEALER connects to
-    char *agent_key_file;    //  the agent key it was given (may be NULL)
-    s_hs_state_t state;      //  last handshake outcome
-    char *reason;            //  why it failed (S_HS_FAILED)
-    int dropped;             //  plain handshakes cut off in a row
+    zsock_t *pair;                //  receives the DEALER's monitor events
+    char *endpoint;               //  what the DEALER connects to
+    char *agent_key_file;         //  the agent key it was given (may be NULL)
+    s_hs_state_t state;           //  last handshake outcome
+    char *reason;                 //  why it failed (S_HS_FAILED)
+    int dropped;                  //  plain handshakes cut off in a row
+    wrp_transport_link_t link;    //  what the connection did so far
 } s_monitor_t;
 
 struct _wrp_transport_t {
@@ -228,8 +229,14 @@ s_load_own_cert (const char *file, char **ret_err)
 //  zsys_set_max_sockets asserts once a socket exists, so set the context
 //  option directly: libzmq reads it when the first socket is made.
 static void
-s_raise_limits (void)
+s_raise_limits (bool server)
 {
+    //  A controller makes a CURVE handshake per agent: one I/O thread per
+    //  core does them in parallel (also effective only before the first
+    //  socket). An agent has one peer or two: one thread.
+    long cores = sysconf (_SC_NPROCESSORS_ONLN);
+    if (!server && cores > 1)
+        zmq_ctx_set (zsys_init (), ZMQ_IO_THREADS, cores > 16 ? 16 : (int) cores);
     zmq_ctx_set (zsys_init (), ZMQ_MAX_SOCKETS, S_MAX_SOCKETS);
     struct rlimit limit;
     if (getrlimit (RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
@@ -615,7 +622,7 @@ wrp_transport_new (const wrp_security_t *security, bool server, char **ret_err)
             "--key, or run with --insecure (plain TCP, no authentication)",
             WRP_CONTROLLER_KEY_DEFAULT);
     }
-    s_raise_limits ();
+    s_raise_limits (server);
     wrp_transport_t *self = calloc (1, sizeof *self);
     if (!self)
         return s_error (ret_err, "out of memory");
@@ -894,7 +901,8 @@ wrp_transport_connect (wrp_transport_t *self, const char *endpoint,
               ++self->sequence);
     if (!monitor ||
         zmq_socket_monitor (zsock_resolve (sock), name,
-                            ZMQ_EVENT_HANDSHAKE_SUCCEEDED |
+                            ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_CONNECTED |
+                                ZMQ_EVENT_CONNECT_RETRIED | ZMQ_EVENT_DISCONNECTED |
                                 ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
                                 ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
                                 ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL) != 0 ||
@@ -991,18 +999,28 @@ s_monitor_fail (wrp_transport_t *self, s_monitor_t *monitor, uint16_t event,
     monitor->state = reason ? S_HS_FAILED : S_HS_NONE;
 }
 
-int
-wrp_transport_auth_failed (wrp_transport_t *self, zsock_t *sock, char **ret_reason)
+//  Reads every event waiting on a client socket's monitor into its record.
+static void
+s_monitor_drain (wrp_transport_t *self, s_monitor_t *monitor)
 {
-    assert (self);
-    s_monitor_t *monitor = sock ? zhashx_lookup (self->monitors, sock) : NULL;
-    if (!monitor)
-        return -1;
     uint16_t event;
     uint32_t value;
     char endpoint[256];
     while (s_monitor_read (monitor->pair, &event, &value, endpoint, sizeof endpoint) ==
            0) {
+        wrp_transport_link_t *link = &monitor->link;
+        if (event == ZMQ_EVENT_CONNECTED)
+            link->tcp = true;
+        else if (event == ZMQ_EVENT_CONNECT_RETRIED)
+            link->retries++;
+        else if (event == ZMQ_EVENT_DISCONNECTED) {
+            if (link->up)
+                link->drops++;
+            link->tcp = link->up = false;
+        } else if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
+            link->up = true;
+            link->handshakes++;
+        }
         if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
             monitor->state = S_HS_OK;
             monitor->dropped = 0;
@@ -1015,6 +1033,29 @@ wrp_transport_auth_failed (wrp_transport_t *self, zsock_t *sock, char **ret_reas
                   ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL))
             s_monitor_fail (self, monitor, event, value);
     }
+}
+
+int
+wrp_transport_link (wrp_transport_t *self, zsock_t *sock, wrp_transport_link_t *ret_link)
+{
+    assert (self);
+    assert (ret_link);
+    s_monitor_t *monitor = sock ? zhashx_lookup (self->monitors, sock) : NULL;
+    if (!monitor)
+        return -1;
+    s_monitor_drain (self, monitor);
+    *ret_link = monitor->link;
+    return 0;
+}
+
+int
+wrp_transport_auth_failed (wrp_transport_t *self, zsock_t *sock, char **ret_reason)
+{
+    assert (self);
+    s_monitor_t *monitor = sock ? zhashx_lookup (self->monitors, sock) : NULL;
+    if (!monitor)
+        return -1;
+    s_monitor_drain (self, monitor);
     if (monitor->state != S_HS_FAILED)
         return 0;
     if (ret_reason)

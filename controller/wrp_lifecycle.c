@@ -72,13 +72,6 @@ s_timeout (const wrp_plan_t *plan)
     return plan->timeout_ms > 0 ? plan->timeout_ms : 300000;
 }
 
-static int
-s_liveness (const wrp_plan_t *plan)
-{
-    int timeout = s_timeout (plan);
-    return timeout < WRP_CLIENT_LIVENESS_MS ? timeout : WRP_CLIENT_LIVENESS_MS;
-}
-
 //  Print the view in the plan's format on stdout.
 static void
 s_render (s_run_t *run)
@@ -167,8 +160,7 @@ s_status (s_run_t *run)
     wrp_msg_t *status = wrp_msg_new (WRP_CMD_STATUS, NULL);
     if (!status)
         return S_EXIT_FAILED;
-    int rc = wrp_client_call_all (run->client, status, s_timeout (run->plan),
-                                  s_liveness (run->plan));
+    int rc = wrp_client_call_all (run->client, status, s_timeout (run->plan));
     wrp_msg_destroy (&status);
     s_render (run);
     return rc < 0 ? S_EXIT_FAILED : s_exit_code (run);
@@ -232,8 +224,7 @@ s_start (s_run_t *run)
     if (!status)
         return S_EXIT_FAILED;
     wrp_client_set_progress (run->client, "start (asking every agent)");
-    int answered =
-        wrp_client_call_all (run->client, status, s_timeout (plan), s_liveness (plan));
+    int answered = wrp_client_call_all (run->client, status, s_timeout (plan));
     wrp_msg_destroy (&status);
     if (answered < 0) {
         s_collect (run, NULL);
@@ -309,8 +300,7 @@ s_start (s_run_t *run)
 
     //  3. Every reply as it comes, under one deadline.
     wrp_client_set_progress (run->client, "start");
-    int started = wrp_client_call (run->client, requests, timeout + S_REPLY_MARGIN_MS,
-                                   s_liveness (plan));
+    int started = wrp_client_call (run->client, requests, timeout + S_REPLY_MARGIN_MS);
     s_collect (run, asked);
     size_t ok = 0;
     for (size_t i = 0; i < run->count; i++) {
@@ -358,7 +348,7 @@ s_start (s_run_t *run)
                 if (asked[i] && !strcmp (run->rows[i].result, "ok"))
                     again[i] = probe;
             wrp_client_set_progress (run->client, "start (final status)");
-            wrp_client_call (run->client, again, s_liveness (plan), s_liveness (plan));
+            wrp_client_call (run->client, again, timeout);
             for (size_t i = 0; i < run->count; i++) {
                 if (!again[i])
                     continue;
@@ -402,8 +392,7 @@ s_one_round (s_run_t *run, wrp_cmd_t cmd)
     wrp_msg_set_int (request, "timeout_ms", timeout);
     if (cmd == WRP_CMD_CLEAN && plan->pipeline)
         wrp_msg_set_str (request, "pipeline", plan->pipeline);
-    int rc = wrp_client_call_all (run->client, request, timeout + S_REPLY_MARGIN_MS,
-                                  s_liveness (plan));
+    int rc = wrp_client_call_all (run->client, request, timeout + S_REPLY_MARGIN_MS);
     wrp_msg_destroy (&request);
     s_collect (run, NULL);
     for (size_t i = 0; i < run->count; i++) {
