@@ -582,15 +582,11 @@ s_call_expire (s_call_t *call, size_t i)
                          "unreachable: connection lost (closed, or heartbeats not "
                          "answered) and not re-made: no reply to %s within %.1f s",
                          verb, secs);
-    else if (link.retries > 0 || self->peers[i].probe_fd >= 0)
-        wrp_str_replace (&node->error,
-                         "unreachable: timed out connecting to %s:%d (no route, or "
-                         "packets dropped?) within %.1f s",
-                         node->host, node->port, secs);
     else
         wrp_str_replace (&node->error,
-                         "unreachable: no connection to %s:%d within %.1f s", node->host,
-                         node->port, secs);
+                         "unreachable: timed out connecting to %s:%d within %.1f s (no "
+                         "route, or packets dropped?)",
+                         node->host, node->port, secs);
     s_call_decide (call, i);
 }
 
