@@ -352,6 +352,7 @@ typedef struct {
     int64_t sent_us;             //  when the request was first queued
     unsigned drops;              //  link drops already answered with a resend
     bool lost;                   //  the connection was lost during the call
+    int64_t heard_us;            //  the agent's last message (its loop is alive)
 } s_ask_t;
 
 typedef struct {
@@ -525,6 +526,7 @@ s_call_accept (s_call_t *call, size_t index, wrp_msg_t *msg)
         wrp_msg_destroy (&msg);    //  a leftover of something older
         return;
     }
+    ask->heard_us = s_mono_us ();
     if (!node->reachable) {
         node->reachable = true;
         node->rtt_ms = (double) (s_mono_us () - ask->sent_us) / 1000.0;
@@ -562,13 +564,20 @@ s_call_expire (s_call_t *call, size_t i)
     double secs = call->timeout_ms / 1000.0;
     wrp_transport_link_t link = {0};
     wrp_transport_link (self->transport, self->peers[i].sock, &link);
-    if (node->reachable) {
+    double silent = (double) (s_mono_us () - ask->heard_us) / 1e6;
+    if (node->reachable && silent * 1e6 < S_REFRESH_US * 3 / 2) {
         node->timed_out = true;
         wrp_str_replace (
             &node->error,
             "timed out: the agent answers, but %s did not finish within %.1f s", verb,
             secs);
-    } else if (link.up)
+    } else if (node->reachable)
+        //  Its STATUS probes went unanswered for a while: the loop is stuck.
+        wrp_str_replace (&node->error,
+                         "connected, but the agent stopped answering %.1f s ago (stopped "
+                         "or hung?): no reply to %s within %.1f s",
+                         silent, verb, secs);
+    else if (link.up)
         wrp_str_replace (&node->error,
                          "connected, heartbeats answered, no reply to %s within %.1f s",
                          verb, secs);

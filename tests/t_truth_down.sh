@@ -21,8 +21,10 @@ pkgs:
     runtime_data_segment_size: 1M
 YAML
 
-# Node 2's runtime takes 4 s to serve: its START is under way for that long.
+# Node 2's runtime takes 4 s to serve: its START is under way for that
+# long; node 3's never serves in this test's time.
 NETNS_ENV_2="FAKE_CHI_READY_DELAY_MS=4000"
+NETNS_ENV_3="FAKE_CHI_READY_DELAY_MS=120000"
 netns_up 3
 run_cmd out rc ctl ppl load "$T/down.yaml"
 assert_eq 0 "$rc" "ppl load: $out"
@@ -33,7 +35,9 @@ row_error () {
 }
 
 note "SIGKILL mid-START: reported within a second, the others started"
-ctl --timeout 30000 start --json >"$T/start.json" 2>"$T/start.err" &
+printf '%s\n' "${NETNS_IP[1]}" "${NETNS_IP[2]}" >"$T/hosts12"
+"$BIN/wrp-controller" -H "$T/hosts12" --port "$NETNS_PORT" --insecure --timeout 30000 start --json \
+    >"$T/start.json" 2>"$T/start.err" &
 ctl_pid=$!
 has_runtime () { [ -n "$(netns_runtime_pid "$1")" ]; }
 wait_for 10 has_runtime 2
@@ -85,10 +89,26 @@ assert_eq 2 "$rc" "no route exit code"
 [ "$ms" -lt 3000 ] || fail "no route took $ms ms to report"
 assert_contains "$(row_error 10.99.0.1 "$T/s3.json")" "no route to 10.99.0.1:$NETNS_PORT" "no route"
 
-note "SIGSTOP: reported at the deadline, never before"
+note "SIGSTOP mid-START (connection open): reported at the deadline, never before"
+printf '%s\n' "${NETNS_IP[1]}" "${NETNS_IP[3]}" >"$T/hosts4"
+t0=$(date +%s%N)
+"$BIN/wrp-controller" -H "$T/hosts4" --port "$NETNS_PORT" --insecure --timeout 3000 start --json \
+    >"$T/start4.json" 2>/dev/null &
+ctl_pid=$!
+wait_for 10 has_runtime 3
 kill -STOP "${NETNS_AGENT_PID[3]}"
 at_exit "kill -CONT ${NETNS_AGENT_PID[3]} 2>/dev/null"
-printf '%s\n' "${NETNS_IP[1]}" "${NETNS_IP[3]}" >"$T/hosts4"
+rc=0
+wait $ctl_pid || rc=$?
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+note "start with an agent stopped mid-START: exit $rc in $ms ms"
+assert_eq 2 "$rc" "stopped agent exit code"
+[ "$ms" -ge 4000 ] || fail "an agent stopped mid-START was given up after $ms ms, before the deadline (3 s + 1 s for its reply)"
+err=$(row_error "${NETNS_IP[3]}" "$T/start4.json")
+assert_contains "$err" "stopped answering" "agent stopped mid-START"
+assert_contains "$err" "no reply to START within 4.0 s" "agent stopped mid-START"
+
+note "SIGSTOP, new connection (the kernel accepts it): reported at the deadline"
 t0=$(date +%s%N)
 rc=0
 "$BIN/wrp-controller" -H "$T/hosts4" --port "$NETNS_PORT" --insecure --timeout 3000 status --json \
@@ -103,3 +123,18 @@ assert_contains "$err" "connected" "stopped agent"
 assert_contains "$err" "no reply to STATUS within 3.0 s" "stopped agent"
 assert_eq None "$(row_error "${NETNS_IP[1]}" "$T/s4.json")" "live node beside the stopped one"
 kill -CONT "${NETNS_AGENT_PID[3]}"
+
+note "monitor: a closed connection is reported at once, not after 2.5 silent intervals"
+echo "${NETNS_IP[1]}" >"$T/hosts5"
+"$BIN/wrp-controller" -H "$T/hosts5" --port "$NETNS_PORT" --insecure monitor >"$T/mon.out" 2>"$T/mon.err" &
+mon=$!
+at_exit "kill -9 $mon 2>/dev/null"
+wait_for 10 grep -q "monitoring 1 node" "$T/mon.out"
+t_kill=$(date +%s%N)
+netns_kill_agent 1
+wait_for 10 grep -q "agent down" "$T/mon.out"
+ms=$(( ($(date +%s%N) - t_kill) / 1000000 ))
+note "monitor reported the killed agent within $ms ms (poll interval 1000 ms)"
+assert_contains "$(cat "$T/mon.out")" "${NETNS_IP[1]} agent down: connection closed" "monitor line"
+[ "$ms" -lt 1500 ] || fail "monitor took $ms ms to report a closed connection"
+kill -TERM $mon
