@@ -24,6 +24,14 @@
 #define S_WATCH_MIN_US  20000
 #define S_WATCH_NODE_US 20
 
+//  Up to this many agents every DEALER has a socket monitor from the start
+//  (~17 KiB each: the evidence of a refused, closed or refused-handshake
+//  connection comes within milliseconds). Beyond, memory wins: a node
+//  gets one when it is still silent after everybody else has been silent
+//  for S_REDIAL_US (it is dialed again, watched, and asked again).
+#define S_EAGER_MONITORS 256
+#define S_REDIAL_US      1000000
+
 //  How often a node busy with a deferred command is asked for its status
 //  again (the reply tells what it is doing when the deadline passes).
 #define S_REFRESH_US 2000000
@@ -42,6 +50,8 @@ typedef struct {
     socklen_t addr_len;              //  0: not resolved
     int probe_fd;                    //  a connect probe in progress, -1 none
     unsigned retries_seen;           //  failed connects already looked into
+    bool monitored;                  //  the DEALER has a socket monitor
+    size_t item;                     //  its entry in the poll set
 } s_peer_t;
 
 struct _wrp_client_t {
@@ -156,11 +166,10 @@ wrp_client_new (wrp_transport_t *transport, const wrp_plan_host_t *hosts, size_t
                           "in the --agent-key directory)");
         if (key && !(peer->key = strdup (key)))
             err = strdup ("out of memory");
-        //  Every DEALER has a socket monitor: the evidence that a node is
-        //  down (refused, closed, handshake refused) comes from it.
-        zsock_t *sock =
-            err ? NULL
-                : wrp_transport_connect (transport, node->endpoint, key, true, &err);
+        peer->monitored = count <= S_EAGER_MONITORS;
+        zsock_t *sock = err ? NULL
+                            : wrp_transport_connect (transport, node->endpoint, key,
+                                                     peer->monitored, &err);
         if (!sock) {
             wrp_str_replace (&node->error, "cannot connect to %s: %s", node->endpoint,
                              err ? err : "unknown error");
@@ -171,6 +180,7 @@ wrp_client_new (wrp_transport_t *transport, const wrp_plan_host_t *hosts, size_t
         zsock_set_sndtimeo (sock, 0);
         peer->sock = sock;
         node->connected = true;
+        peer->item = self->item_count;
         self->items[self->item_count].socket = zsock_resolve (sock);
         self->items[self->item_count].events = ZMQ_POLLIN;
         self->item_node[self->item_count] = i;
@@ -366,6 +376,8 @@ typedef struct {
     int64_t next_watch;       //  next look at the links
     int64_t next_refresh;     //  next STATUS to busy nodes
     int64_t next_progress;    //  next progress line
+    int64_t heard_us;         //  the last message from any node (or the start's grace)
+    bool redialed;            //  the silent unwatched nodes were dialed again
 } s_call_t;
 
 //  Queue a STATUS whose id is the request's id + ".p": its reply shows the
@@ -436,6 +448,34 @@ s_connect_probe (s_peer_t *peer)
     close (peer->probe_fd);
     peer->probe_fd = -1;
     return error;
+}
+
+//  Dial node i again with a socket monitor and ask again (same id): libzmq
+//  does not retry a refused handshake, and an unwatched DEALER shows no
+//  evidence. Returns 0, or -1 with the node's error.
+static int
+s_redial (s_call_t *call, size_t i)
+{
+    wrp_client_t *self = call->client;
+    s_peer_t *peer = &self->peers[i];
+    char *err = NULL;
+    zsock_t *sock = wrp_transport_connect (self->transport, self->nodes[i].endpoint,
+                                           peer->key, true, &err);
+    if (!sock) {
+        wrp_str_replace (&self->nodes[i].error, "cannot connect to %s: %s",
+                         self->nodes[i].endpoint, err ? err : "unknown error");
+        free (err);
+        return -1;
+    }
+    zsock_set_sndtimeo (sock, 0);
+    zsock_set_linger (peer->sock, 0);
+    wrp_transport_close (self->transport, &peer->sock);
+    peer->sock = sock;
+    peer->monitored = true;
+    peer->retries_seen = 0;
+    self->items[peer->item].socket = zsock_resolve (sock);
+    call->asks[i].drops = 0;
+    return s_send (self, i, call->asks[i].request);
 }
 
 //  Step: what node i's connection shows. Down only on evidence: the
@@ -527,6 +567,7 @@ s_call_accept (s_call_t *call, size_t index, wrp_msg_t *msg)
         return;
     }
     ask->heard_us = s_mono_us ();
+    call->heard_us = ask->heard_us;
     if (!node->reachable) {
         node->reachable = true;
         node->rtt_ms = (double) (s_mono_us () - ask->sent_us) / 1000.0;
@@ -577,6 +618,8 @@ s_call_expire (s_call_t *call, size_t i)
                          "connected, but the agent stopped answering %.1f s ago (stopped "
                          "or hung?): no reply to %s within %.1f s",
                          silent, verb, secs);
+    else if (!self->peers[i].monitored)
+        wrp_str_replace (&node->error, "no reply to %s within %.1f s", verb, secs);
     else if (link.up)
         wrp_str_replace (&node->error,
                          "connected, heartbeats answered, no reply to %s within %.1f s",
@@ -674,6 +717,15 @@ s_call_tick (s_call_t *call, int64_t now)
         int64_t every = S_WATCH_NODE_US * (int64_t) self->count;
         call->next_watch = now + (every > S_WATCH_MIN_US ? every : S_WATCH_MIN_US);
     }
+    if (!call->redialed && now - call->heard_us >= S_REDIAL_US) {
+        for (size_t i = 0; i < self->count; i++) {
+            s_ask_t *ask = &call->asks[i];
+            if (ask->request && !ask->done && !self->nodes[i].reachable &&
+                !self->peers[i].monitored && s_redial (call, i) != 0)
+                s_call_decide (call, i);
+        }
+        call->redialed = true;
+    }
     if (now >= call->next_refresh) {
         for (size_t i = 0; i < self->count; i++) {
             s_ask_t *ask = &call->asks[i];
@@ -704,6 +756,10 @@ wrp_client_call (wrp_client_t *self, wrp_msg_t **requests, int timeout_ms)
     call.next_watch = call.start + S_WATCH_MIN_US;
     call.next_refresh = call.start + S_REFRESH_US;
     call.next_progress = call.start + 1000000;
+    //  Before anybody answers, connects and handshakes to every node take
+    //  their time (~1 ms per node on a loaded 2-core machine).
+    int64_t grace = (int64_t) self->count * 1000;
+    call.heard_us = call.start + (grace > 750000 ? grace : 750000) - S_REDIAL_US;
     bool interrupted = false;
     while (call.waiting > 0) {
         int64_t now = s_mono_us ();
