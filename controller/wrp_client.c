@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <limits.h>
 #include <sys/stat.h>
@@ -31,6 +32,13 @@
 //  for S_REDIAL_US (it is dialed again, watched, and asked again).
 #define S_EAGER_MONITORS 256
 #define S_REDIAL_US      1000000
+
+//  File descriptors: a DEALER costs two (its mailbox and its connection), a
+//  socket monitor two more and its connect probe one; this many are kept
+//  for the rest of the process.
+#define S_FDS_DEALER   2
+#define S_FDS_MONITOR  3
+#define S_FDS_RESERVED 64
 
 //  How often a node busy with a deferred command is asked for its status
 //  again (the reply tells what it is doing when the deadline passes).
@@ -66,6 +74,7 @@ struct _wrp_client_t {
     size_t pending_head;           //  first unread entry
     size_t pending_count;          //  entries after head
     size_t pending_alloc;          //  allocated entries
+    long fds_left;                 //  descriptors we may still use
     char *progress;                //  progress label, NULL: off
     bool progress_shown;           //  a progress line is on the terminal
 };
@@ -147,6 +156,12 @@ wrp_client_new (wrp_transport_t *transport, const wrp_plan_host_t *hosts, size_t
     }
     for (size_t i = 0; i < count; i++)
         self->peers[i].probe_fd = -1;
+    //  libzmq asserts when it runs out of descriptors: count them instead
+    //  (the transport raised the limit as far as it may).
+    struct rlimit limit;
+    self->fds_left = getrlimit (RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < LONG_MAX
+                         ? (long) limit.rlim_cur - S_FDS_RESERVED
+                         : LONG_MAX;
     for (size_t i = 0; i < count; i++) {
         wrp_client_node_t *node = &self->nodes[i];
         s_peer_t *peer = &self->peers[i];
@@ -157,6 +172,18 @@ wrp_client_new (wrp_transport_t *transport, const wrp_plan_host_t *hosts, size_t
                   hosts[i].port);
         if (s_resolve (node, peer) != 0)
             continue;
+        peer->monitored = count <= S_EAGER_MONITORS;
+        long cost = S_FDS_DEALER + (peer->monitored ? S_FDS_MONITOR : 0);
+        if (self->fds_left < cost) {
+            wrp_str_replace (
+                &node->error,
+                "not contacted: %zu agents need about %zu file descriptors, "
+                "this process may open %ld (raise the hard limit: ulimit -Hn, "
+                "or LimitNOFILE=)",
+                count, count * S_FDS_DEALER + S_FDS_RESERVED, (long) limit.rlim_cur);
+            continue;
+        }
+        self->fds_left -= cost;
         char *err = NULL;
         char key_buf[PATH_MAX];
         const char *key =
@@ -166,7 +193,6 @@ wrp_client_new (wrp_transport_t *transport, const wrp_plan_host_t *hosts, size_t
                           "in the --agent-key directory)");
         if (key && !(peer->key = strdup (key)))
             err = strdup ("out of memory");
-        peer->monitored = count <= S_EAGER_MONITORS;
         zsock_t *sock = err ? NULL
                             : wrp_transport_connect (transport, node->endpoint, key,
                                                      peer->monitored, &err);
@@ -458,6 +484,8 @@ s_redial (s_call_t *call, size_t i)
 {
     wrp_client_t *self = call->client;
     s_peer_t *peer = &self->peers[i];
+    if (self->fds_left < S_FDS_MONITOR + S_FDS_DEALER)
+        return 0;    //  no descriptors for a watched socket: it keeps its own
     char *err = NULL;
     zsock_t *sock = wrp_transport_connect (self->transport, self->nodes[i].endpoint,
                                            peer->key, true, &err);
@@ -472,6 +500,7 @@ s_redial (s_call_t *call, size_t i)
     wrp_transport_close (self->transport, &peer->sock);
     peer->sock = sock;
     peer->monitored = true;
+    self->fds_left -= S_FDS_MONITOR;
     peer->retries_seen = 0;
     self->items[peer->item].socket = zsock_resolve (sock);
     call->asks[i].drops = 0;
