@@ -388,7 +388,8 @@ typedef struct {
     int64_t sent_us;             //  when the request was first queued
     unsigned drops;              //  link drops already answered with a resend
     bool lost;                   //  the connection was lost during the call
-    int64_t heard_us;            //  the agent's last message (its loop is alive)
+    bool port_open;      //  unwatched and silent, but its port accepts connections
+    int64_t heard_us;    //  the agent's last message (its loop is alive)
 } s_ask_t;
 
 typedef struct {
@@ -403,7 +404,7 @@ typedef struct {
     int64_t next_refresh;     //  next STATUS to busy nodes
     int64_t next_progress;    //  next progress line
     int64_t heard_us;         //  the last message from any node (or the start's grace)
-    bool redialed;            //  the silent unwatched nodes were dialed again
+    int64_t next_silent;      //  next look at the silent unwatched nodes
 } s_call_t;
 
 //  Queue a STATUS whose id is the request's id + ".p": its reply shows the
@@ -507,43 +508,13 @@ s_redial (s_call_t *call, size_t i)
     return s_send (self, i, call->asks[i].request);
 }
 
-//  Step: what node i's connection shows. Down only on evidence: the
-//  handshake refused, the connection refused or without a route. A
-//  connection re-made after a loss gets the request again (same id: the
-//  agent answers from its record, or when the command ends).
+//  Node i is down: our own connect to it failed with error.
 static void
-s_call_watch (s_call_t *call, size_t i)
+s_probe_verdict (s_call_t *call, size_t i, int error, const wrp_transport_link_t *link)
 {
-    wrp_client_t *self = call->client;
-    wrp_client_node_t *node = &self->nodes[i];
-    s_peer_t *peer = &self->peers[i];
-    s_ask_t *ask = &call->asks[i];
-    char *reason = NULL;
-    if (wrp_transport_auth_failed (self->transport, peer->sock, &reason) == 1) {
-        node->unauthorized = true;
-        wrp_str_replace (&node->error, "%s", reason ? reason : "not authorized");
-        free (reason);
-        s_call_decide (call, i);
-        return;
-    }
-    wrp_transport_link_t link;
-    if (wrp_transport_link (self->transport, peer->sock, &link) != 0)
-        return;
-    if (link.drops > ask->drops) {
-        ask->lost = true;
-        if (link.up) {
-            ask->drops = link.drops;
-            s_send (self, i, ask->request);
-        }
-    }
-    if (link.tcp || (link.retries == peer->retries_seen && peer->probe_fd < 0))
-        return;
-    //  libzmq's connect failed: learn why with a connect of our own.
-    peer->retries_seen = link.retries;
-    int error = s_connect_probe (peer);
-    if (error == 0)
-        return;
-    const char *lost = ask->lost || link.drops > 0 ? "connection lost, then " : "";
+    wrp_client_node_t *node = &call->client->nodes[i];
+    const char *lost =
+        call->asks[i].lost || (link && link->drops > 0) ? "connection lost, then " : "";
     if (error == ECONNREFUSED)
         wrp_str_replace (&node->error,
                          "unreachable: %sconnection refused: is wrp-agentd running on "
@@ -559,6 +530,52 @@ s_call_watch (s_call_t *call, size_t i)
         wrp_str_replace (&node->error, "unreachable: %scannot connect to %s:%d: %s", lost,
                          node->host, node->port, strerror (error));
     s_call_decide (call, i);
+}
+
+//  Step: what node i's connection shows. Down only on evidence: the
+//  handshake refused, the connection refused or without a route. A
+//  connection re-made after a loss gets the request again (same id: the
+//  agent answers from its record, or when the command ends).
+static void
+s_call_watch (s_call_t *call, size_t i)
+{
+    wrp_client_t *self = call->client;
+    wrp_client_node_t *node = &self->nodes[i];
+    s_peer_t *peer = &self->peers[i];
+    s_ask_t *ask = &call->asks[i];
+    wrp_transport_link_t link = {0};
+    if (peer->monitored) {
+        char *reason = NULL;
+        if (wrp_transport_auth_failed (self->transport, peer->sock, &reason) == 1) {
+            node->unauthorized = true;
+            wrp_str_replace (&node->error, "%s", reason ? reason : "not authorized");
+            free (reason);
+            s_call_decide (call, i);
+            return;
+        }
+        wrp_transport_link (self->transport, peer->sock, &link);
+        if (link.drops > ask->drops) {
+            ask->lost = true;
+            if (link.up) {
+                ask->drops = link.drops;
+                s_send (self, i, ask->request);
+            }
+        }
+        if (link.tcp || (link.retries == peer->retries_seen && peer->probe_fd < 0))
+            return;
+        //  libzmq's connect failed: learn why with a connect of our own.
+        peer->retries_seen = link.retries;
+    } else if (peer->probe_fd < 0)
+        return;    //  unwatched: probed only when silent (s_call_tick)
+    int error = s_connect_probe (peer);
+    if (error == 0) {
+        //  An unwatched node whose port is open but which stays silent
+        //  gets a watched connection (to see a refused handshake).
+        if (!peer->monitored && peer->probe_fd < 0)
+            ask->port_open = true;
+        return;
+    }
+    s_probe_verdict (call, i, error, &link);
 }
 
 //  The one-line error of an ERROR reply: "CODE: text".
@@ -746,14 +763,29 @@ s_call_tick (s_call_t *call, int64_t now)
         int64_t every = S_WATCH_NODE_US * (int64_t) self->count;
         call->next_watch = now + (every > S_WATCH_MIN_US ? every : S_WATCH_MIN_US);
     }
-    if (!call->redialed && now - call->heard_us >= S_REDIAL_US) {
+    //  Everybody silent for a while: look into the silent unwatched nodes,
+    //  cheaply first (a plain connect tells refused or no route), and dial
+    //  those whose port is open again with a monitor, a batch at a time.
+    if (now - call->heard_us >= S_REDIAL_US && now >= call->next_silent) {
+        size_t redials = 0;
         for (size_t i = 0; i < self->count; i++) {
             s_ask_t *ask = &call->asks[i];
-            if (ask->request && !ask->done && !self->nodes[i].reachable &&
-                !self->peers[i].monitored && s_redial (call, i) != 0)
-                s_call_decide (call, i);
+            s_peer_t *peer = &self->peers[i];
+            if (!ask->request || ask->done || self->nodes[i].reachable || peer->monitored)
+                continue;
+            if (ask->port_open && redials < S_EAGER_MONITORS) {
+                redials++;
+                if (s_redial (call, i) != 0)
+                    s_call_decide (call, i);
+            } else if (!ask->port_open && peer->probe_fd < 0) {
+                int error = s_connect_probe (peer);
+                if (error == 0 && peer->probe_fd < 0)
+                    ask->port_open = true;
+                else if (error != 0)
+                    s_probe_verdict (call, i, error, NULL);
+            }
         }
-        call->redialed = true;
+        call->next_silent = now + S_REDIAL_US;
     }
     if (now >= call->next_refresh) {
         for (size_t i = 0; i < self->count; i++) {
