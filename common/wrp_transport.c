@@ -233,14 +233,8 @@ s_load_own_cert (const char *file, char **ret_err)
 //  zsys_set_max_sockets asserts once a socket exists, so set the context
 //  option directly: libzmq reads it when the first socket is made.
 static void
-s_raise_limits (bool server)
+s_raise_limits (void)
 {
-    //  A controller makes a CURVE handshake per agent: one I/O thread per
-    //  core does them in parallel (also effective only before the first
-    //  socket). An agent has one peer or two: one thread.
-    long cores = sysconf (_SC_NPROCESSORS_ONLN);
-    if (!server && cores > 1)
-        zmq_ctx_set (zsys_init (), ZMQ_IO_THREADS, cores > 16 ? 16 : (int) cores);
     zmq_ctx_set (zsys_init (), ZMQ_MAX_SOCKETS, S_MAX_SOCKETS);
     //  Up to 2^20 descriptors (a controller at 10,000 agents needs ~30,000):
     //  the hard limit too when we may (root), else the soft one up to it.
@@ -631,7 +625,7 @@ wrp_transport_new (const wrp_security_t *security, bool server, char **ret_err)
             "--key, or run with --insecure (plain TCP, no authentication)",
             WRP_CONTROLLER_KEY_DEFAULT);
     }
-    s_raise_limits (server);
+    s_raise_limits ();
     wrp_transport_t *self = calloc (1, sizeof *self);
     if (!self)
         return s_error (ret_err, "out of memory");

@@ -156,6 +156,11 @@ wrp_client_new (wrp_transport_t *transport, const wrp_plan_host_t *hosts, size_t
     }
     for (size_t i = 0; i < count; i++)
         self->peers[i].probe_fd = -1;
+    //  A CURVE handshake per agent: one libzmq I/O thread per core does
+    //  them in parallel (effective only before the process's first socket).
+    long cores = sysconf (_SC_NPROCESSORS_ONLN);
+    if (cores > 1)
+        zmq_ctx_set (zsys_init (), ZMQ_IO_THREADS, cores > 16 ? 16 : (int) cores);
     //  libzmq asserts when it runs out of descriptors: count them instead
     //  (the transport raised the limit as far as it may).
     struct rlimit limit;
