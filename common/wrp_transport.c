@@ -59,8 +59,8 @@
 #define S_HEARTBEAT_TMO    6000
 #define S_TCP_MAXRT_MS     15000
 #define S_HANDSHAKE_MS     10000
-//  A plain handshake cut off this soon after the connect is a CURVE agent
-//  refusing it; later, it is a busy agent timing it out.
+//  A handshake cut off this soon after the connect is the agent refusing it
+//  (a wrong key, or CURVE against plain); later, a busy agent timing it out.
 #define S_MISMATCH_MS 1000
 
 //  ZMQ_ZAP_ENFORCE_DOMAIN is draft API in libzmq 4.3 (Debian's build has no
@@ -981,14 +981,15 @@ s_monitor_fail (wrp_transport_t *self, s_monitor_t *monitor, uint16_t event,
     else if (event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL)
         s_error (&reason, "handshake with the agent at %s failed (protocol error 0x%08x)",
                  monitor->endpoint, value);
+    else if (zclock_mono () - monitor->connected_ms >= S_MISMATCH_MS)
+        return;    //  cut off late: a busy agent timing the handshake out
     else if (!self->insecure)
         s_error (&reason,
                  "CURVE handshake failed: the agent at %s dropped the connection (is "
                  "--agent-key %s the public key of that agent?)",
                  monitor->endpoint,
                  monitor->agent_key_file ? monitor->agent_key_file : "?");
-    else if (zclock_mono () - monitor->connected_ms < S_MISMATCH_MS &&
-             ++monitor->dropped >= 2)
+    else if (++monitor->dropped >= 2)
         //  A CURVE agent that reads our NULL greeting first closes before we
         //  read its own, so the mismatch often shows only as a cut-off
         //  handshake; a plain agent never cuts one off twice.

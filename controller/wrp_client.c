@@ -59,7 +59,8 @@ typedef struct {
     int probe_fd;                    //  a connect probe in progress, -1 none
     unsigned retries_seen;           //  failed connects already looked into
     bool monitored;                  //  the DEALER has a socket monitor
-    size_t item;                     //  its entry in the poll set
+    bool heard;     //  a message came through this DEALER (its handshake works)
+    size_t item;    //  its entry in the poll set
 } s_peer_t;
 
 struct _wrp_client_t {
@@ -349,6 +350,7 @@ s_drain (wrp_client_t *self, size_t index)
             continue;     //  malformed: dropped, read the next one
         }
         self->nodes[index].last_seen = wrp_client_now ();
+        self->peers[index].heard = true;
         if (s_pending_push (self, index, msg) != 0) {
             wrp_msg_destroy (&msg);
             break;
@@ -506,6 +508,7 @@ s_redial (s_call_t *call, size_t i)
     wrp_transport_close (self->transport, &peer->sock);
     peer->sock = sock;
     peer->monitored = true;
+    peer->heard = false;
     self->fds_left -= S_FDS_MONITOR;
     peer->retries_seen = 0;
     self->items[peer->item].socket = zsock_resolve (sock);
@@ -776,7 +779,9 @@ s_call_tick (s_call_t *call, int64_t now)
         for (size_t i = 0; i < self->count; i++) {
             s_ask_t *ask = &call->asks[i];
             s_peer_t *peer = &self->peers[i];
-            if (!ask->request || ask->done || self->nodes[i].reachable || peer->monitored)
+            //  A node heard on this connection before is busy, not refused.
+            if (!ask->request || ask->done || self->nodes[i].reachable ||
+                peer->monitored || peer->heard)
                 continue;
             if (ask->port_open && redials < S_EAGER_MONITORS) {
                 redials++;
