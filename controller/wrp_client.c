@@ -25,11 +25,12 @@
 #define S_WATCH_MIN_US  20000
 #define S_WATCH_NODE_US 20
 
-//  Up to this many agents every DEALER has a socket monitor from the start
+//  The first this many agents' DEALERs have a socket monitor from the start
 //  (~17 KiB each: the evidence of a refused, closed or refused-handshake
-//  connection comes within milliseconds). Beyond, memory wins: a node
-//  gets one when it is still silent after everybody else has been silent
-//  for S_REDIAL_US (it is dialed again, watched, and asked again).
+//  connection comes within milliseconds); beyond, memory wins. A silent
+//  node without one is probed with a plain connect once everybody has been
+//  silent for S_REDIAL_US, and dialed again with one when a refused
+//  handshake is likely (see s_call_silent).
 #define S_EAGER_MONITORS 256
 #define S_REDIAL_US      1000000
 
@@ -178,7 +179,7 @@ wrp_client_new (wrp_transport_t *transport, const wrp_plan_host_t *hosts, size_t
                   hosts[i].port);
         if (s_resolve (node, peer) != 0)
             continue;
-        peer->monitored = count <= S_EAGER_MONITORS;
+        peer->monitored = i < S_EAGER_MONITORS;
         long cost = S_FDS_DEALER + (peer->monitored ? S_FDS_MONITOR : 0);
         if (self->fds_left < cost) {
             wrp_str_replace (
@@ -411,6 +412,7 @@ typedef struct {
     int64_t next_refresh;     //  next STATUS to busy nodes
     int64_t next_progress;    //  next progress line
     int64_t heard_us;         //  the last message from any node (or the start's grace)
+    bool refused;             //  a watched node's handshake was refused
     int64_t next_silent;      //  next look at the silent unwatched nodes
 } s_call_t;
 
@@ -556,6 +558,7 @@ s_call_watch (s_call_t *call, size_t i)
         char *reason = NULL;
         if (wrp_transport_auth_failed (self->transport, peer->sock, &reason) == 1) {
             node->unauthorized = true;
+            call->refused = true;
             wrp_str_replace (&node->error, "%s", reason ? reason : "not authorized");
             free (reason);
             s_call_decide (call, i);
@@ -758,6 +761,57 @@ s_call_begin (s_call_t *call, wrp_msg_t **requests)
     }
 }
 
+//  Node i is silent on a connection it was never heard on, and unwatched.
+static bool
+s_silent (s_call_t *call, size_t i)
+{
+    s_ask_t *ask = &call->asks[i];
+    s_peer_t *peer = &call->client->peers[i];
+    return ask->request && !ask->done && !call->client->nodes[i].reachable &&
+           !peer->monitored && !peer->heard;
+}
+
+//  Step, once everybody has been silent for a while: look into the silent
+//  unwatched nodes, cheaply first (a plain connect tells refused or no
+//  route). Those whose port is open are dialed again with a monitor (to see
+//  a refused handshake), 256 at a time, only when that is likely: few of
+//  them, or a watched node's handshake was refused in this call. Many
+//  silent nodes behind open ports are a busy network or agent, and more
+//  handshakes would only slow it down.
+static void
+s_call_silent (s_call_t *call)
+{
+    wrp_client_t *self = call->client;
+    size_t open = 0;
+    for (size_t i = 0; i < self->count; i++) {
+        if (!s_silent (call, i))
+            continue;
+        s_ask_t *ask = &call->asks[i];
+        s_peer_t *peer = &self->peers[i];
+        if (!ask->port_open && peer->probe_fd < 0) {
+            int error = s_connect_probe (peer);
+            if (error == 0 && peer->probe_fd < 0)
+                ask->port_open = true;
+            else if (error != 0) {
+                s_probe_verdict (call, i, error, NULL);
+                continue;
+            }
+        }
+        if (ask->port_open)
+            open++;
+    }
+    if (open > S_EAGER_MONITORS && !call->refused)
+        return;
+    size_t redials = 0;
+    for (size_t i = 0; i < self->count && redials < S_EAGER_MONITORS; i++) {
+        if (!s_silent (call, i) || !call->asks[i].port_open)
+            continue;
+        redials++;
+        if (s_redial (call, i) != 0)
+            s_call_decide (call, i);
+    }
+}
+
 //  Step, on a timer: watch every waiting node's link; ask busy nodes how
 //  they are doing.
 static void
@@ -771,30 +825,8 @@ s_call_tick (s_call_t *call, int64_t now)
         int64_t every = S_WATCH_NODE_US * (int64_t) self->count;
         call->next_watch = now + (every > S_WATCH_MIN_US ? every : S_WATCH_MIN_US);
     }
-    //  Everybody silent for a while: look into the silent unwatched nodes,
-    //  cheaply first (a plain connect tells refused or no route), and dial
-    //  those whose port is open again with a monitor, a batch at a time.
     if (now - call->heard_us >= S_REDIAL_US && now >= call->next_silent) {
-        size_t redials = 0;
-        for (size_t i = 0; i < self->count; i++) {
-            s_ask_t *ask = &call->asks[i];
-            s_peer_t *peer = &self->peers[i];
-            //  A node heard on this connection before is busy, not refused.
-            if (!ask->request || ask->done || self->nodes[i].reachable ||
-                peer->monitored || peer->heard)
-                continue;
-            if (ask->port_open && redials < S_EAGER_MONITORS) {
-                redials++;
-                if (s_redial (call, i) != 0)
-                    s_call_decide (call, i);
-            } else if (!ask->port_open && peer->probe_fd < 0) {
-                int error = s_connect_probe (peer);
-                if (error == 0 && peer->probe_fd < 0)
-                    ask->port_open = true;
-                else if (error != 0)
-                    s_probe_verdict (call, i, error, NULL);
-            }
-        }
+        s_call_silent (call);
         call->next_silent = now + S_REDIAL_US;
     }
     if (now >= call->next_refresh) {
