@@ -796,7 +796,14 @@ sim_serve () {
     done
 }
 sim_down () {
-    [ ${#SIM_PIDS[@]} -gt 0 ] && kill -TERM "${SIM_PIDS[@]}" 2>/dev/null
+    [ ${#SIM_PIDS[@]} -gt 0 ] || return 0
+    kill -TERM "${SIM_PIDS[@]}" 2>/dev/null
+    local i
+    for ((i = 0; i < 40; i++)); do
+        kill -0 "${SIM_PIDS[@]}" 2>/dev/null || break
+        sleep 0.05
+    done
+    kill -KILL "${SIM_PIDS[@]}" 2>/dev/null
     wait "${SIM_PIDS[@]}" 2>/dev/null
     SIM_PIDS=()
 }

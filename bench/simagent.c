@@ -111,10 +111,15 @@ main (int argc, char **argv)
     //  Simulated node state by routing id (value: "1" running, "0" stopped).
     zhashx_t *running = zhashx_new ();
     zpoller_t *poller = zpoller_new (router, wrp_transport_notices (transport), NULL);
+    //  A signal may land in another thread (the ZAP handler's): look at
+    //  the flag at least every 100 ms.
     while (!zsys_interrupted) {
-        zsock_t *which = zpoller_wait (poller, -1);
-        if (!which)
-            break;
+        zsock_t *which = zpoller_wait (poller, 100);
+        if (!which) {
+            if (zpoller_terminated (poller))
+                break;
+            continue;
+        }
         if (which != router) {
             char *notice;
             while ((notice = wrp_transport_notice (transport)))
