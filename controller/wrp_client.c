@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
+#include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <limits.h>
@@ -60,8 +61,7 @@ typedef struct {
     int probe_fd;                    //  a connect probe in progress, -1 none
     unsigned retries_seen;           //  failed connects already looked into
     bool monitored;                  //  the DEALER has a socket monitor
-    bool heard;     //  a message came through this DEALER (its handshake works)
-    size_t item;    //  its entry in the poll set
+    bool heard;    //  a message came through this DEALER (its handshake works)
 } s_peer_t;
 
 struct _wrp_client_t {
@@ -69,17 +69,18 @@ struct _wrp_client_t {
     wrp_client_node_t *nodes;      //  one per host, in plan order
     s_peer_t *peers;               //  one per host
     size_t count;                  //  number of nodes
-    zmq_pollitem_t *items;         //  poll set over the connected sockets
-    size_t *item_node;             //  poll item -> node index
-    size_t item_count;             //  number of poll items
-    s_pending_t *pending;          //  received, not yet returned (FIFO)
-    size_t pending_head;           //  first unread entry
-    size_t pending_count;          //  entries after head
-    size_t pending_alloc;          //  allocated entries
-    long fds_left;                 //  descriptors we may still use
-    char *progress;                //  progress label, NULL: off
-    bool progress_shown;           //  a progress line is on the terminal
+    int epoll_fd;            //  the sockets' ZMQ_FDs, by node index (O(ready) wakes)
+    size_t connected;        //  nodes with a socket
+    s_pending_t *pending;    //  received, not yet returned (FIFO)
+    size_t pending_head;     //  first unread entry
+    size_t pending_count;    //  entries after head
+    size_t pending_alloc;    //  allocated entries
+    long fds_left;           //  descriptors we may still use
+    char *progress;          //  progress label, NULL: off
+    bool progress_shown;     //  a progress line is on the terminal
 };
+
+static void s_drain (wrp_client_t *self, size_t index);
 
 double
 wrp_client_now (void)
@@ -137,6 +138,18 @@ s_resolve (wrp_client_node_t *node, s_peer_t *peer)
     return 0;
 }
 
+//  Adds node i's socket to the epoll set, or removes it (op).
+static void
+s_watch_fd (wrp_client_t *self, size_t i, int op)
+{
+    int fd;
+    size_t size = sizeof fd;
+    if (zmq_getsockopt (zsock_resolve (self->peers[i].sock), ZMQ_FD, &fd, &size) != 0)
+        return;
+    struct epoll_event event = {.events = EPOLLIN, .data.u64 = i};
+    epoll_ctl (self->epoll_fd, op, fd, &event);
+}
+
 wrp_client_t *
 wrp_client_new (wrp_transport_t *transport, const wrp_plan_host_t *hosts, size_t count,
                 const char *agent_key_file)
@@ -150,9 +163,10 @@ wrp_client_new (wrp_transport_t *transport, const wrp_plan_host_t *hosts, size_t
     self->count = count;
     self->nodes = calloc (count ? count : 1, sizeof *self->nodes);
     self->peers = calloc (count ? count : 1, sizeof *self->peers);
-    self->items = calloc (count ? count : 1, sizeof *self->items);
-    self->item_node = calloc (count ? count : 1, sizeof *self->item_node);
-    if (!self->nodes || !self->peers || !self->items || !self->item_node) {
+    //  zmq_poll over 10,000 sockets costs milliseconds a wake, for every
+    //  reply: an epoll set over their ZMQ_FDs wakes for the ready ones.
+    self->epoll_fd = epoll_create1 (EPOLL_CLOEXEC);
+    if (!self->nodes || !self->peers || self->epoll_fd < 0) {
         wrp_client_destroy (&self);
         return NULL;
     }
@@ -213,11 +227,8 @@ wrp_client_new (wrp_transport_t *transport, const wrp_plan_host_t *hosts, size_t
         zsock_set_sndtimeo (sock, 0);
         peer->sock = sock;
         node->connected = true;
-        peer->item = self->item_count;
-        self->items[self->item_count].socket = zsock_resolve (sock);
-        self->items[self->item_count].events = ZMQ_POLLIN;
-        self->item_node[self->item_count] = i;
-        self->item_count++;
+        s_watch_fd (self, i, EPOLL_CTL_ADD);
+        self->connected++;
     }
     return self;
 }
@@ -250,8 +261,8 @@ wrp_client_destroy (wrp_client_t **self_p)
     free (self->pending);
     free (self->nodes);
     free (self->peers);
-    free (self->items);
-    free (self->item_node);
+    if (self->epoll_fd >= 0)
+        close (self->epoll_fd);
     free (self->progress);
     free (self);
     *self_p = NULL;
@@ -287,7 +298,11 @@ wrp_client_send (wrp_client_t *self, size_t index, const wrp_msg_t *msg)
     assert (index < self->count);
     if (!self->peers[index].sock)
         return -1;
-    return wrp_msg_send (msg, self->peers[index].sock, NULL);
+    int rc = wrp_msg_send (msg, self->peers[index].sock, NULL);
+    //  A send may consume the ZMQ_FD signal of a message that came in
+    //  meanwhile: read what is there now, or the epoll set never tells.
+    s_drain (self, index);
+    return rc;
 }
 
 int
@@ -365,14 +380,14 @@ wrp_client_recv (wrp_client_t *self, int timeout_ms, size_t *ret_index,
 {
     assert (self);
     if (self->pending_count == 0) {
-        if (self->item_count == 0 || zsys_interrupted)
+        if (self->connected == 0 || zsys_interrupted)
             return -1;
-        int rc = zmq_poll (self->items, (int) self->item_count, timeout_ms);
+        struct epoll_event ready[256];
+        int rc = epoll_wait (self->epoll_fd, ready, 256, timeout_ms);
         if (rc <= 0)
             return -1;
-        for (size_t k = 0; k < self->item_count; k++)
-            if (self->items[k].revents & ZMQ_POLLIN)
-                s_drain (self, self->item_node[k]);
+        for (int k = 0; k < rc; k++)
+            s_drain (self, (size_t) ready[k].data.u64);
         if (self->pending_count == 0)
             return -1;
     }
@@ -427,6 +442,7 @@ s_send_probe (wrp_client_t *self, size_t i, const wrp_msg_t *request)
     if (probe) {
         wrp_msg_send (probe, self->peers[i].sock, NULL);
         wrp_msg_destroy (&probe);
+        s_drain (self, i);
     }
 }
 
@@ -443,6 +459,7 @@ s_send (wrp_client_t *self, size_t i, const wrp_msg_t *request)
     }
     if (wrp_msg_cmd (request) != WRP_CMD_STATUS)
         s_send_probe (self, i, request);
+    s_drain (self, i);    //  see wrp_client_send
     return 0;
 }
 
@@ -454,8 +471,20 @@ s_call_decide (s_call_t *call, size_t i)
     call->waiting--;
 }
 
+//  An errno of a connect that says something about the node (refused, no
+//  route, timed out), or 0 for our own trouble (no ports, no memory...).
+static int
+s_evidence (int error)
+{
+    return error == ECONNREFUSED || error == EHOSTUNREACH || error == ENETUNREACH ||
+                   error == EHOSTDOWN || error == ETIMEDOUT
+               ? error
+               : 0;
+}
+
 //  Start, or look at, a plain TCP connect to the node, to learn why libzmq's
-//  connects fail. Returns 0 while unknown (or it connects), else the errno.
+//  connects fail. Returns 0 while unknown (or it connects), else the errno
+//  (see s_evidence).
 static int
 s_connect_probe (s_peer_t *peer)
 {
@@ -471,7 +500,7 @@ s_connect_probe (s_peer_t *peer)
         if (errno != EINPROGRESS) {
             int error = errno;
             close (fd);
-            return error;
+            return s_evidence (error);
         }
         peer->probe_fd = fd;
     }
@@ -483,7 +512,7 @@ s_connect_probe (s_peer_t *peer)
     getsockopt (peer->probe_fd, SOL_SOCKET, SO_ERROR, &error, &len);
     close (peer->probe_fd);
     peer->probe_fd = -1;
-    return error;
+    return s_evidence (error);
 }
 
 //  Dial node i again with a socket monitor and ask again (same id): libzmq
@@ -507,13 +536,14 @@ s_redial (s_call_t *call, size_t i)
     }
     zsock_set_sndtimeo (sock, 0);
     zsock_set_linger (peer->sock, 0);
+    s_watch_fd (self, i, EPOLL_CTL_DEL);
     wrp_transport_close (self->transport, &peer->sock);
     peer->sock = sock;
     peer->monitored = true;
     peer->heard = false;
     self->fds_left -= S_FDS_MONITOR;
     peer->retries_seen = 0;
-    self->items[peer->item].socket = zsock_resolve (sock);
+    s_watch_fd (self, i, EPOLL_CTL_ADD);
     call->asks[i].drops = 0;
     return s_send (self, i, call->asks[i].request);
 }
@@ -533,12 +563,9 @@ s_probe_verdict (s_call_t *call, size_t i, int error, const wrp_transport_link_t
     else if (error == EHOSTUNREACH || error == ENETUNREACH || error == EHOSTDOWN)
         wrp_str_replace (&node->error, "unreachable: %sno route to %s:%d (%s)", lost,
                          node->host, node->port, strerror (error));
-    else if (error == ETIMEDOUT)
+    else
         wrp_str_replace (&node->error, "unreachable: %stimed out connecting to %s:%d",
                          lost, node->host, node->port);
-    else
-        wrp_str_replace (&node->error, "unreachable: %scannot connect to %s:%d: %s", lost,
-                         node->host, node->port, strerror (error));
     s_call_decide (call, i);
 }
 
@@ -819,9 +846,12 @@ s_call_tick (s_call_t *call, int64_t now)
 {
     wrp_client_t *self = call->client;
     if (now >= call->next_watch) {
-        for (size_t i = 0; i < self->count; i++)
-            if (call->asks[i].request && !call->asks[i].done)
-                s_call_watch (call, i);
+        for (size_t i = 0; i < self->count; i++) {
+            if (!call->asks[i].request || call->asks[i].done)
+                continue;
+            s_drain (self, i);    //  a missed ZMQ_FD signal costs at most this wait
+            s_call_watch (call, i);
+        }
         int64_t every = S_WATCH_NODE_US * (int64_t) self->count;
         call->next_watch = now + (every > S_WATCH_MIN_US ? every : S_WATCH_MIN_US);
     }
