@@ -10,9 +10,10 @@ _wrp_controller()
 
     local options="-H --hostfile -p --pipeline --port --timeout --format --json
         --key --agent-key --insecure --write-json --textfile -v --verbose
-        -h --help --version"
+        -h --help --version -w --target -x --exclude --summary -q --quiet
+        --no-header --expect"
     local verbs="ppl pkg conf config params start stop kill clean status
-        monitor keygen"
+        monitor keygen hostfile"
 
     case $prev in
     -H | --hostfile | --key | --agent-key | --write-json)
@@ -24,7 +25,10 @@ _wrp_controller()
     --format)
         COMPREPLY=($(compgen -W "table json prometheus" -- "$cur"))
         return ;;
-    --port | --timeout)
+    --port | --timeout | -w | --target | -x | --exclude)
+        return ;;
+    --expect)
+        COMPREPLY=($(compgen -W "running stopped failed starting stopping" -- "$cur"))
         return ;;
     -p | --pipeline)
         COMPREPLY=($(compgen -W "$(_wrp_controller_pipelines)" -- "$cur"))
@@ -37,7 +41,8 @@ _wrp_controller()
     for ((i = 1; i < cword; i++)); do
         case ${words[i]} in
         -H | --hostfile | -p | --pipeline | --port | --timeout | --format | --key | \
-            --agent-key | --write-json | --textfile) ((i++)) ;;
+            --agent-key | --write-json | --textfile | -w | --target | -x | --exclude | \
+            --expect) ((i++)) ;;
         -*) ;;
         *) args+=("${words[i]}") ;;
         esac
@@ -64,8 +69,10 @@ _wrp_controller()
     "pkg conf "* | conf | "conf "*)
         compopt -o nospace 2>/dev/null
         COMPREPLY=($(compgen -W "$(_wrp_controller_params)" -S = -- "$cur")) ;;
-    keygen)
+    keygen | "hostfile set")
         _filedir ;;
+    hostfile)
+        COMPREPLY=($(compgen -W "set" -- "$cur")) ;;
     esac
 }
 

@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "wrp_buf.h"
 #include "wrp_msg.h"
 
 typedef struct {
@@ -31,6 +32,7 @@ typedef struct {
     const char
         *removed;        //  clean: "path\tbytes" lines the agent removed; NULL otherwise
     double last_seen;    //  monitor: wall clock of its last reply (0: never / omit)
+    int stale;    //  1: runs another config than the one wanted; -1: runs it; 0: n/a
 } wrp_render_node_t;
 
 typedef struct {
@@ -41,6 +43,8 @@ typedef struct {
     size_t count;                      //  number of entries
     bool color;                        //  table: ANSI colours
     double updated_at;                 //  monitor: wall clock of the poll (0: omit)
+    bool no_header;                    //  table: no header line (--no-header)
+    bool quiet;    //  table: only nodes needing the eye, no summary (-q)
 } wrp_render_view_t;
 
 //  Counts over a view: nodes, reachable agents, running runtimes, failed
@@ -51,10 +55,15 @@ typedef struct {
     size_t running;      //  runtimes in state running
     size_t failed;       //  runtimes in state failed
     size_t errors;       //  nodes with result "error" or no answer
+    size_t stale;        //  nodes running another config than the one wanted
 } wrp_render_summary_t;
 
 void wrp_render_summarize (const wrp_render_view_t *view,
                            wrp_render_summary_t *ret_summary);
+
+//  Append the table's closing line ("4 nodes: 4 reachable, 4 running")
+//  to b.
+void wrp_render_summary_line (const wrp_render_view_t *view, wrp_buf_t *b);
 
 //  True when the node needs the operator's eye: unreachable, an error, a
 //  failed runtime.
