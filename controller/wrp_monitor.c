@@ -18,6 +18,10 @@
 #include "wrp_msg.h"
 #include "wrp_render.h"
 
+//  How often the connections are looked at: a closed one is reported
+//  within this time.
+#define S_LINK_CHECK_MS 50
+
 //  What the monitor remembers of one node.
 typedef struct {
     bool known;               //  we have had an answer or declared it down
@@ -348,11 +352,18 @@ wrp_monitor_run (wrp_plan_t *plan)
             for (size_t i = 0; i < self.count; i++) {
                 s_node_t *n = &self.nodes[i];
                 int64_t since = n->last_reply_ms ? n->last_reply_ms : start;
-                if (n->up && now - since >= down_after) {
+                //  A closed connection (socket monitor) is down at once.
+                wrp_transport_link_t link;
+                bool closed = n->up && wrp_client_link (self.client, i, &link) == 0 &&
+                              link.handshakes > 0 && !link.up;
+                if (n->up && (closed || now - since >= down_after)) {
                     n->up = false;
                     char text[128];
-                    snprintf (text, sizeof text, "agent down: no reply for %.1f s",
-                              (double) (now - since) / 1000.0);
+                    if (closed)
+                        snprintf (text, sizeof text, "agent down: connection closed");
+                    else
+                        snprintf (text, sizeof text, "agent down: no reply for %.1f s",
+                                  (double) (now - since) / 1000.0);
                     s_line (&self, wrp_client_node (self.client, i)->host, "down", text);
                 } else if (n->up && since + down_after < wake)
                     wake = since + down_after;
@@ -373,6 +384,8 @@ wrp_monitor_run (wrp_plan_t *plan)
             if (initial_by < wake)
                 wake = initial_by;
         }
+        if (initial_done && wake > now + S_LINK_CHECK_MS)
+            wake = now + S_LINK_CHECK_MS;    //  look at the connections this often
         int wait_ms = (int) (wake - zclock_mono ());
         if (wait_ms < 0)
             wait_ms = 0;
