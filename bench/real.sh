@@ -31,6 +31,7 @@ no () { echo "bench/real.sh: skipped: $*"; exit 0; }
 command -v parallel-ssh >/dev/null && [ -x /usr/sbin/sshd ] || no "needs pssh and openssh-server"
 skip () { no "$*"; }    # what netns.sh calls when it cannot run
 . tests/real/real_lib.sh
+. bench/ssh_lib.sh
 
 maxn=0
 for n in $SIZES; do [ "$n" -gt "$maxn" ] && maxn=$n; done
@@ -41,39 +42,7 @@ rctl ppl load "$T/real.yaml" >/dev/null || fail "ppl load"
 
 # The sshd, on the bridge address; hosts h1..hN all reach it.
 S=$T/ssh
-mkdir -p "$S"
-ssh-keygen -q -t ed25519 -N '' -f "$S/host_key" && ssh-keygen -q -t ed25519 -N '' -f "$S/client_key"
-cp "$S/client_key.pub" "$S/authorized_keys"
-port=$(free_port)
-cat >"$S/sshd_config" <<EOF
-ListenAddress $NETNS_NET.254:$port
-HostKey $S/host_key
-PidFile $S/sshd.pid
-AuthorizedKeysFile $S/authorized_keys
-PermitRootLogin prohibit-password
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-UsePAM no
-StrictModes no
-UseDNS no
-PrintMotd no
-MaxStartups $((maxn * 2)):30:$((maxn * 4))
-MaxSessions $((maxn * 2))
-AcceptEnv PSSH_NODENUM PSSH_HOST
-LogLevel ERROR
-EOF
-cat >"$S/ssh_config" <<EOF
-Host h*
-    HostName $NETNS_NET.254
-    Port $port
-    User root
-    IdentityFile $S/client_key
-    IdentitiesOnly yes
-    StrictHostKeyChecking no
-    UserKnownHostsFile /dev/null
-    LogLevel ERROR
-    BatchMode yes
-EOF
+bench_ssh_setup "$S" "$NETNS_NET.254" "$(free_port)" "$maxn" "h*"
 [ -d /run/sshd ] || { mkdir -p /run/sshd && at_exit "rmdir /run/sshd 2>/dev/null"; }
 /usr/sbin/sshd -D -f "$S/sshd_config" -E "$S/sshd.log" &
 sshd=$!

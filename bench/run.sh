@@ -41,6 +41,7 @@
 set -u -o pipefail
 cd "$(dirname "$0")/.."
 TOP=$PWD
+. bench/ssh_lib.sh
 BUILD=${BUILD:-build}
 case $BUILD in /*) ;; *) BUILD=$TOP/$BUILD ;; esac
 BIN=$BUILD/bin
@@ -584,41 +585,10 @@ if [ $SSH_OK = 1 ] && over; then SSH_OK=0; note "pssh_true|16" "$OVER_NOTE"; fi
 if [ $SSH_OK = 1 ]; then
     say "anchor: private sshd and parallel-ssh ($(elapsed_s)s elapsed)"
     S=$W/ssh
-    mkdir -p "$S"
-    ssh-keygen -q -t ed25519 -N '' -f "$S/host_key" && ssh-keygen -q -t ed25519 -N '' -f "$S/client_key"
-    cp "$S/client_key.pub" "$S/authorized_keys"
     SSH_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null || echo 22522)
     maxn=${SSH_SIZES##* }
-    cat >"$S/sshd_config" <<EOF
-ListenAddress 127.0.0.1:$SSH_PORT
-HostKey $S/host_key
-PidFile $S/sshd.pid
-AuthorizedKeysFile $S/authorized_keys
-PermitRootLogin prohibit-password
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-UsePAM no
-StrictModes no
-UseDNS no
-PrintMotd no
-MaxStartups $((maxn * 2)):30:$((maxn * 4))
-MaxSessions $((maxn * 2))
-AcceptEnv PSSH_NODENUM PSSH_HOST
-LogLevel ERROR
-EOF
-    cat >"$S/ssh_config" <<EOF
-Host b*
-    HostName 127.0.0.1
-    Port $SSH_PORT
-    User root
-    IdentityFile $S/client_key
-    IdentitiesOnly yes
-    StrictHostKeyChecking no
-    UserKnownHostsFile /dev/null
-    LogLevel ERROR
-    BatchMode yes
-    ConnectTimeout 30
-EOF
+    bench_ssh_setup "$S" 127.0.0.1 "$SSH_PORT" "$maxn" "b*"
+    echo "    ConnectTimeout 30" >>"$S/ssh_config"
     if [ ! -d /run/sshd ]; then mkdir -p /run/sshd && MADE_RUN_SSHD=1; fi
     WRP_BENCH_TAG=$TAG /usr/sbin/sshd -D -f "$S/sshd_config" -E "$S/sshd.log" &
     if ! wait_until 10 ssh -F "$S/ssh_config" b001 true; then

@@ -78,6 +78,18 @@ wrp_state_destroy (wrp_state_t **self_p)
     *self_p = NULL;
 }
 
+//  Check a pipeline name given by the caller; -1 and *ret_err when bad.
+static int
+s_check_name (const char *name, char **ret_err)
+{
+    char *err = NULL;
+    if (wrp_names_check_pipeline (name, &err)) {
+        s_set_err (ret_err, err);
+        return -1;
+    }
+    return 0;
+}
+
 //  Take the exclusive lock of the state (HOME/lock, created with HOME) for
 //  a read-modify-write: concurrent commands queue instead of losing an
 //  update. Returns the lock's fd, or -1 and *ret_err.
@@ -278,11 +290,8 @@ s_conf_parse (const char *data, size_t size, const char *path, s_conf_t *conf,
 static int
 s_conf_load (wrp_state_t *self, const char *name, s_conf_t *conf, char **ret_err)
 {
-    char *err = NULL;
-    if (wrp_names_check_pipeline (name, &err)) {
-        s_set_err (ret_err, err);
+    if (s_check_name (name, ret_err))
         return -1;
-    }
     conf->generation = 0;
     conf->values = calloc (wrp_params_count (), sizeof *conf->values);
     char *path = s_conf_path (self, name);
@@ -387,11 +396,8 @@ wrp_state_load (wrp_state_t *self, const char *name, const char *file,
                 uint64_t *ret_generation, char **ret_err)
 {
     assert (self && name);
-    char *err = NULL;
-    if (wrp_names_check_pipeline (name, &err)) {
-        s_set_err (ret_err, err);
+    if (s_check_name (name, ret_err))
         return -1;
-    }
     int lock = s_lock (self, ret_err);
     if (lock < 0)
         return -1;
@@ -410,11 +416,8 @@ s_load_locked (wrp_state_t *self, const char *name, const char *file,
     char *ignored = NULL;
     if (s_conf_load (self, name, &conf, &ignored)) {
         free (ignored);
-        char *err = NULL;
-        if (wrp_names_check_pipeline (name, &err)) {
-            s_set_err (ret_err, err);
+        if (s_check_name (name, ret_err))
             return -1;
-        }
         conf.values = calloc (wrp_params_count (), sizeof *conf.values);
         if (!conf.values) {
             s_set_err (ret_err, NULL);
@@ -486,11 +489,8 @@ wrp_state_conf_read (wrp_state_t *self, const char *name, wrp_params_t *params,
                      uint64_t *ret_generation, char **ret_err)
 {
     assert (self && name);
-    char *err = NULL;
-    if (wrp_names_check_pipeline (name, &err)) {
-        s_set_err (ret_err, err);
+    if (s_check_name (name, ret_err))
         return -1;
-    }
     char *path = s_conf_path (self, name);
     char *data = NULL;
     size_t size = 0;
@@ -511,11 +511,8 @@ wrp_state_conf_set (wrp_state_t *self, const char *name, const char *const *keys
 {
     assert (self && name && (keys || count == 0) && (values || count == 0));
     s_conf_t conf = {0};
-    char *err = NULL;
-    if (wrp_names_check_pipeline (name, &err)) {
-        s_set_err (ret_err, err);
+    if (s_check_name (name, ret_err))
         return -1;
-    }
     int lock = s_lock (self, ret_err);
     if (lock < 0)
         return -1;

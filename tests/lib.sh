@@ -78,3 +78,18 @@ import socket
 s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()
 PY
 }
+
+# small_pipeline FILE NAME [MAIN [DATA]]: write FILE, a pipeline NAME of one
+# runtime with small shared-memory segments (what the multi-node tests
+# start): main MAIN (16M), client and runtime data DATA (4M) each.
+small_pipeline () {
+    cat >"$1" <<YAML
+name: $2
+pkgs:
+  - pkg_type: wrp_runtime
+    pkg_name: runtime
+    main_segment_size: ${3:-16M}
+    client_data_segment_size: ${4:-4M}
+    runtime_data_segment_size: ${4:-4M}
+YAML
+}

@@ -167,3 +167,18 @@ ct_shutdown () {
         [ ! -d "$cg" ] || echo "warning: could not remove the container's cgroup $cg" >&2
     done
 }
+
+# ct_debs: set agent_deb and ctl_deb to the packages in build/deb, built
+# first (make deb) when missing (no build/deb yet too) or older than the
+# sources.
+ct_debs () {
+    local DEB=$WRP_TOP/build/deb
+    agent_deb=$(find "$DEB" -maxdepth 1 -name 'wrp-agent_*.deb' 2>/dev/null | head -n 1) || true
+    if [ -z "$agent_deb" ] || [ -n "$(find "$WRP_TOP"/{agent,common,controller,proto,systemd,debian,man} \
+        "$WRP_TOP/Makefile" -newer "$agent_deb" -type f | head -n 1)" ]; then
+        note "make deb"
+        make -s -C "$WRP_TOP" deb >"$T/deb.log" 2>&1 || { tail -20 "$T/deb.log"; fail "make deb"; }
+        agent_deb=$(find "$DEB" -maxdepth 1 -name 'wrp-agent_*.deb' | head -n 1)
+    fi
+    ctl_deb=$(find "$DEB" -maxdepth 1 -name 'wrp-controller_*.deb' | head -n 1)
+}

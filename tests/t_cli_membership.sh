@@ -7,15 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/netns.sh"
 
-cat >"$T/p.yaml" <<'YAML'
-name: members
-pkgs:
-  - pkg_type: wrp_runtime
-    pkg_name: runtime
-    main_segment_size: 16M
-    client_data_segment_size: 4M
-    runtime_data_segment_size: 4M
-YAML
+small_pipeline "$T/p.yaml" members
 c () { "$BIN/wrp-controller" --port "$NETNS_PORT" --insecure "$@"; }
 c_local () { "$BIN/wrp-controller" "$@"; }
 json_field () { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }

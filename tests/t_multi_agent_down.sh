@@ -5,15 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/netns.sh"
 
-cat >"$T/down.yaml" <<'YAML'
-name: downtest
-pkgs:
-  - pkg_type: wrp_runtime
-    pkg_name: runtime
-    main_segment_size: 16M
-    client_data_segment_size: 4M
-    runtime_data_segment_size: 4M
-YAML
+small_pipeline "$T/down.yaml" downtest
 
 netns_up 3
 run_cmd out rc ctl ppl load "$T/down.yaml"

@@ -5,15 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/netns.sh"
 
-cat >"$T/conf.yaml" <<'YAML'
-name: conftest
-pkgs:
-  - pkg_type: wrp_runtime
-    pkg_name: runtime
-    main_segment_size: 16M
-    client_data_segment_size: 4M
-    runtime_data_segment_size: 4M
-YAML
+small_pipeline "$T/conf.yaml" conftest
 
 # The config file each node's runtime was started with (CHI_SERVER_CONF).
 runtime_conf () {

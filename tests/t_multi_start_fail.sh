@@ -6,15 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/netns.sh"
 
-cat >"$T/fail.yaml" <<'YAML'
-name: failtest
-pkgs:
-  - pkg_type: wrp_runtime
-    pkg_name: runtime
-    main_segment_size: 16M
-    client_data_segment_size: 4M
-    runtime_data_segment_size: 4M
-YAML
+small_pipeline "$T/fail.yaml" failtest
 
 NETNS_ENV_2="FAKE_CHI_FAIL_AT_START=1"
 netns_up 3

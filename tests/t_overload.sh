@@ -14,15 +14,7 @@ N=${WRP_OVERLOAD_NODES:-200}
 HOGS=${WRP_OVERLOAD_HOGS:-4}
 TIMEOUT_MS=120000
 
-cat >"$T/over.yaml" <<'YAML'
-name: overload
-pkgs:
-  - pkg_type: wrp_runtime
-    pkg_name: runtime
-    main_segment_size: 1M
-    client_data_segment_size: 1M
-    runtime_data_segment_size: 1M
-YAML
+small_pipeline "$T/over.yaml" overload 1M 1M
 
 t0=$(date +%s%N)
 netns_up "$N"

@@ -30,15 +30,7 @@ why=$(ct_skip_reason)
 [ -z "$why" ] || skip "systemd cannot boot here: $why"
 
 # The package, built when missing or older than the sources.
-DEB=$WRP_TOP/build/deb
-agent_deb=$(find "$DEB" -maxdepth 1 -name 'wrp-agent_*.deb' 2>/dev/null | head -n 1)
-if [ -z "$agent_deb" ] || [ -n "$(find "$WRP_TOP"/{agent,common,controller,proto,systemd,debian,man} \
-    "$WRP_TOP/Makefile" -newer "$agent_deb" -type f | head -n 1)" ]; then
-    note "make deb"
-    make -s -C "$WRP_TOP" deb >"$T/deb.log" 2>&1 || { tail -20 "$T/deb.log"; fail "make deb"; }
-    agent_deb=$(find "$DEB" -maxdepth 1 -name 'wrp-agent_*.deb' | head -n 1)
-fi
-ctl_deb=$(find "$DEB" -maxdepth 1 -name 'wrp-controller_*.deb' | head -n 1)
+ct_debs
 version=$(sed -n 's/^#define WRP_VERSION "\(.*\)"/\1/p' "$WRP_TOP/common/wrp_version.h")
 
 marker=$(mktemp /tmp/wrp-systemd-marker.XXXXXX)

@@ -11,15 +11,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/netns.sh"
 
-cat >"$T/down.yaml" <<'YAML'
-name: truth
-pkgs:
-  - pkg_type: wrp_runtime
-    pkg_name: runtime
-    main_segment_size: 1M
-    client_data_segment_size: 1M
-    runtime_data_segment_size: 1M
-YAML
+small_pipeline "$T/down.yaml" truth 1M 1M
 
 # Node 2's runtime takes 4 s to serve: its START is under way for that
 # long; node 3's never serves in this test's time.

@@ -7,6 +7,7 @@
 
 #include "wrp_duration.h"
 #include "wrp_params.h"
+#include "fuzz_util.h"
 
 #include <assert.h>
 #include <stdbool.h>
@@ -17,13 +18,9 @@
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
-    if (size > 256)
-        return 0;
-    char *text = malloc (size + 1);
+    char *text = fuzz_text (data, size, 256);
     if (!text)
         return 0;
-    memcpy (text, data, size);
-    text[size] = 0;
     int64_t us = -1;
     char *err = NULL;
     int rc = wrp_duration_parse (text, "ms", &us, &err);

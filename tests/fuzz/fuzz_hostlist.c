@@ -5,6 +5,7 @@
     hosts; one that does not must say why.                                   */
 
 #include "wrp_hostfile.h"
+#include "fuzz_util.h"
 
 #include <assert.h>
 #include <stdint.h>
@@ -16,13 +17,9 @@
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
-    if (size > 4096)
-        return 0;
-    char *text = malloc (size + 1);
+    char *text = fuzz_text (data, size, 4096);
     if (!text)
         return 0;
-    memcpy (text, data, size);
-    text[size] = 0;
     char *err = NULL;
     wrp_hostfile_t *list = wrp_hostfile_from_list (text, "-w", &err);
     if (!list) {

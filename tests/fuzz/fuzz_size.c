@@ -6,6 +6,7 @@
 
 #include "wrp_params.h"
 #include "wrp_size.h"
+#include "fuzz_util.h"
 
 #include <assert.h>
 #include <stdint.h>
@@ -15,13 +16,9 @@
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
-    if (size > 256)
-        return 0;
-    char *text = malloc (size + 1);
+    char *text = fuzz_text (data, size, 256);
     if (!text)
         return 0;
-    memcpy (text, data, size);
-    text[size] = 0;
     int64_t bytes = 0;
     char *err = NULL;
     int rc = wrp_size_parse (text, &bytes, &err);

@@ -11,14 +11,7 @@
 command -v dpkg-buildpackage >/dev/null || skip "no dpkg-buildpackage to build the package (apt-get install debhelper)"
 why=$(ct_skip_reason)
 [ -z "$why" ] || skip "systemd cannot boot here: $why"
-DEB=$WRP_TOP/build/deb
-agent_deb=$(find "$DEB" -maxdepth 1 -name 'wrp-agent_*.deb' 2>/dev/null | head -n 1)
-if [ -z "$agent_deb" ] || [ -n "$(find "$WRP_TOP"/{agent,common,controller,proto,systemd,debian,man} \
-    "$WRP_TOP/Makefile" -newer "$agent_deb" -type f | head -n 1)" ]; then
-    make -s -C "$WRP_TOP" deb >"$T/deb.log" 2>&1 || { tail -20 "$T/deb.log"; fail "make deb"; }
-    agent_deb=$(find "$DEB" -maxdepth 1 -name 'wrp-agent_*.deb' | head -n 1)
-fi
-ctl_deb=$(find "$DEB" -maxdepth 1 -name 'wrp-controller_*.deb' | head -n 1)
+ct_debs
 
 ct_boot
 at_exit '[ -z "$CT_PID" ] || ct journalctl -u wrp-agentd --no-pager -n 40 2>/dev/null | tail -n 40'
