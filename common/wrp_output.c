@@ -7,10 +7,13 @@
 #include <stdio.h>
 #include <string.h>
 
-//  How telling a line is: 2 fatal, 1 an error, 0 neither.
+//  How telling a line is: 2 fatal, 1 an error, 0 neither, -1 a line another
+//  thread logged at INFO or DEBUG level (the real runtime's workers interleave
+//  those with the main thread's error cascade, so they do not end a run).
 static int
 s_rank (const char *line, size_t len)
 {
+    static const char *const quiet[] = {" INFO ", " DEBUG "};
     static const char *const fatal[] = {"FATAL", "Fatal", "fatal", "panic",
                                         "abort", "Abort", "ssert"};
     static const char *const error[] = {"ERROR", "Error", "error"};
@@ -20,6 +23,9 @@ s_rank (const char *line, size_t len)
     for (size_t w = 0; w < sizeof error / sizeof error[0]; w++)
         if (memmem (line, len, error[w], strlen (error[w])))
             return 1;
+    for (size_t w = 0; w < sizeof quiet / sizeof quiet[0]; w++)
+        if (memmem (line, len, quiet[w], strlen (quiet[w])))
+            return -1;
     return 0;
 }
 
@@ -47,7 +53,8 @@ wrp_output_reason (const char *output, bool or_last, char *buf, size_t size)
                 best_len = rank == 2 ? len : run_len;
                 best_rank = rank;
             }
-            prev_rank = rank;
+            if (rank >= 0)
+                prev_rank = rank;
             last = line;
             last_len = len;
         }
@@ -83,6 +90,11 @@ wrp_output_test (bool verbose)
                                "ERROR init\n",
                                false, line, sizeof line));
     assert (!strcmp (line, "ERROR ChiMod not found"));
+    //  Worker threads' INFO lines inside the cascade do not end the run
+    assert (wrp_output_reason ("a.cc:1 INFO 9 Run Worker 0\na.cc:2 ERROR 7 ChiMod gone\n"
+                               "a.cc:3 INFO 9 Sleeping\na.cc:4 ERROR 7 pool\n",
+                               false, line, sizeof line));
+    assert (!strcmp (line, "a.cc:2 ERROR 7 ChiMod gone"));
     assert (wrp_output_reason ("x\nassertion failed  \nError: y\n", false, line,
                                sizeof line));
     assert (!strcmp (line, "assertion failed"));
