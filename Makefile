@@ -13,12 +13,13 @@ CC       ?= cc
 SANITIZE ?=
 FUZZ_TIME ?= 60
 
-PKGS := libczmq libzmq yaml-0.1 libsystemd
+PKGS := libczmq libzmq yaml-0.1 libsystemd libmicrohttpd
 
 # Packages make check needs on a fresh Debian 12 machine.
 APT_PKGS := build-essential pkg-config libczmq-dev libzmq3-dev libyaml-dev \
             libsystemd-dev clang clang-format libclang-rt-14-dev iproute2 util-linux \
-            python3 python3-yaml python3-jsonschema procps systemd
+            python3 python3-yaml python3-jsonschema procps systemd \
+            libmicrohttpd-dev prometheus chromium curl openssl
 
 ifeq ($(SANITIZE),)
 BUILD ?= build

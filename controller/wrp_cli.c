@@ -76,9 +76,13 @@ static const wrp_verb_t s_verbs[] = {
     {"ppl clean", "", 0, 0, "same as `clean`", NULL, wrp_commands_lifecycle, "clean"},
     {"ppl status", "", 0, 0, "same as `status`", NULL, wrp_commands_lifecycle, "status"},
     {"monitor", "", 0, 0, "stay up, poll every agent, print each change of state",
-     "Polls every agent every heartbeat_interval and prints each change of state\n"
-     "until interrupted. --write-json FILE keeps FILE updated with the status\n"
-     "document; --textfile DIR writes DIR/wrp.prom for node_exporter.",
+     "Polls every agent every --interval (default: heartbeat_interval) and prints\n"
+     "each change of state until interrupted. --write-json FILE keeps FILE updated\n"
+     "with the status document; --textfile DIR writes DIR/wrp.prom for\n"
+     "node_exporter. --listen ADDR:PORT (usually 127.0.0.1:9464) serves /metrics,\n"
+     "/status.json, / (a status page) and /healthz from the last poll; with\n"
+     "--tls-cert/--tls-key over HTTPS, with --http-auth FILE (user:password)\n"
+     "behind basic authentication.",
      wrp_commands_monitor, NULL},
     {"keygen", "FILE", 1, 1, "make a CURVE key pair: FILE (public) and FILE_secret",
      "Writes a new key pair in czmq's zcert format: FILE (public, give it to the\n"
@@ -103,6 +107,9 @@ static const char s_options_help[] =
     "      --insecure          plain TCP, no CURVE (the agents must run --insecure too)\n"
     "      --write-json FILE   monitor: keep FILE updated with the status document\n"
     "      --textfile DIR      monitor: keep DIR/wrp.prom updated (node_exporter)\n"
+    "      --interval DURATION monitor: poll period (500ms, 2s; bare number: ms)\n"
+    "      --listen ADDR:PORT  monitor: serve /metrics, /status.json, /, /healthz\n"
+    "      --tls-cert FILE, --tls-key FILE, --http-auth FILE  monitor: HTTPS, auth\n"
     "  -v, --verbose           more log output (twice: debug)\n"
     "  -h, --help              this help; `wrp-controller VERB --help` for one verb\n"
     "Environment: WRP_HOME (state, default ~/.wrp), WRP_PIPELINE_PATH (index path),\n"
@@ -158,6 +165,24 @@ s_parse_number (const char *text, long min, long max, long *ret_value)
     return 0;
 }
 
+//  A duration: a number with ms, s, m or h; a bare number is ms.
+static int
+s_parse_duration_ms (const char *text, long *ret_ms)
+{
+    static const struct {
+        const char *unit;
+        long ms;
+    } units[] = {{"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}, {"", 1}};
+    size_t digits = strspn (text, "0123456789");
+    for (size_t u = 0; u < sizeof units / sizeof units[0]; u++) {
+        if (strcmp (text + digits, units[u].unit) || digits == 0 || digits > 9)
+            continue;
+        *ret_ms = strtol (text, NULL, 10) * units[u].ms;
+        return 0;
+    }
+    return -1;
+}
+
 //  Find the verb whose words start the positional arguments (longest wins).
 static const wrp_verb_t *
 s_match_verb (char **words, size_t count, size_t *ret_used)
@@ -203,6 +228,11 @@ wrp_cli_parse (int argc, char **argv, wrp_cli_t *cli, char **ret_err)
         OPT_INSECURE,
         OPT_WRITE_JSON,
         OPT_TEXTFILE,
+        OPT_INTERVAL,
+        OPT_LISTEN,
+        OPT_TLS_CERT,
+        OPT_TLS_KEY,
+        OPT_HTTP_AUTH,
     };
     static const struct option long_options[] = {
         {"hostfile", required_argument, NULL, 'H'},
@@ -216,6 +246,11 @@ wrp_cli_parse (int argc, char **argv, wrp_cli_t *cli, char **ret_err)
         {"insecure", no_argument, NULL, OPT_INSECURE},
         {"write-json", required_argument, NULL, OPT_WRITE_JSON},
         {"textfile", required_argument, NULL, OPT_TEXTFILE},
+        {"interval", required_argument, NULL, OPT_INTERVAL},
+        {"listen", required_argument, NULL, OPT_LISTEN},
+        {"tls-cert", required_argument, NULL, OPT_TLS_CERT},
+        {"tls-key", required_argument, NULL, OPT_TLS_KEY},
+        {"http-auth", required_argument, NULL, OPT_HTTP_AUTH},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -292,6 +327,28 @@ wrp_cli_parse (int argc, char **argv, wrp_cli_t *cli, char **ret_err)
             break;
         case OPT_TEXTFILE:
             cli->options.textfile_dir = optarg;
+            break;
+        case OPT_INTERVAL:
+            if (s_parse_duration_ms (optarg, &number) || number < 10 ||
+                number > 3600000) {
+                *ret_err = wrp_strf ("--interval '%.32s': expected a duration from 10ms "
+                                     "to 1h (500ms, 2s; a bare number is ms)",
+                                     optarg);
+                return -1;
+            }
+            cli->options.interval_ms = (int) number;
+            break;
+        case OPT_LISTEN:
+            cli->options.listen = optarg;
+            break;
+        case OPT_TLS_CERT:
+            cli->options.tls_cert = optarg;
+            break;
+        case OPT_TLS_KEY:
+            cli->options.tls_key = optarg;
+            break;
+        case OPT_HTTP_AUTH:
+            cli->options.http_auth = optarg;
             break;
         case 'v':
             cli->verbose++;
@@ -370,9 +427,16 @@ wrp_cli_parse (int argc, char **argv, wrp_cli_t *cli, char **ret_err)
                       verb->max_args ? "" : " (it takes no operands)");
         return -1;
     }
-    if ((cli->options.write_json || cli->options.textfile_dir) &&
+    const wrp_plan_options_t *o = &cli->options;
+    if ((o->write_json || o->textfile_dir || o->listen || o->interval_ms || o->tls_cert ||
+         o->tls_key || o->http_auth) &&
         verb->run != wrp_commands_monitor) {
-        *ret_err = strdup ("--write-json and --textfile are options of `monitor`");
+        *ret_err = strdup ("--write-json, --textfile, --interval, --listen, --tls-cert, "
+                           "--tls-key and --http-auth are options of `monitor`");
+        return -1;
+    }
+    if ((o->tls_cert || o->tls_key || o->http_auth) && !o->listen) {
+        *ret_err = strdup ("--tls-cert, --tls-key and --http-auth go with --listen");
         return -1;
     }
     return 0;
@@ -436,6 +500,11 @@ wrp_cli_test (bool verbose)
     assert (s_parse ("--help", &cli, &err, storage, argv) == 0 && cli.help && !cli.verb);
     assert (s_parse ("monitor --write-json x --textfile d", &cli, &err, storage, argv) ==
             0);
+    assert (s_parse ("monitor --interval 2s --listen :0", &cli, &err, storage, argv) ==
+            0);
+    assert (cli.options.interval_ms == 2000 && !strcmp (cli.options.listen, ":0"));
+    assert (s_parse ("monitor --interval 250", &cli, &err, storage, argv) == 0);
+    assert (cli.options.interval_ms == 250);
 
     const char *bad[][2] = {
         {"", "no verb"},
@@ -457,6 +526,11 @@ wrp_cli_test (bool verbose)
         {"-Z start", "unknown option '-Z'"},
         {"start -H", "needs a value"},
         {"status --write-json x", "options of `monitor`"},
+        {"status --listen :9464", "options of `monitor`"},
+        {"monitor --interval 5", "--interval '5'"},
+        {"monitor --interval 2x", "--interval '2x'"},
+        {"monitor --interval 2h", "--interval '2h'"},
+        {"monitor --http-auth f", "go with --listen"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         err = NULL;

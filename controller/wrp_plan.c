@@ -46,6 +46,10 @@ wrp_plan_destroy (wrp_plan_t **self_p)
     free (self->agent_key_file);
     free (self->write_json);
     free (self->textfile_dir);
+    free (self->listen);
+    free (self->tls_cert);
+    free (self->tls_key);
+    free (self->http_auth);
     free (self->pkg_name);
     free (self->hostfile);
     free (self->key_file);
@@ -285,6 +289,7 @@ wrp_plan_new (const wrp_plan_options_t *options, char **ret_err)
                            ? options->timeout_ms
                            : (int) wrp_params_int (self->params, "timeout") * 1000;
     self->format = options->format;
+    self->interval_ms = options->interval_ms;
     self->color = isatty (STDOUT_FILENO) && !getenv ("NO_COLOR");
     self->security.insecure = options->insecure;
     if (!options->insecure) {
@@ -300,7 +305,11 @@ wrp_plan_new (const wrp_plan_options_t *options, char **ret_err)
     }
     if ((options->write_json && !(self->write_json = strdup (options->write_json))) ||
         (options->textfile_dir &&
-         !(self->textfile_dir = strdup (options->textfile_dir)))) {
+         !(self->textfile_dir = strdup (options->textfile_dir))) ||
+        (options->listen && !(self->listen = strdup (options->listen))) ||
+        (options->tls_cert && !(self->tls_cert = strdup (options->tls_cert))) ||
+        (options->tls_key && !(self->tls_key = strdup (options->tls_key))) ||
+        (options->http_auth && !(self->http_auth = strdup (options->http_auth)))) {
         err = strdup ("out of memory");
         goto fail;
     }

@@ -737,6 +737,75 @@ s_prom_host (wrp_buf_t *b, const char *name, const char *host)
     wrp_buf_str (b, "\"");
 }
 
+//  Per node: pid, how the last failure ended, when the state last changed;
+//  the generation the controller wants.
+static void
+s_prom_more (wrp_buf_t *b, const wrp_render_view_t *view)
+{
+    static const char *const fields[][3] = {
+        {"wrp_runtime_pid", "pid", "Process id of the runtime."},
+        {"wrp_runtime_exit_code", "exit_code", "Exit status of the failed runtime."},
+        {"wrp_runtime_signal", "signal", "Signal number that killed the failed runtime."},
+    };
+    int64_t v;
+    for (size_t f = 0; f < sizeof fields / sizeof fields[0]; f++) {
+        s_prom_head (b, fields[f][0], "gauge", fields[f][2]);
+        for (size_t i = 0; i < view->count; i++) {
+            const wrp_msg_t *st = view->nodes[i].reachable ? view->nodes[i].status : NULL;
+            if (f == 2 ? s_signal (st, &v) : s_int (st, fields[f][1], &v)) {
+                s_prom_host (b, fields[f][0], view->nodes[i].host);
+                wrp_buf_printf (b, "} %" PRId64 "\n", v);
+            }
+        }
+    }
+    s_prom_head (b, "wrp_config_generation_wanted", "gauge",
+                 "Generation of the config the controller would push now.");
+    wrp_buf_printf (b, "wrp_config_generation_wanted %" PRIu64 "\n", view->generation);
+    if (view->updated_at <= 0)
+        return;
+    s_prom_head (
+        b, "wrp_runtime_state_change_timestamp_seconds", "gauge",
+        "When monitor saw the node's agent or runtime state change (Unix time).");
+    for (size_t i = 0; i < view->count; i++)
+        if (view->nodes[i].changed_at > 0) {
+            s_prom_host (b, "wrp_runtime_state_change_timestamp_seconds",
+                         view->nodes[i].host);
+            wrp_buf_printf (b, "} %.3f\n", view->nodes[i].changed_at);
+        }
+}
+
+//  monitor's own series.
+static void
+s_prom_monitor (wrp_buf_t *b, const wrp_render_view_t *view)
+{
+    const wrp_render_monitor_t *m = view->monitor;
+    static const char *const states[] = {"down",    "unknown",  "stopped", "starting",
+                                         "running", "stopping", "failed"};
+    size_t counts[sizeof states / sizeof states[0]] = {0};
+    for (size_t i = 0; i < view->count; i++) {
+        const char *state = view->nodes[i].reachable ? s_state (&view->nodes[i]) : "down";
+        size_t s = 1;
+        for (size_t k = 0; state && k < sizeof states / sizeof states[0]; k++)
+            if (!strcmp (state, states[k]))
+                s = k;
+        counts[s]++;
+    }
+    s_prom_head (b, "wrp_monitor_nodes", "gauge",
+                 "Nodes by state (down: the agent does not answer).");
+    for (size_t k = 0; k < sizeof states / sizeof states[0]; k++)
+        wrp_buf_printf (b, "wrp_monitor_nodes{state=\"%s\"} %zu\n", states[k], counts[k]);
+    s_prom_head (b, "wrp_monitor_interval_seconds", "gauge", "The poll period.");
+    wrp_buf_printf (b, "wrp_monitor_interval_seconds %.3f\n", m->interval_s);
+    s_prom_head (b, "wrp_monitor_poll_duration_seconds", "gauge",
+                 "The last poll, from sending to the last reply.");
+    wrp_buf_printf (b, "wrp_monitor_poll_duration_seconds %.6f\n", m->poll_duration_s);
+    s_prom_head (b, "wrp_monitor_polls_total", "counter", "Polls sent.");
+    wrp_buf_printf (b, "wrp_monitor_polls_total %" PRIu64 "\n", m->polls);
+    s_prom_head (b, "wrp_monitor_errors_total", "counter",
+                 "Agents found down, ERROR replies and refused keys.");
+    wrp_buf_printf (b, "wrp_monitor_errors_total %" PRIu64 "\n", m->errors);
+}
+
 char *
 wrp_render_prometheus (const wrp_render_view_t *view)
 {
@@ -830,11 +899,14 @@ wrp_render_prometheus (const wrp_render_view_t *view)
             line = end ? end + 1 : NULL;
         }
     }
+    s_prom_more (&b, view);
     if (view->updated_at > 0) {
         s_prom_head (&b, "wrp_last_poll_timestamp_seconds", "gauge",
                      "When wrp-controller monitor last polled the agents (Unix time).");
         wrp_buf_printf (&b, "wrp_last_poll_timestamp_seconds %.3f\n", view->updated_at);
     }
+    if (view->monitor)
+        s_prom_monitor (&b, view);
     return wrp_buf_finish (&b, NULL);
 }
 
@@ -949,6 +1021,17 @@ wrp_render_test (bool verbose)
     view.updated_at = 1700000000.5;
     prom = wrp_render_prometheus (&view);
     assert (strstr (prom, "wrp_last_poll_timestamp_seconds 1700000000.500\n"));
+    assert (strstr (prom, "wrp_runtime_pid{host=\"node01\"} 4242\n"));
+    assert (strstr (prom, "wrp_runtime_exit_code{host=\"node\\\"02\\\\\"} 1\n"));
+    assert (strstr (prom, "wrp_config_generation_wanted 3\n"));
+    assert (!strstr (prom, "wrp_monitor_nodes"));
+    free (prom);
+    wrp_render_monitor_t counters = {.interval_s = 1, .polls = 7, .errors = 2};
+    view.monitor = &counters;
+    prom = wrp_render_prometheus (&view);
+    assert (strstr (prom, "wrp_monitor_nodes{state=\"down\"} 1\n"));
+    assert (strstr (prom, "wrp_monitor_nodes{state=\"failed\"} 1\n"));
+    assert (strstr (prom, "wrp_monitor_polls_total 7\n"));
     free (prom);
 
     wrp_msg_destroy (&running);

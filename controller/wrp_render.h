@@ -27,18 +27,28 @@ typedef struct {
     const char *error;     //  one line: what went wrong on this node; NULL if nothing
     const char *note;      //  table DETAIL when all went well ("started"); may be NULL
     const char
-        *removed;        //  clean: "path\tbytes" lines the agent removed; NULL otherwise
-    double last_seen;    //  monitor: wall clock of its last reply (0: never / omit)
+        *removed;         //  clean: "path\tbytes" lines the agent removed; NULL otherwise
+    double last_seen;     //  monitor: wall clock of its last reply (0: never / omit)
+    double changed_at;    //  monitor: wall clock of its last state change (0: omit)
 } wrp_render_node_t;
 
+//  monitor: its own counters, for /metrics.
 typedef struct {
-    const char *pipeline;              //  pipeline name
-    uint64_t generation;               //  the controller's config generation
-    const char *command;               //  "status", "start", "stop", "kill", "clean"
-    const wrp_render_node_t *nodes;    //  one entry per node, in hostfile order
-    size_t count;                      //  number of entries
-    bool color;                        //  table: ANSI colours
-    double updated_at;                 //  monitor: wall clock of the poll (0: omit)
+    double interval_s;         //  poll period
+    double poll_duration_s;    //  the last poll: from sending to the last reply
+    uint64_t polls;            //  polls sent since start
+    uint64_t errors;           //  agents found down, ERROR replies, refusals
+} wrp_render_monitor_t;
+
+typedef struct {
+    const char *pipeline;                   //  pipeline name
+    uint64_t generation;                    //  the controller's config generation
+    const char *command;                    //  "status", "start", "stop", "kill", "clean"
+    const wrp_render_node_t *nodes;         //  one entry per node, in hostfile order
+    size_t count;                           //  number of entries
+    bool color;                             //  table: ANSI colours
+    double updated_at;                      //  monitor: wall clock of the poll (0: omit)
+    const wrp_render_monitor_t *monitor;    //  monitor: its counters (NULL: omit)
 } wrp_render_view_t;
 
 //  Counts over a view: nodes, reachable agents, running runtimes, failed
@@ -70,7 +80,8 @@ char *wrp_render_table (const wrp_render_view_t *view);
 char *wrp_render_json (const wrp_render_view_t *view);
 
 //  The same facts in the Prometheus text exposition format (version 0.0.4),
-//  with wrp_last_poll_timestamp_seconds when updated_at is set. Caller frees.
+//  with wrp_last_poll_timestamp_seconds when updated_at is set and the
+//  wrp_monitor_* series when monitor is. Caller frees.
 char *wrp_render_prometheus (const wrp_render_view_t *view);
 
 //  Human forms used by the table and monitor: "1.5G", "3m04s", "SIGSEGV".
