@@ -20,7 +20,8 @@
 #include "wrp_log.h"
 #include "wrp_str.h"
 
-#define S_MAX_CONNECTIONS 128              //  at once; more are refused
+#define S_MAX_CONNECTIONS 128              //  at once; more wait in the backlog
+#define S_MAX_PER_IP      16               //  at once from one address; more closed
 #define S_MEMORY_LIMIT    (32 * 1024)      //  per connection: request line + headers
 #define S_TIMEOUT_S       10               //  an idle connection is closed after this
 #define S_MAX_FILE        (1024 * 1024)    //  certificate, key, auth file
@@ -332,6 +333,7 @@ wrp_http_new (const wrp_http_config_t *config, char **ret_err)
     self->daemon = MHD_start_daemon (
         flags, 0, NULL, NULL, s_handle, self, MHD_OPTION_SOCK_ADDR, &addr,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned int) S_MAX_CONNECTIONS,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int) S_MAX_PER_IP,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int) S_TIMEOUT_S,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) S_MEMORY_LIMIT,
         MHD_OPTION_EXTERNAL_LOGGER, s_log, NULL, MHD_OPTION_ARRAY,

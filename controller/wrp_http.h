@@ -7,9 +7,10 @@
     a fan-out and costs the same at 1000 nodes as at one. The server runs
     in libmicrohttpd's own thread; publish takes a mutex for the swap.
 
-    Bounded: GET and HEAD only (405 otherwise), S_MAX_CONNECTIONS at once,
-    request headers within S_MEMORY_LIMIT (431 beyond), S_TIMEOUT_S per
-    idle connection. Optional TLS (PEM certificate and key) and basic
+    Bounded: GET and HEAD only (405 otherwise), S_MAX_CONNECTIONS at once
+    and S_MAX_PER_IP from one address (more are closed at once), request
+    headers within S_MEMORY_LIMIT (431 beyond), an idle connection closed
+    after S_TIMEOUT_S. Optional TLS (PEM certificate and key) and basic
     authentication (a file holding one "user:password" line).              */
 
 #ifndef WRP_HTTP_H_INCLUDED
