@@ -285,7 +285,7 @@ s_initial_line (s_monitor_t *self)
     char text[1024];
     int len =
         snprintf (text, sizeof text,
-                  "monitoring %zu node%s every %.1f s: %zu up, %zu running, %zu failed",
+                  "monitoring %zu node%s every %.3g s: %zu up, %zu running, %zu failed",
                   self->count, self->count == 1 ? "" : "s", self->interval_ms / 1000.0,
                   up, running, failed);
     if (*down_list && len > 0 && (size_t) len < sizeof text)
