@@ -25,13 +25,14 @@ static const char s_style[] =
     "input.f{display:none}"
     "table{border-collapse:collapse;width:100%;background:#fff}"
     "th,td{text-align:left;padding:.3em .6em;border-bottom:1px solid #ddd;"
-    "vertical-align:top}th{background:#eee}td.num{text-align:right}"
-    "tr.s-down td.st,.b-down{background:#c62828;color:#fff}"
-    "tr.s-failed td.st,.b-failed{background:#e53935;color:#fff}"
-    "tr.s-unknown td.st,.b-unknown{background:#9e9e9e;color:#fff}"
-    "tr.s-starting td.st,tr.s-stopping td.st,.b-starting,.b-stopping{background:#f9a825}"
-    "tr.s-stopped td.st,.b-stopped{background:#bdbdbd}"
-    "tr.s-running td.st,.b-running{background:#2e7d32;color:#fff}"
+    "vertical-align:top}th{background:#eee}td.num{text-align:right;white-space:nowrap}"
+    "tr.s-down td.st,.bar .b-down{background:#c62828;color:#fff}"
+    "tr.s-failed td.st,.bar .b-failed{background:#e53935;color:#fff}"
+    "tr.s-unknown td.st,.bar .b-unknown{background:#9e9e9e;color:#fff}"
+    "tr.s-starting td.st,tr.s-stopping td.st,.bar .b-starting,.bar "
+    ".b-stopping{background:#f9a825}"
+    "tr.s-stopped td.st,.bar .b-stopped{background:#bdbdbd}"
+    "tr.s-running td.st,.bar .b-running{background:#2e7d32;color:#fff}"
     "pre{margin:.3em 0 0;font-size:12px;white-space:pre-wrap;color:#444}"
     "#f-all:checked~.bar label[for=f-all]{outline:2px solid #333}";
 
@@ -239,7 +240,7 @@ wrp_render_html (const wrp_render_view_t *view, int refresh_ms, const char *age_
     wrp_buf_printf (&b,
                     "</h1>\n<div class=meta>config generation %" PRIu64
                     " &middot; data from <span id=updated>%s</span>, "
-                    "<span id=age>%s</span> old &middot; polled every %.1f s</div>\n",
+                    "<span id=age>%s</span> old &middot; polled every %.3g s</div>\n",
                     view->generation, iso, age_mark, refresh_ms / 1000.0);
     wrp_buf_str (&b, "<input class=f type=radio name=f id=f-all value=all checked>");
     for (size_t k = 0; k < S_STATE_COUNT; k++)
