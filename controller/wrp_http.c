@@ -69,8 +69,10 @@ wrp_http_parse_listen (const char *text, char **ret_host, int *ret_port, char **
         return -1;
     }
     char *end = NULL;
-    long port = colon ? strtol (colon + 1, &end, 10) : -1;
-    if (!colon || !colon[1] || *end || port < 0 || port > 65535 || host_len > 255) {
+    long port =
+        colon && colon[1] >= '0' && colon[1] <= '9' ? strtol (colon + 1, &end, 10) : -1;
+    if (port < 0 || *end || port > 65535 || host_len > 255 ||
+        memchr (host, '[', host_len) || memchr (host, ']', host_len)) {
         *ret_err = wrp_strf ("--listen '%.64s': expected ADDRESS:PORT, e.g. "
                              "127.0.0.1:9464",
                              text);
