@@ -16,6 +16,9 @@ static const char *const s_states[] = {"down",     "failed",  "unknown", "starti
                                        "stopping", "stopped", "running"};
 #define S_STATE_COUNT (sizeof s_states / sizeof s_states[0])
 
+//  The page refreshes with the polls, but not more often than this (ms).
+#define S_MIN_REFRESH_MS 500
+
 //  Only the table's own CSS; colours by state.
 static const char s_style[] =
     "body{font:14px system-ui,sans-serif;margin:1em;color:#222;background:#fafafa}"
@@ -210,7 +213,7 @@ s_iso (double when, char *buf, size_t size)
 }
 
 char *
-wrp_render_html (const wrp_render_view_t *view, int refresh_ms, const char *age_mark)
+wrp_render_html (const wrp_render_view_t *view, int interval_ms, const char *age_mark)
 {
     assert (view && age_mark);
     size_t counts[S_STATE_COUNT] = {0};
@@ -232,8 +235,8 @@ wrp_render_html (const wrp_render_view_t *view, int refresh_ms, const char *age_
                         "#f-%s:checked~table tr.node:not(.s-%s){display:none}"
                         "#f-%s:checked~.bar label[for=f-%s]{outline:2px solid #333}",
                         s_states[k], s_states[k], s_states[k], s_states[k]);
-    wrp_buf_printf (
-        &b, "</style></head>\n<body data-refresh-ms=\"%d\">\n<h1>wrp: ", refresh_ms);
+    wrp_buf_printf (&b, "</style></head>\n<body data-refresh-ms=\"%d\">\n<h1>wrp: ",
+                    interval_ms > S_MIN_REFRESH_MS ? interval_ms : S_MIN_REFRESH_MS);
     s_html (&b, view->pipeline ? view->pipeline : "no pipeline");
     char iso[40];
     s_iso (view->updated_at, iso, sizeof iso);
@@ -241,7 +244,7 @@ wrp_render_html (const wrp_render_view_t *view, int refresh_ms, const char *age_
                     "</h1>\n<div class=meta>config generation %" PRIu64
                     " &middot; data from <span id=updated>%s</span>, "
                     "<span id=age>%s</span> old &middot; polled every %.3g s</div>\n",
-                    view->generation, iso, age_mark, refresh_ms / 1000.0);
+                    view->generation, iso, age_mark, interval_ms / 1000.0);
     wrp_buf_str (&b, "<input class=f type=radio name=f id=f-all value=all checked>");
     for (size_t k = 0; k < S_STATE_COUNT; k++)
         wrp_buf_printf (&b, "<input class=f type=radio name=f id=f-%s value=%s>",
@@ -293,11 +296,12 @@ wrp_render_html_test (bool verbose)
         .count = 3,
         .updated_at = 1700000000,
     };
-    char *html = wrp_render_html (&view, 1000, "@AGE@");
+    char *html = wrp_render_html (&view, 200, "@AGE@");
     assert (html);
     if (verbose)
         printf ("%s", html);
     assert (strstr (html, "<span id=age>@AGE@</span>"));
+    assert (strstr (html, "data-refresh-ms=\"500\"") && strstr (html, "every 0.2 s"));
     assert (strstr (html, "2023-11-14T22:13:20Z"));
     //  Failing first (n<2> then n3), the running one last; escaped.
     char *r2 = strstr (html, "data-host=\"n&lt;2&gt;\" data-state=\"failed\"");

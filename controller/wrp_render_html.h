@@ -11,7 +11,8 @@
     - the age of the data (wrp_http fills WRP_HTTP_AGE_MARK per request).
 
     With JavaScript, a host filter box, and the page refreshes itself from
-    /status.json every refresh_ms without reloading.                        */
+    /status.json every poll interval (at most twice a second) without
+    reloading.                                                              */
 
 #ifndef WRP_RENDER_HTML_H_INCLUDED
 #define WRP_RENDER_HTML_H_INCLUDED
@@ -20,9 +21,9 @@
 
 #include "wrp_render.h"
 
-//  The page for view (updated_at set), refreshing every refresh_ms. Holds
+//  The page for view (updated_at set), polled every interval_ms. Holds
 //  age_mark once, where the age of the data goes. Caller frees; NULL on OOM.
-char *wrp_render_html (const wrp_render_view_t *view, int refresh_ms,
+char *wrp_render_html (const wrp_render_view_t *view, int interval_ms,
                        const char *age_mark);
 
 void wrp_render_html_test (bool verbose);
