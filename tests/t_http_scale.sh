@@ -5,6 +5,7 @@
 # /status.json and / are fetched 100 times each over one keep-alive
 # connection while polls go on. Reports median and p99; fails when a
 # median exceeds 10 ms (the goal) or a p99 exceeds 100 ms (a busy machine).
+# Last, a monitor bound to every address (of that isolated namespace) warns.
 . "$(dirname "$0")/lib.sh"
 need_root
 N=${WRP_SCALE_NODES:-1000}
@@ -12,11 +13,12 @@ NS=wrpt-$$-scale
 ip netns add "$NS" || fail "cannot create namespace $NS"
 at_exit "ip netns pids $NS 2>/dev/null | xargs -r kill -9 2>/dev/null; ip netns del $NS 2>/dev/null"
 ip -n "$NS" link set lo up
+# (Not for processes started with &: the function's subshell would get their pid.)
 inns () { ip netns exec "$NS" "$@"; }
 
 aport=5560
 mkdir -p "$T/agent"
-inns env PATH="$TBIN:$PATH" "$BIN/wrp-agentd" --insecure --endpoint "tcp://*:$aport" \
+ip netns exec "$NS" env PATH="$TBIN:$PATH" "$BIN/wrp-agentd" --insecure --endpoint "tcp://*:$aport" \
     --state-dir "$T/agent/state" --node-name scale >"$T/agent/log" 2>&1 &
 at_exit "kill -9 $! 2>/dev/null"
 wait_for 10 inns "$TBIN/wrp-send" -t 500 "tcp://127.0.0.1:$aport" STATUS -
@@ -24,7 +26,7 @@ for ((i = 0; i < N; i++)); do
     printf '127.0.%d.%d\n' $((10 + i / 250)) $((1 + i % 250))
 done >"$T/hosts"
 
-inns sh -c 'ulimit -n 65536 2>/dev/null; exec "$@"' sh "$BIN/wrp-controller" -H "$T/hosts" \
+ip netns exec "$NS" sh -c 'ulimit -n 65536 2>/dev/null; exec "$@"' sh "$BIN/wrp-controller" -H "$T/hosts" \
     --port "$aport" --insecure monitor --interval 1s --listen 127.0.0.1:9464 \
     >"$T/monitor.out" 2>"$T/monitor.err" &
 mon=$!
@@ -66,4 +68,13 @@ while True:
 print(f"-- {polls[0]}")
 sys.exit(f"too slow: {bad}" if bad else 0)
 PY
+note "bound beyond loopback: a warning"
+ip netns exec "$NS" "$BIN/wrp-controller" -H "$T/hosts" --port "$aport" --insecure monitor \
+    --interval 1s --listen :9465 >"$T/monitor2.out" 2>"$T/monitor2.err" &
+mon2=$!
+at_exit "kill -9 $mon2 2>/dev/null"
+wait_for 20 grep -q "reachable from other hosts by anyone" "$T/monitor2.err"
+wait_for 60 grep -q "monitoring $N nodes" "$T/monitor2.out"    # signal handlers in place
+kill -TERM $mon2
+wait $mon2 || fail "monitor --listen :9465: exit $?"
 exit 0
