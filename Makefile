@@ -13,11 +13,11 @@ CC       ?= cc
 SANITIZE ?=
 FUZZ_TIME ?= 60
 
-PKGS := libczmq libzmq yaml-0.1 libsystemd libmicrohttpd
+PKGS := libczmq libzmq yaml-0.1 libsystemd libsodium libmicrohttpd
 
 # Packages make check needs on a fresh Debian 12 machine.
 APT_PKGS := build-essential pkg-config libczmq-dev libzmq3-dev libyaml-dev \
-            libsystemd-dev clang clang-format libclang-rt-14-dev iproute2 util-linux \
+            libsystemd-dev libsodium-dev clang clang-format libclang-rt-14-dev iproute2 util-linux \
             python3 python3-yaml python3-jsonschema procps systemd \
             libmicrohttpd-dev prometheus chromium curl openssl
 
@@ -33,7 +33,7 @@ PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c17 -Wall -Wextra -Werror -D_GNU_SOURCE -DWRP_DATADIR=\"$(PREFIX)/share/wrp\" -Icommon -Iproto -Iagent -Icontroller \
+CFLAGS  += -std=c17 -Wall -Wextra -Werror -D_GNU_SOURCE -DWRP_DATADIR=\"$(PREFIX)/share/wrp\" \
            $(PKG_CFLAGS) $(SANFLAGS) -MMD -MP
 LDFLAGS += $(SANFLAGS)
 LDLIBS  += $(PKG_LIBS) -lm
@@ -63,9 +63,16 @@ FUZZERS   := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRC))
 
 all: $(AGENTD) $(CTL)
 
+# Each directory sees only the headers below it: proto < common < agent, controller.
+INC_proto      := -Iproto
+INC_common     := -Icommon -Iproto
+INC_agent      := -Iagent -Icommon -Iproto
+INC_controller := -Icontroller -Icommon -Iproto
+INC_tests      := -Iagent -Icontroller -Icommon -Iproto
+
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(CC) $(CFLAGS) $(INC_$(firstword $(subst /, ,$*))) -c -o $@ $<
 
 $(LIBWRP): $(call obj,$(LIB_SRC))
 $(LIBAGENT): $(call obj,$(AGENT_SRC))
@@ -96,7 +103,7 @@ $(BUILD)/gen/selftests.h: $(wildcard common/*.h proto/*.h agent/*.h controller/*
 
 $(BUILD)/obj/tests/selftest.o: tests/selftest.c $(BUILD)/gen/selftests.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -I$(BUILD)/gen -c -o $@ $<
+	$(CC) $(CFLAGS) $(INC_tests) -I$(BUILD)/gen -c -o $@ $<
 
 $(SELFTEST): $(BUILD)/obj/tests/selftest.o $(LIBAGENT) $(LIBCTL) $(LIBWRP)
 	@mkdir -p $(dir $@)

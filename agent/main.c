@@ -10,7 +10,10 @@
 #include "wrp_agent.h"
 #include "wrp_agent_config.h"
 #include "wrp_log.h"
+#include "wrp_proto.h"
+#include "wrp_str.h"
 
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,9 +25,10 @@ s_usage (FILE *out)
              "usage: wrp-agentd [options]\n"
              "  -c, --config FILE        agent config (default " WRP_AGENT_CONFIG_DEFAULT
              ")\n"
-             "      --endpoint EP        ZeroMQ endpoint to bind (default tcp://*:5560)\n"
-             "      --state-dir DIR      records, pushed configs, runtime logs (default "
-             "/var/lib/wrp)\n"
+             "      --endpoint EP        ZeroMQ endpoint to bind "
+             "(default " WRP_DEFAULT_ENDPOINT ")\n"
+             "      --state-dir DIR      records, pushed configs, runtime logs "
+             "(default " WRP_DEFAULT_STATE_DIR ")\n"
              "      --shm-dir DIR        where the runtime's chi_* segments live "
              "(default /dev/shm)\n"
              "      --node-name NAME     name reported to the controller (default: host "
@@ -42,98 +46,123 @@ static const struct {
     const char *flag;    //  long option
     const char *key;     //  config key
 } s_flags[] = {
-    {"--endpoint", "endpoint"}, {"--state-dir", "state_dir"},
-    {"--shm-dir", "shm_dir"},   {"--node-name", "node_name"},
-    {"--key", "key"},           {"--authorized-keys", "authorized_keys"},
+    {"endpoint", "endpoint"}, {"state-dir", "state_dir"},
+    {"shm-dir", "shm_dir"},   {"node-name", "node_name"},
+    {"key", "key"},           {"authorized-keys", "authorized_keys"},
 };
+#define S_FLAGS     (sizeof s_flags / sizeof s_flags[0])
+#define S_OPT_CHECK 256    //  --check-config
+#define S_OPT_INSEC 257    //  --insecure
+#define S_OPT_FLAG  258    //  S_OPT_FLAG + i: s_flags[i]
+
+//  What the command line asks for.
+typedef struct {
+    const char *config_file;          //  -c FILE, NULL: the default
+    bool check, verbose, insecure;    //  --check-config, -v, --insecure
+    const char *values[S_FLAGS];      //  value of each s_flags entry, NULL when not given
+} s_args_t;
+
+//  Parses argv. Returns 0, 1 (bad usage, said on stderr) or 2 (help given).
+static int
+s_parse_args (int argc, char **argv, s_args_t *args)
+{
+    struct option options[S_FLAGS + 6] = {
+        {"config", required_argument, NULL, 'c'},
+        {"verbose", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},
+        {"check-config", no_argument, NULL, S_OPT_CHECK},
+        {"insecure", no_argument, NULL, S_OPT_INSEC},
+    };
+    for (size_t f = 0; f < S_FLAGS; f++)
+        options[5 + f] = (struct option){s_flags[f].flag, required_argument, NULL,
+                                         S_OPT_FLAG + (int) f};
+    opterr = 0;
+    int opt;
+    while ((opt = getopt_long (argc, argv, ":c:vh", options, NULL)) != -1) {
+        if (opt == 'c')
+            args->config_file = optarg;
+        else if (opt == 'v')
+            args->verbose = true;
+        else if (opt == 'h') {
+            s_usage (stdout);
+            return 2;
+        } else if (opt == S_OPT_CHECK)
+            args->check = true;
+        else if (opt == S_OPT_INSEC)
+            args->insecure = true;
+        else if (opt >= S_OPT_FLAG)
+            args->values[opt - S_OPT_FLAG] = optarg;
+        else {
+            fprintf (stderr,
+                     opt == ':' ? "wrp-agentd: option '%s' needs a value\n"
+                                : "wrp-agentd: unknown option '%s' (see --help)\n",
+                     argv[optind - 1]);
+            return 1;
+        }
+    }
+    if (optind < argc) {
+        fprintf (stderr, "wrp-agentd: unexpected argument '%s' (see --help)\n",
+                 argv[optind]);
+        return 1;
+    }
+    return 0;
+}
+
+//  Loads the config file and applies the flags. Returns the config, or
+//  NULL and *ret_err (caller frees).
+static wrp_agent_config_t *
+s_load_config (const s_args_t *args, char **ret_err)
+{
+    wrp_agent_config_t *config = wrp_agent_config_new ();
+    if (!config) {
+        *ret_err = wrp_strf ("out of memory");
+        return NULL;
+    }
+    const char *file = args->config_file ? args->config_file : WRP_AGENT_CONFIG_DEFAULT;
+    int rc = wrp_agent_config_load (config, file, args->config_file != NULL, ret_err);
+    for (size_t f = 0; rc == 0 && f < S_FLAGS; f++) {
+        char *err = NULL;
+        if (args->values[f] &&
+            wrp_agent_config_set (config, s_flags[f].key, args->values[f], false, &err)) {
+            *ret_err = wrp_strf ("--%s: %s", s_flags[f].flag, err ? err : "bad value");
+            free (err);
+            rc = -1;
+        }
+    }
+    if (rc == 0 && args->insecure)
+        config->insecure = true;
+    if (rc == 0)
+        rc = wrp_agent_config_finish (config, ret_err);
+    if (rc)
+        wrp_agent_config_destroy (&config);
+    return config;
+}
 
 int
 main (int argc, char **argv)
 {
     wrp_log_init ("wrp-agentd", WRP_LOG_INFO);
     wrp_log_timestamps (true);
-    const char *config_file = NULL;
-    bool check = false, verbose = false, insecure = false;
-    const char *values[sizeof s_flags / sizeof s_flags[0]] = {NULL};
-    for (int i = 1; i < argc; i++) {
-        const char *arg = argv[i];
-        if (!strcmp (arg, "-h") || !strcmp (arg, "--help")) {
-            s_usage (stdout);
-            return 0;
-        }
-        if (!strcmp (arg, "-v") || !strcmp (arg, "--verbose")) {
-            verbose = true;
-            continue;
-        }
-        if (!strcmp (arg, "--insecure")) {
-            insecure = true;
-            continue;
-        }
-        if (!strcmp (arg, "--check-config")) {
-            check = true;
-            continue;
-        }
-        //  --flag=value and --flag value.
-        const char *eq = strchr (arg, '=');
-        size_t name_len = eq ? (size_t) (eq - arg) : strlen (arg);
-        bool is_config = (name_len == 2 && !strncmp (arg, "-c", 2)) ||
-                         (name_len == 8 && !strncmp (arg, "--config", 8));
-        size_t which = sizeof s_flags / sizeof s_flags[0];
-        for (size_t f = 0; f < sizeof s_flags / sizeof s_flags[0]; f++)
-            if (strlen (s_flags[f].flag) == name_len &&
-                !strncmp (arg, s_flags[f].flag, name_len))
-                which = f;
-        if (!is_config && which == sizeof s_flags / sizeof s_flags[0]) {
-            fprintf (stderr, "wrp-agentd: unknown option '%s' (see --help)\n", arg);
-            return 1;
-        }
-        const char *value = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
-        if (!value) {
-            fprintf (stderr, "wrp-agentd: option '%s' needs a value\n", arg);
-            return 1;
-        }
-        if (is_config)
-            config_file = value;
-        else
-            values[which] = value;
-    }
-
-    wrp_agent_config_t *config = wrp_agent_config_new ();
+    s_args_t args = {0};
+    int rc = s_parse_args (argc, argv, &args);
+    if (rc)
+        return rc == 2 ? 0 : 1;
     char *err = NULL;
-    int rc = config ? 0 : -1;
-    if (rc == 0)
-        rc = wrp_agent_config_load (config,
-                                    config_file ? config_file : WRP_AGENT_CONFIG_DEFAULT,
-                                    config_file != NULL, &err);
-    for (size_t f = 0; rc == 0 && f < sizeof s_flags / sizeof s_flags[0]; f++)
-        if (values[f] &&
-            wrp_agent_config_set (config, s_flags[f].key, values[f], false, &err)) {
-            char *full = NULL;
-            if (asprintf (&full, "%s: %s", s_flags[f].flag, err) < 0)
-                full = NULL;
-            free (err);
-            err = full;
-            rc = -1;
-        }
-    if (rc == 0 && insecure)
-        config->insecure = true;
-    if (rc == 0)
-        rc = wrp_agent_config_finish (config, &err);
-    if (rc) {
+    wrp_agent_config_t *config = s_load_config (&args, &err);
+    if (!config) {
         fprintf (stderr, "wrp-agentd: %s\n", err ? err : "out of memory");
         free (err);
-        wrp_agent_config_destroy (&config);
         return 1;
     }
-    if (check) {
+    if (args.check) {
         printf ("wrp-agentd: %s: config is valid\n",
-                config_file ? config_file : WRP_AGENT_CONFIG_DEFAULT);
+                args.config_file ? args.config_file : WRP_AGENT_CONFIG_DEFAULT);
         wrp_agent_config_destroy (&config);
         return 0;
     }
     wrp_log_level_t level = WRP_LOG_INFO;
     wrp_log_level_parse (config->log_level, &level);
-    wrp_log_set_level (verbose ? WRP_LOG_DEBUG : level);
+    wrp_log_set_level (args.verbose ? WRP_LOG_DEBUG : level);
 
     wrp_agent_t *agent = wrp_agent_new (config, &err);
     if (!agent) {

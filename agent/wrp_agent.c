@@ -3,7 +3,9 @@
 #include "wrp_agent.h"
 
 #include "wrp_log.h"
+#include "wrp_names.h"
 #include "wrp_store.h"
+#include "wrp_str.h"
 #include "wrp_transport.h"
 
 #include <assert.h>
@@ -50,67 +52,69 @@ struct _wrp_agent_t {
 //  The decision (pure)
 
 static bool
-s_id_ok (const char *id, size_t size)
-{
-    if (size < 1 || size > WRP_MSG_MAX_ID)
-        return false;
-    for (size_t i = 0; i < size; i++) {
-        char c = id[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-              (c >= '0' && c <= '9') || c == '.' || c == '_' || c == ':' || c == '-'))
-            return false;
-    }
-    return true;
-}
-
-static bool
 s_lifecycle (wrp_cmd_t cmd)
 {
     return cmd == WRP_CMD_START || cmd == WRP_CMD_STOP || cmd == WRP_CMD_KILL ||
            cmd == WRP_CMD_CLEAN;
 }
 
+//  An ERROR reply with code and text.
+static void
+s_decide_refuse (wrp_agent_decision_t *ret, const char *code, const char *text)
+{
+    ret->action = WRP_DECIDE_REPLY;
+    ret->code = code;
+    snprintf (ret->text, sizeof ret->text, "%s", text ? text : "out of memory");
+}
+
+//  The optional timeout_ms of a lifecycle command. Returns 0 or -1 (refused).
+static int
+s_decide_timeout (wrp_agent_decision_t *ret)
+{
+    if (!wrp_msg_has (ret->msg, WRP_F_TIMEOUT_MS))
+        return 0;
+    int64_t timeout = 0;
+    if (wrp_msg_int (ret->msg, WRP_F_TIMEOUT_MS, &timeout) || timeout < 1 ||
+        timeout > WRP_TIMEOUT_MS_MAX) {
+        ret->code = WRP_ERR_BAD_REQUEST;
+        snprintf (ret->text, sizeof ret->text,
+                  "%s: field '" WRP_F_TIMEOUT_MS "' must be an integer 1..%d",
+                  wrp_msg_cmd_name (ret->cmd), WRP_TIMEOUT_MS_MAX);
+        return -1;
+    }
+    ret->timeout_ms = (int) timeout;
+    return 0;
+}
+
+//  The fields of START or CLEAN. Returns 0 or -1 (refused).
+static int
+s_decide_fields (wrp_agent_decision_t *ret)
+{
+    char *err = NULL;
+    const char *code = NULL;
+    if (ret->cmd == WRP_CMD_START &&
+        wrp_start_req_parse (ret->msg, &ret->start, &code, &err)) {
+        s_decide_refuse (ret, code, err);
+        free (err);
+        return -1;
+    }
+    if (ret->cmd == WRP_CMD_CLEAN && wrp_msg_has (ret->msg, WRP_F_PIPELINE)) {
+        const char *name = wrp_msg_str (ret->msg, WRP_F_PIPELINE);
+        if (wrp_names_check_pipeline (name, &err)) {
+            char text[sizeof ret->text];
+            snprintf (text, sizeof text, "CLEAN: %s", err ? err : "bad pipeline name");
+            s_decide_refuse (ret, WRP_ERR_REFUSED, text);
+            free (err);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 void
-wrp_agent_decide (const wrp_agent_view_t *view, zmsg_t *frames, wrp_agent_decision_t *ret)
+wrp_agent_decide (const wrp_agent_view_t *view, wrp_msg_t *msg, wrp_agent_decision_t *ret)
 {
     memset (ret, 0, sizeof *ret);
-    ret->action = WRP_DECIDE_DROP;
-    ret->cmd = WRP_CMD_INVALID;
-    zframe_t *sig = zmsg_first (frames);
-    if (!sig) {
-        snprintf (ret->text, sizeof ret->text, "empty message");
-        return;
-    }
-    size_t sig_size = zframe_size (sig);
-    const char *sig_data = (const char *) zframe_data (sig);
-    size_t want = strlen (WRP_PROTO_SIGNATURE);
-    if (!(sig_size == want && !memcmp (sig_data, WRP_PROTO_SIGNATURE, want))) {
-        //  Another version of our protocol gets a reply it can read; anything
-        //  else is noise.
-        if (sig_size >= 4 && sig_size <= 16 && !memcmp (sig_data, "WRP/", 4)) {
-            zframe_t *cmd = zmsg_next (frames);
-            zframe_t *id = cmd ? zmsg_next (frames) : NULL;
-            if (id && s_id_ok ((const char *) zframe_data (id), zframe_size (id))) {
-                memcpy (ret->id, zframe_data (id), zframe_size (id));
-                ret->id[zframe_size (id)] = 0;
-                ret->action = WRP_DECIDE_REPLY;
-                ret->code = "VERSION";
-                snprintf (ret->text, sizeof ret->text,
-                          "protocol '%.*s' not supported; this agent speaks %s",
-                          (int) sig_size, sig_data, WRP_PROTO_SIGNATURE);
-                return;
-            }
-        }
-        snprintf (ret->text, sizeof ret->text, "not a %s message (%zu frames)",
-                  WRP_PROTO_SIGNATURE, zmsg_size (frames));
-        return;
-    }
-    char err[256] = "";
-    wrp_msg_t *msg = NULL;
-    if (wrp_msg_decode (frames, &msg, err, sizeof err)) {
-        snprintf (ret->text, sizeof ret->text, "malformed message: %s", err);
-        return;
-    }
     ret->msg = msg;
     ret->cmd = wrp_msg_cmd (msg);
     snprintf (ret->id, sizeof ret->id, "%s", wrp_msg_id (msg));
@@ -118,16 +122,14 @@ wrp_agent_decide (const wrp_agent_view_t *view, zmsg_t *frames, wrp_agent_decisi
     if (ret->cmd == WRP_CMD_STATUS)
         return;    //  an OK with the status fields
     if (!s_lifecycle (ret->cmd)) {
-        ret->code = "BAD_REQUEST";
+        ret->code = WRP_ERR_BAD_REQUEST;
         snprintf (ret->text, sizeof ret->text, "%s is not a request",
                   wrp_msg_cmd_name (ret->cmd));
         return;
     }
-    const wrp_msg_t *recorded =
-        view->lookup ? view->lookup (view->lookup_arg, ret->id) : NULL;
-    if (recorded) {
+    ret->recorded = view->lookup ? view->lookup (view->lookup_arg, ret->id) : NULL;
+    if (ret->recorded) {
         ret->action = WRP_DECIDE_RECORDED;
-        ret->recorded = recorded;
         return;
     }
     if (view->pending_cmd != WRP_CMD_INVALID && view->pending_id &&
@@ -135,37 +137,10 @@ wrp_agent_decide (const wrp_agent_view_t *view, zmsg_t *frames, wrp_agent_decisi
         ret->action = WRP_DECIDE_JOIN;
         return;
     }
-    if (wrp_msg_has (msg, "timeout_ms")) {
-        int64_t timeout = 0;
-        if (wrp_msg_int (msg, "timeout_ms", &timeout) || timeout < 1 ||
-            timeout > 86400000) {
-            ret->code = "BAD_REQUEST";
-            snprintf (ret->text, sizeof ret->text,
-                      "%s: field 'timeout_ms' must be an integer 1..86400000",
-                      wrp_msg_cmd_name (ret->cmd));
-            return;
-        }
-        ret->timeout_ms = (int) timeout;
-    }
-    if (ret->cmd == WRP_CMD_START) {
-        const char *code = NULL;
-        if (wrp_supervisor_validate_start (msg, &ret->start, &code, ret->text,
-                                           sizeof ret->text)) {
-            ret->code = code;
-            return;
-        }
-    }
-    if (ret->cmd == WRP_CMD_CLEAN && wrp_msg_has (msg, "pipeline")) {
-        const char *name = wrp_msg_str (msg, "pipeline");
-        if (!name || !wrp_supervisor_pipeline_name_ok (name)) {
-            ret->code = "REFUSED";
-            snprintf (ret->text, sizeof ret->text,
-                      "CLEAN: pipeline name is not [A-Za-z0-9_.-]{1,64} (nor . or ..)");
-            return;
-        }
-    }
+    if (s_decide_timeout (ret) || s_decide_fields (ret))
+        return;
     if (view->pending_cmd != WRP_CMD_INVALID && ret->cmd != WRP_CMD_KILL) {
-        ret->code = "BUSY";
+        ret->code = WRP_ERR_BUSY;
         snprintf (ret->text, sizeof ret->text, "%s %s is in progress",
                   wrp_msg_cmd_name (view->pending_cmd),
                   view->pending_id ? view->pending_id : "");
@@ -259,8 +234,8 @@ s_reply_new (wrp_agent_t *self, const char *id, const char *code, const char *te
     if (!reply)
         return NULL;
     if (code) {
-        wrp_msg_set_str (reply, "code", code);
-        wrp_msg_set_str (reply, "text", text ? text : code);
+        wrp_msg_set_str (reply, WRP_F_CODE, code);
+        wrp_msg_set_str (reply, WRP_F_TEXT, text ? text : code);
     }
     wrp_supervisor_status (self->supervisor, reply);
     return reply;
@@ -271,7 +246,7 @@ s_reply_new (wrp_agent_t *self, const char *id, const char *code, const char *te
 static void
 s_record (wrp_agent_t *self, wrp_cmd_t cmd, const wrp_msg_t *reply, const char *code)
 {
-    if (!s_lifecycle (cmd) || (code && !strcmp (code, "BUSY")))
+    if (!s_lifecycle (cmd) || (code && !strcmp (code, WRP_ERR_BUSY)))
         return;
     char *err = NULL;
     if (wrp_store_record (self->store, reply, &err)) {
@@ -308,11 +283,10 @@ s_on_result (void *arg, const wrp_supervisor_result_t *result)
         //  Commands a KILL took over end with it.
         s_pending_t *old;
         while ((old = (s_pending_t *) zlist_pop (self->preempted))) {
-            if (old->cmd == WRP_CMD_START) {
-                char text[160];
-                snprintf (text, sizeof text, "start interrupted by a KILL command");
-                s_answer_pending (self, old, "FAILED", text);
-            } else
+            if (old->cmd == WRP_CMD_START)
+                s_answer_pending (self, old, WRP_ERR_FAILED,
+                                  "start interrupted by a KILL command");
+            else
                 s_answer_pending (self, old, code, result->ok ? NULL : result->text);
             s_pending_destroy (&old);
         }
@@ -357,6 +331,21 @@ s_reply_now (wrp_agent_t *self, zframe_t *who, wrp_cmd_t cmd, const char *id,
     wrp_msg_destroy (&reply);
 }
 
+//  CLEAN is answered at once.
+static void
+s_execute_clean (wrp_agent_t *self, zframe_t *who, wrp_agent_decision_t *d)
+{
+    const char *code = NULL;
+    char *removed = NULL, *err = NULL;
+    const char *pipeline = wrp_msg_str (d->msg, WRP_F_PIPELINE);
+    if (wrp_supervisor_clean (self->supervisor, pipeline, &removed, &code, &err) == 0)
+        s_reply_now (self, who, d->cmd, d->id, NULL, NULL, WRP_F_REMOVED, removed);
+    else
+        s_reply_now (self, who, d->cmd, d->id, code, err, NULL, NULL);
+    free (removed);
+    free (err);
+}
+
 static void
 s_execute (wrp_agent_t *self, zframe_t *who, wrp_agent_decision_t *d)
 {
@@ -367,7 +356,7 @@ s_execute (wrp_agent_t *self, zframe_t *who, wrp_agent_decision_t *d)
     case WRP_CMD_START:
         rc = wrp_supervisor_start (self->supervisor, &d->start, &code, &text);
         if (rc == 1)
-            s_reply_now (self, who, d->cmd, d->id, NULL, NULL, "noop", "1");
+            s_reply_now (self, who, d->cmd, d->id, NULL, NULL, WRP_F_NOOP, "1");
         else if (rc < 0)
             s_reply_now (self, who, d->cmd, d->id, code, text, NULL, NULL);
         break;
@@ -387,18 +376,10 @@ s_execute (wrp_agent_t *self, zframe_t *who, wrp_agent_decision_t *d)
         if (rc == 1)
             s_reply_now (self, who, d->cmd, d->id, NULL, NULL, NULL, NULL);
         break;
-    case WRP_CMD_CLEAN: {
-        char *removed = NULL;
-        const char *pipeline = d->msg ? wrp_msg_str (d->msg, "pipeline") : NULL;
-        if (wrp_supervisor_clean (self->supervisor, pipeline, &removed, &code, &text) ==
-            0)
-            s_reply_now (self, who, d->cmd, d->id, NULL, NULL, "removed", removed);
-        else
-            s_reply_now (self, who, d->cmd, d->id, code, text, NULL, NULL);
-        free (removed);
+    case WRP_CMD_CLEAN:
+        s_execute_clean (self, who, d);
         rc = 1;
         break;
-    }
     default:
         rc = 1;
         break;
@@ -415,13 +396,8 @@ s_execute (wrp_agent_t *self, zframe_t *who, wrp_agent_decision_t *d)
 }
 
 static void
-s_handle (wrp_agent_t *self, zmsg_t *frames)
+s_handle (wrp_agent_t *self, zframe_t *who, wrp_msg_t *msg)
 {
-    zframe_t *who = zmsg_pop (frames);
-    if (!who) {
-        zmsg_destroy (&frames);
-        return;
-    }
     wrp_agent_view_t view = {
         .pending_cmd = self->pending ? self->pending->cmd : WRP_CMD_INVALID,
         .pending_id = self->pending ? self->pending->id : NULL,
@@ -429,13 +405,10 @@ s_handle (wrp_agent_t *self, zmsg_t *frames)
         .lookup_arg = self->store,
     };
     wrp_agent_decision_t d;
-    wrp_agent_decide (&view, frames, &d);
+    wrp_agent_decide (&view, msg, &d);
     switch (d.action) {
-    case WRP_DECIDE_DROP:
-        s_log_drop (self, d.text);
-        break;
     case WRP_DECIDE_REPLY:
-        if (d.code && strcmp (d.code, "BUSY") && d.cmd != WRP_CMD_INVALID)
+        if (d.code && strcmp (d.code, WRP_ERR_BUSY))
             wrp_warning ("%s %s refused: %s: %s", wrp_msg_cmd_name (d.cmd), d.id, d.code,
                          d.text);
         s_reply_now (self, who, d.cmd, d.id, d.code, d.code ? d.text : NULL, NULL, NULL);
@@ -454,8 +427,28 @@ s_handle (wrp_agent_t *self, zmsg_t *frames)
         break;
     }
     wrp_msg_destroy (&d.msg);
+}
+
+//  Reads one request through the codec's bounded reader and handles it; a
+//  malformed one is logged and, when it can be answered, gets the codec's
+//  reject. Returns -1 when there was nothing to read.
+static int
+s_receive (wrp_agent_t *self)
+{
+    wrp_msg_t *msg = NULL, *reject = NULL;
+    zframe_t *who = NULL;
+    char err[256] = "";
+    int rc = wrp_msg_recv_request (self->router, &msg, &who, &reject, err, sizeof err);
+    if (rc == 0)
+        s_handle (self, who, msg);
+    else if (*err) {
+        s_log_drop (self, err);
+        if (reject)
+            s_send (self, reject, who);
+    }
+    wrp_msg_destroy (&reject);
     zframe_destroy (&who);
-    zmsg_destroy (&frames);
+    return rc == 0 || *err ? 0 : -1;
 }
 
 static void
@@ -475,55 +468,50 @@ s_read_signals (wrp_agent_t *self)
 // ---------------------------------------------------------------------------
 //  Life
 
-wrp_agent_t *
-wrp_agent_new (const wrp_agent_config_t *config, char **ret_err)
+//  Before any thread exists (libzmq's I/O threads inherit the mask): these
+//  signals are only ever read from the signalfd.
+static void
+s_block_signals (sigset_t *ret_mask)
 {
-    //  Before any thread exists (libzmq's I/O threads inherit the mask):
-    //  these signals are only ever read from the signalfd.
     zsys_handler_set (NULL);
-    sigset_t mask;
-    sigemptyset (&mask);
-    sigaddset (&mask, SIGTERM);
-    sigaddset (&mask, SIGINT);
-    sigaddset (&mask, SIGCHLD);
-    sigprocmask (SIG_BLOCK, &mask, NULL);
+    sigemptyset (ret_mask);
+    sigaddset (ret_mask, SIGTERM);
+    sigaddset (ret_mask, SIGINT);
+    sigaddset (ret_mask, SIGCHLD);
+    sigprocmask (SIG_BLOCK, ret_mask, NULL);
     signal (SIGPIPE, SIG_IGN);
+}
 
-    wrp_agent_t *self = calloc (1, sizeof *self);
-    if (!self) {
-        *ret_err = strdup ("out of memory");
-        return NULL;
-    }
-    self->config = config;
-    self->preempted = zlist_new ();
-    self->sigfd = signalfd (-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-    if (self->sigfd < 0 || !self->preempted) {
-        if (asprintf (ret_err, "signalfd: %s", strerror (errno)) < 0)
-            *ret_err = NULL;
-        wrp_agent_destroy (&self);
-        return NULL;
-    }
+//  The store, the supervisor over it, and the runtime it may take back.
+static int
+s_open_state (wrp_agent_t *self, char **ret_err)
+{
     char *warning = NULL;
-    self->store = wrp_store_new (config->state_dir, &warning, ret_err);
-    if (!self->store) {
-        wrp_agent_destroy (&self);
-        return NULL;
-    }
+    self->store = wrp_store_new (self->config->state_dir, &warning, ret_err);
+    if (!self->store)
+        return -1;
     if (warning) {
         wrp_warning ("%s", warning);
         free (warning);
     }
-    self->supervisor = wrp_supervisor_new (config, self->store, s_on_result, self);
+    self->supervisor = wrp_supervisor_new (self->config, self->store, s_on_result, self);
     if (!self->supervisor) {
-        *ret_err = strdup ("out of memory");
-        wrp_agent_destroy (&self);
-        return NULL;
+        *ret_err = wrp_strf ("out of memory");
+        return -1;
     }
     char *note = wrp_supervisor_adopt (self->supervisor);
     if (note) {
         wrp_info ("%s", note);
         free (note);
     }
+    return 0;
+}
+
+//  Keys, the ZAP handler and the bound ROUTER.
+static int
+s_open_transport (wrp_agent_t *self, char **ret_err)
+{
+    const wrp_agent_config_t *config = self->config;
     wrp_security_t security = {
         .insecure = config->insecure,
         .key_file = config->key ? config->key : WRP_AGENT_KEY_DEFAULT,
@@ -531,26 +519,51 @@ wrp_agent_new (const wrp_agent_config_t *config, char **ret_err)
                                                   : WRP_AUTHORIZED_KEYS_DEFAULT,
     };
     self->transport = wrp_transport_new (&security, true, ret_err);
-    if (!self->transport) {
-        wrp_agent_destroy (&self);
-        return NULL;
-    }
+    if (!self->transport)
+        return -1;
     if (config->insecure)
         wrp_warning (
             "INSECURE: --insecure given: commands are not encrypted and anyone who can "
             "reach %s can start, stop and kill the runtime",
             config->endpoint);
     self->router = wrp_transport_listen (self->transport, config->endpoint, ret_err);
-    if (!self->router) {
+    return self->router ? 0 : -1;
+}
+
+//  Half the systemd watchdog period, or 0 when there is no watchdog.
+static int64_t
+s_watchdog_ms (void)
+{
+    uint64_t usec = 0;
+    if (sd_watchdog_enabled (0, &usec) <= 0 || usec == 0)
+        return 0;
+    int64_t ms = (int64_t) (usec / 2000);
+    return ms < 1 ? 1 : ms;
+}
+
+wrp_agent_t *
+wrp_agent_new (const wrp_agent_config_t *config, char **ret_err)
+{
+    sigset_t mask;
+    s_block_signals (&mask);
+    wrp_agent_t *self = calloc (1, sizeof *self);
+    if (!self) {
+        *ret_err = wrp_strf ("out of memory");
+        return NULL;
+    }
+    self->config = config;
+    self->preempted = zlist_new ();
+    self->sigfd = signalfd (-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+    if (self->sigfd < 0 || !self->preempted) {
+        *ret_err = wrp_strf ("signalfd: %s", strerror (errno));
         wrp_agent_destroy (&self);
         return NULL;
     }
-    uint64_t usec = 0;
-    if (sd_watchdog_enabled (0, &usec) > 0 && usec > 0) {
-        self->watchdog_ms = (int64_t) (usec / 2000);
-        if (self->watchdog_ms < 1)
-            self->watchdog_ms = 1;
+    if (s_open_state (self, ret_err) || s_open_transport (self, ret_err)) {
+        wrp_agent_destroy (&self);
+        return NULL;
     }
+    self->watchdog_ms = s_watchdog_ms ();
     return self;
 }
 
@@ -589,6 +602,28 @@ s_log_notices (wrp_agent_t *self)
     }
 }
 
+//  How long the poll may sleep (ms, -1 forever): until the supervisor's
+//  next deadline or the next watchdog ping.
+static long
+s_poll_timeout (wrp_agent_t *self)
+{
+    int64_t now = zclock_mono ();
+    int64_t deadline = wrp_supervisor_deadline (self->supervisor);
+    if (self->watchdog_ms && (deadline < 0 || self->next_watchdog < deadline))
+        deadline = self->next_watchdog;
+    return deadline < 0 ? -1 : (deadline > now ? (long) (deadline - now) : 0);
+}
+
+//  Pings the systemd watchdog when due (or now, when first).
+static void
+s_watchdog (wrp_agent_t *self, bool first)
+{
+    if (!self->watchdog_ms || (!first && zclock_mono () < self->next_watchdog))
+        return;
+    s_notify ("WATCHDOG=1");
+    self->next_watchdog = zclock_mono () + self->watchdog_ms;
+}
+
 int
 wrp_agent_run (wrp_agent_t *self)
 {
@@ -596,10 +631,7 @@ wrp_agent_run (wrp_agent_t *self)
               self->config->node_name, self->config->state_dir, self->config->shm_dir);
     s_notify ("READY=1");
     s_notify_status (self);
-    if (self->watchdog_ms) {
-        s_notify ("WATCHDOG=1");
-        self->next_watchdog = zclock_mono () + self->watchdog_ms;
-    }
+    s_watchdog (self, true);
     while (!self->terminated) {
         //  The supervisor's pidfd comes last: it exists only while a runtime does.
         zsock_t *notices = wrp_transport_notices (self->transport);
@@ -610,12 +642,7 @@ wrp_agent_run (wrp_agent_t *self)
             {NULL, wrp_supervisor_fd (self->supervisor), ZMQ_POLLIN, 0},
         };
         int count = items[3].fd >= 0 ? 4 : 3;
-        int64_t now = zclock_mono ();
-        int64_t deadline = wrp_supervisor_deadline (self->supervisor);
-        if (self->watchdog_ms && (deadline < 0 || self->next_watchdog < deadline))
-            deadline = self->next_watchdog;
-        long timeout = deadline < 0 ? -1 : (deadline > now ? (long) (deadline - now) : 0);
-        int rc = zmq_poll (items, count, timeout);
+        int rc = zmq_poll (items, count, s_poll_timeout (self));
         if (rc < 0 && zmq_errno () != EINTR) {
             wrp_error ("poll: %s", zmq_strerror (zmq_errno ()));
             break;
@@ -626,16 +653,10 @@ wrp_agent_run (wrp_agent_t *self)
             s_log_notices (self);
         //  Exits, probes, escalation steps; also after SIGCHLD (stop binary).
         wrp_supervisor_wake (self->supervisor);
-        for (int i = 0; i < S_BATCH && (zsock_events (self->router) & ZMQ_POLLIN); i++) {
-            zmsg_t *frames = zmsg_recv (self->router);
-            if (!frames)
+        for (int i = 0; i < S_BATCH && (zsock_events (self->router) & ZMQ_POLLIN); i++)
+            if (s_receive (self))
                 break;
-            s_handle (self, frames);
-        }
-        if (self->watchdog_ms && zclock_mono () >= self->next_watchdog) {
-            s_notify ("WATCHDOG=1");
-            self->next_watchdog = zclock_mono () + self->watchdog_ms;
-        }
+        s_watchdog (self, false);
     }
     s_notify ("STOPPING=1");
     wrp_info ("stopped serving");
@@ -654,13 +675,25 @@ s_test_lookup (void *arg, const char *id)
                                                                          : NULL;
 }
 
+//  Decides on a copy of msg; the caller destroys d->msg.
 static void
 s_test_decide (const wrp_agent_view_t *view, wrp_msg_t *msg, wrp_agent_decision_t *d)
 {
-    zmsg_t *frames = wrp_msg_encode (msg);
-    assert (frames);
-    wrp_agent_decide (view, frames, d);
-    zmsg_destroy (&frames);
+    wrp_msg_t *copy = wrp_msg_dup (msg);
+    assert (copy);
+    wrp_agent_decide (view, copy, d);
+}
+
+//  The code of the decision's ERROR reply, or "" for EXECUTE and OK.
+static void
+s_test_expect (const wrp_agent_view_t *view, wrp_msg_t *msg, wrp_decide_action_t action,
+               const char *code)
+{
+    wrp_agent_decision_t d;
+    s_test_decide (view, msg, &d);
+    assert (d.action == action);
+    assert (code ? (d.code && !strcmp (d.code, code)) : !d.code);
+    wrp_msg_destroy (&d.msg);
 }
 
 void
@@ -676,30 +709,10 @@ wrp_agent_test (bool verbose)
     wrp_msg_destroy (&d.msg);
     wrp_msg_destroy (&msg);
 
-    //  Another protocol version gets ERROR VERSION with its id.
-    zmsg_t *frames = zmsg_new ();
-    zmsg_addstr (frames, "WRP/2");
-    zmsg_addstr (frames, "STATUS");
-    zmsg_addstr (frames, "v2");
-    wrp_agent_decide (&view, frames, &d);
-    assert (d.action == WRP_DECIDE_REPLY && !strcmp (d.code, "VERSION") &&
-            !strcmp (d.id, "v2"));
-    zmsg_destroy (&frames);
-    //  Noise is dropped.
-    frames = zmsg_new ();
-    zmsg_addstr (frames, "GET / HTTP/1.0");
-    wrp_agent_decide (&view, frames, &d);
-    assert (d.action == WRP_DECIDE_DROP && !d.msg);
-    zmsg_destroy (&frames);
-    frames = zmsg_new ();
-    wrp_agent_decide (&view, frames, &d);
-    assert (d.action == WRP_DECIDE_DROP);
-    zmsg_destroy (&frames);
-
     msg = wrp_msg_new (WRP_CMD_START, "a1");
-    wrp_msg_set_str (msg, "pipeline", "basic");
-    wrp_msg_set_str (msg, "config", "x: 1\n");
-    wrp_msg_set_int (msg, "port", 7000);
+    wrp_msg_set_str (msg, WRP_F_PIPELINE, "basic");
+    wrp_msg_set_str (msg, WRP_F_CONFIG, "x: 1\n");
+    wrp_msg_set_int (msg, WRP_F_PORT, 7000);
     s_test_decide (&view, msg, &d);
     assert (d.action == WRP_DECIDE_EXECUTE && d.start.port == 7000);
     wrp_msg_destroy (&d.msg);
@@ -707,18 +720,12 @@ wrp_agent_test (bool verbose)
     //  Busy with another command; the same id joins it; KILL preempts.
     view.pending_cmd = WRP_CMD_STOP;
     view.pending_id = "b7";
-    s_test_decide (&view, msg, &d);
-    assert (d.action == WRP_DECIDE_REPLY && !strcmp (d.code, "BUSY"));
-    wrp_msg_destroy (&d.msg);
+    s_test_expect (&view, msg, WRP_DECIDE_REPLY, WRP_ERR_BUSY);
     wrp_msg_t *again = wrp_msg_new (WRP_CMD_STOP, "b7");
-    s_test_decide (&view, again, &d);
-    assert (d.action == WRP_DECIDE_JOIN);
-    wrp_msg_destroy (&d.msg);
+    s_test_expect (&view, again, WRP_DECIDE_JOIN, NULL);
     wrp_msg_destroy (&again);
     wrp_msg_t *kill_msg = wrp_msg_new (WRP_CMD_KILL, "k1");
-    s_test_decide (&view, kill_msg, &d);
-    assert (d.action == WRP_DECIDE_EXECUTE && d.cmd == WRP_CMD_KILL);
-    wrp_msg_destroy (&d.msg);
+    s_test_expect (&view, kill_msg, WRP_DECIDE_EXECUTE, NULL);
     wrp_msg_destroy (&kill_msg);
     view.pending_cmd = WRP_CMD_INVALID;
 
@@ -731,27 +738,23 @@ wrp_agent_test (bool verbose)
     s_test_recorded = NULL;
     wrp_msg_destroy (&recorded);
 
-    //  Policy and malformed fields.
+    //  Policy (the shared one: GCONV_PATH too) and malformed fields.
+    wrp_msg_t *bad = wrp_msg_dup (msg);
+    wrp_msg_set_str (bad, "env.GCONV_PATH", "/tmp/x");
+    s_test_expect (&view, bad, WRP_DECIDE_REPLY, WRP_ERR_REFUSED);
+    wrp_msg_destroy (&bad);
     wrp_msg_set_str (msg, "env.LD_PRELOAD", "/tmp/evil.so");
-    s_test_decide (&view, msg, &d);
-    assert (d.action == WRP_DECIDE_REPLY && !strcmp (d.code, "REFUSED"));
-    wrp_msg_destroy (&d.msg);
+    s_test_expect (&view, msg, WRP_DECIDE_REPLY, WRP_ERR_REFUSED);
     wrp_msg_destroy (&msg);
     msg = wrp_msg_new (WRP_CMD_STOP, "t1");
-    wrp_msg_set_str (msg, "timeout_ms", "soon");
-    s_test_decide (&view, msg, &d);
-    assert (d.action == WRP_DECIDE_REPLY && !strcmp (d.code, "BAD_REQUEST"));
-    wrp_msg_destroy (&d.msg);
+    wrp_msg_set_str (msg, WRP_F_TIMEOUT_MS, "soon");
+    s_test_expect (&view, msg, WRP_DECIDE_REPLY, WRP_ERR_BAD_REQUEST);
     wrp_msg_destroy (&msg);
     msg = wrp_msg_new (WRP_CMD_CLEAN, "c1");
-    wrp_msg_set_str (msg, "pipeline", "..");
-    s_test_decide (&view, msg, &d);
-    assert (d.action == WRP_DECIDE_REPLY && !strcmp (d.code, "REFUSED"));
-    wrp_msg_destroy (&d.msg);
+    wrp_msg_set_str (msg, WRP_F_PIPELINE, "..");
+    s_test_expect (&view, msg, WRP_DECIDE_REPLY, WRP_ERR_REFUSED);
     wrp_msg_destroy (&msg);
     msg = wrp_msg_new (WRP_CMD_OK, "o1");
-    s_test_decide (&view, msg, &d);
-    assert (d.action == WRP_DECIDE_REPLY && !strcmp (d.code, "BAD_REQUEST"));
-    wrp_msg_destroy (&d.msg);
+    s_test_expect (&view, msg, WRP_DECIDE_REPLY, WRP_ERR_BAD_REQUEST);
     wrp_msg_destroy (&msg);
 }

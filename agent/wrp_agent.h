@@ -12,9 +12,12 @@
     command at a time; another gets ERROR BUSY, except KILL, which preempts
     (the preempted command gets its reply when the kill is done).
 
-    The decision what to do with a message is a pure function,
-    wrp_agent_decide (decode, validate, decide; no side effects), which the
-    fuzz harness tests/fuzz/fuzz_handler.c drives.                            */
+    Requests arrive through the codec's bounded reader
+    (wrp_msg_recv_request); a malformed one that can be answered gets the
+    codec's reject (BAD_REQUEST, or VERSION with the version spoken). What
+    to do with a decoded request is a pure function, wrp_agent_decide
+    (validate, decide; no side effects), which the fuzz harness
+    tests/fuzz/fuzz_handler.c drives.                                         */
 
 #ifndef WRP_AGENT_H_INCLUDED
 #define WRP_AGENT_H_INCLUDED
@@ -24,14 +27,14 @@
 
 #include "wrp_agent_config.h"
 #include "wrp_msg.h"
+#include "wrp_start_req.h"
 #include "wrp_supervisor.h"
 
 typedef enum {
-    WRP_DECIDE_DROP = 0,    //  malformed: log (rate-limited) and drop
-    WRP_DECIDE_REPLY,       //  answer now: status (code NULL) or ERROR code
-    WRP_DECIDE_RECORDED,    //  repeated id: answer with the recorded reply
-    WRP_DECIDE_JOIN,        //  id of the command in progress: answer when done
-    WRP_DECIDE_EXECUTE,     //  carry the command out
+    WRP_DECIDE_REPLY = 0,    //  answer now: status (code NULL) or ERROR code
+    WRP_DECIDE_RECORDED,     //  repeated id: answer with the recorded reply
+    WRP_DECIDE_JOIN,         //  id of the command in progress: answer when done
+    WRP_DECIDE_EXECUTE,      //  carry the command out
 } wrp_decide_action_t;
 
 //  What the decision may look at (read-only).
@@ -45,20 +48,19 @@ typedef struct {
 
 typedef struct {
     wrp_decide_action_t action;     //  what to do
-    wrp_msg_t *msg;                 //  decoded request (owned; NULL when not decoded)
-    wrp_cmd_t cmd;                  //  its command (INVALID when not decoded)
-    char id[WRP_MSG_MAX_ID + 1];    //  id to answer with ("" when none)
-    const char *code;               //  REPLY: ERROR code, or NULL for an OK status reply
-    char text[512];                 //  REPLY: error text; DROP: why
-    const wrp_msg_t *recorded;      //  RECORDED: the reply (borrowed from the view)
-    int timeout_ms;                 //  EXECUTE: the request's timeout_ms, 0 none
-    wrp_start_req_t start;          //  EXECUTE START: the request (borrows from msg)
+    wrp_msg_t *msg;                 //  the request (owned)
+    wrp_cmd_t cmd;                  //  its command
+    char id[WRP_MSG_MAX_ID + 1];    //  id to answer with
+    const char *code;    //  REPLY: WRP_ERR_* code, or NULL for an OK status reply
+    char text[512];      //  REPLY: error text
+    const wrp_msg_t *recorded;    //  RECORDED: the reply (borrowed from the view)
+    int timeout_ms;               //  EXECUTE: the request's timeout_ms, 0 none
+    wrp_start_req_t start;        //  EXECUTE START: the request (borrows from msg)
 } wrp_agent_decision_t;
 
-//  Decide what to do with one request (frames after the routing id; not
-//  consumed). Pure: no I/O, no logging. Always fills *ret; the caller
-//  destroys ret->msg.
-void wrp_agent_decide (const wrp_agent_view_t *view, zmsg_t *frames,
+//  Decide what to do with one decoded request, which *ret takes (the
+//  caller destroys ret->msg). Pure: no I/O, no logging. Always fills *ret.
+void wrp_agent_decide (const wrp_agent_view_t *view, wrp_msg_t *msg,
                        wrp_agent_decision_t *ret);
 
 typedef struct _wrp_agent_t wrp_agent_t;

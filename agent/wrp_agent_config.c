@@ -2,6 +2,7 @@
 
 #include "wrp_agent_config.h"
 #include "wrp_file.h"
+#include "wrp_proto.h"
 #include "wrp_str.h"
 
 #include <arpa/inet.h>
@@ -56,15 +57,15 @@ wrp_agent_config_new (void)
     wrp_agent_config_t *self = calloc (1, sizeof *self);
     if (!self)
         return NULL;
-    self->endpoint = strdup ("tcp://*:5560");
-    self->state_dir = strdup ("/var/lib/wrp");
+    self->endpoint = strdup (WRP_DEFAULT_ENDPOINT);
+    self->state_dir = strdup (WRP_DEFAULT_STATE_DIR);
     self->shm_dir = strdup ("/dev/shm");
     self->log_level = strdup ("info");
     self->start_binary = strdup ("chimaera_start_runtime");
     self->stop_binary = strdup ("chimaera_stop_runtime");
     self->runtime_address = strdup ("127.0.0.1");
-    self->start_timeout_ms = 30000;
-    self->stop_timeout_ms = 5000;
+    self->start_timeout_ms = WRP_DEFAULT_START_TIMEOUT_MS;
+    self->stop_timeout_ms = WRP_DEFAULT_STOP_TIMEOUT_MS;
     if (!self->endpoint || !self->state_dir || !self->shm_dir || !self->log_level ||
         !self->start_binary || !self->stop_binary || !self->runtime_address)
         wrp_agent_config_destroy (&self);
@@ -117,14 +118,87 @@ s_take (wrp_agent_config_t *self, wrp_agent_config_t **from_p)
     *from_p = NULL;
 }
 
+static int
+s_set_bool (bool *field, const char *key, const char *value, char **ret_err)
+{
+    if (!strcmp (value, "true") || !strcmp (value, "yes") || !strcmp (value, "1"))
+        *field = true;
+    else if (!strcmp (value, "false") || !strcmp (value, "no") || !strcmp (value, "0"))
+        *field = false;
+    else {
+        *ret_err = wrp_strf ("'%s': expected true or false, got '%s'", key, value);
+        return -1;
+    }
+    return 0;
+}
+
+static int
+s_set_ms (int *field, const char *key, const char *value, char **ret_err)
+{
+    char *end = NULL;
+    errno = 0;
+    long number = strtol (value, &end, 10);
+    if (errno || end == value || *end || number < 1 || number > 3600000) {
+        *ret_err =
+            wrp_strf ("'%s': expected milliseconds 1..3600000, got '%s'", key, value);
+        return -1;
+    }
+    *field = (int) number;
+    return 0;
+}
+
+//  Checks a value of a string type. Returns NULL, or why not (caller frees).
+static char *
+s_check_string (s_type_t type, const char *key, const char *value)
+{
+    struct in_addr addr;
+    if (type == S_ADDR && inet_pton (AF_INET, value, &addr) != 1)
+        return wrp_strf ("'%s': expected an IPv4 address, got '%s'", key, value);
+    if (type == S_LEVEL && strcmp (value, "error") && strcmp (value, "warning") &&
+        strcmp (value, "info") && strcmp (value, "debug"))
+        return wrp_strf ("'%s': expected error, warning, info or debug, got '%s'", key,
+                         value);
+    if (type == S_BINARY && (!*value || (strchr (value, '/') && value[0] != '/')))
+        return wrp_strf ("'%s': expected a program name or an absolute path, got '%s'",
+                         key, value);
+    if (type == S_STR && !*value)
+        return wrp_strf ("'%s': empty value", key);
+    return NULL;
+}
+
+static int
+s_set_string (char **field, s_type_t type, const char *key, const char *value,
+              char **ret_err)
+{
+    char *why = s_check_string (type, key, value);
+    if (why) {
+        *ret_err = why;
+        return -1;
+    }
+    char *copy = strdup (value);
+    if (!copy) {
+        *ret_err = wrp_strf ("out of memory");
+        return -1;
+    }
+    free (*field);
+    *field = copy;
+    return 0;
+}
+
+static const s_key_t *
+s_find_key (const char *key)
+{
+    for (size_t i = 0; i < S_KEY_COUNT; i++)
+        if (!strcmp (s_keys[i].name, key))
+            return &s_keys[i];
+    return NULL;
+}
+
 int
 wrp_agent_config_set (wrp_agent_config_t *self, const char *key, const char *value,
                       bool from_file, char **ret_err)
 {
-    const s_key_t *spec = NULL;
-    for (size_t i = 0; i < S_KEY_COUNT; i++)
-        if (!strcmp (s_keys[i].name, key))
-            spec = &s_keys[i];
+    const s_key_t *spec = s_find_key (key);
     if (!spec) {
         *ret_err = wrp_strf ("unknown key '%s'", key);
         return -1;
@@ -137,180 +211,138 @@ wrp_agent_config_set (wrp_agent_config_t *self, const char *key, const char *val
         *ret_err = wrp_strf ("'%s': value longer than 4096 bytes", key);
         return -1;
     }
-    switch (spec->type) {
-    case S_BOOL: {
-        bool *field = (bool *) ((char *) self + spec->offset);
-        if (!strcmp (value, "true") || !strcmp (value, "yes") || !strcmp (value, "1"))
-            *field = true;
-        else if (!strcmp (value, "false") || !strcmp (value, "no") ||
-                 !strcmp (value, "0"))
-            *field = false;
-        else {
-            *ret_err = wrp_strf ("'%s': expected true or false, got '%s'", key, value);
-            return -1;
-        }
-        return 0;
+    void *field = (char *) self + spec->offset;
+    if (spec->type == S_BOOL)
+        return s_set_bool ((bool *) field, key, value, ret_err);
+    if (spec->type == S_MS)
+        return s_set_ms ((int *) field, key, value, ret_err);
+    return s_set_string ((char **) field, spec->type, key, value, ret_err);
+}
+
+//  One parse of a config file: the events of its one mapping.
+typedef struct {
+    wrp_agent_config_t *work;    //  the config being built
+    const char *name;            //  file name for messages
+    bool in_map;                 //  inside the top mapping
+    bool done;                   //  stream ended
+    char *key;                   //  key waiting for its value, NULL none
+    size_t key_line;             //  its line
+    char seen[S_KEY_COUNT];      //  keys set so far
+    char *err;                   //  first error, NULL none
+} s_parse_t;
+
+//  A scalar: a key, or the value of the key before it.
+static void
+s_on_scalar (s_parse_t *p, const char *text, size_t line)
+{
+    if (!p->in_map) {
+        p->err = wrp_strf ("%s:%zu: expected a mapping of keys, got '%s'", p->name, line,
+                           text);
+        return;
     }
-    case S_MS: {
-        char *end = NULL;
-        errno = 0;
-        long number = strtol (value, &end, 10);
-        if (errno || end == value || *end || number < 1 || number > 3600000) {
-            *ret_err =
-                wrp_strf ("'%s': expected milliseconds 1..3600000, got '%s'", key, value);
-            return -1;
+    if (p->key) {
+        char *why = NULL;
+        if (wrp_agent_config_set (p->work, p->key, text, true, &why)) {
+            p->err = wrp_strf ("%s:%zu: %s", p->name, line, why ? why : "bad value");
+            free (why);
         }
-        *(int *) ((char *) self + spec->offset) = (int) number;
-        return 0;
+        free (p->key);
+        p->key = NULL;
+        return;
     }
-    case S_ADDR: {
-        struct in_addr addr;
-        if (inet_pton (AF_INET, value, &addr) != 1) {
-            *ret_err = wrp_strf ("'%s': expected an IPv4 address, got '%s'", key, value);
-            return -1;
-        }
+    const s_key_t *spec = s_find_key (text);
+    size_t i = spec ? (size_t) (spec - s_keys) : 0;
+    if (!spec)
+        p->err = wrp_strf ("%s:%zu: unknown key '%s'", p->name, line, text);
+    else if (p->seen[i])
+        p->err = wrp_strf ("%s:%zu: duplicate key '%s'", p->name, line, text);
+    else {
+        p->seen[i] = 1;
+        p->key_line = line;
+        if (!(p->key = strdup (text)))
+            p->err = wrp_strf ("%s: out of memory", p->name);
+    }
+}
+
+static void
+s_on_event (s_parse_t *p, const yaml_event_t *event)
+{
+    size_t line = (size_t) event->start_mark.line + 1;
+    switch (event->type) {
+    case YAML_STREAM_END_EVENT:
+        p->done = true;
+        break;
+    case YAML_DOCUMENT_END_EVENT:
+    case YAML_MAPPING_END_EVENT:
+        p->in_map = false;
+        break;
+    case YAML_MAPPING_START_EVENT:
+        if (p->in_map)
+            p->err = wrp_strf ("%s:%zu: '%s' must be a single value, not a mapping",
+                               p->name, line, p->key ? p->key : "?");
+        p->in_map = true;
+        break;
+    case YAML_SEQUENCE_START_EVENT:
+        p->err =
+            wrp_strf ("%s:%zu: %s%s%s must be a single value, not a list", p->name, line,
+                      p->key ? "'" : "", p->key ? p->key : "the file", p->key ? "'" : "");
+        break;
+    case YAML_ALIAS_EVENT:
+        p->err = wrp_strf ("%s:%zu: YAML aliases are not accepted", p->name, line);
+        break;
+    case YAML_SCALAR_EVENT:
+        s_on_scalar (p, (const char *) event->data.scalar.value, line);
+        break;
+    default:
         break;
     }
-    case S_LEVEL:
-        if (strcmp (value, "error") && strcmp (value, "warning") &&
-            strcmp (value, "info") && strcmp (value, "debug")) {
-            *ret_err = wrp_strf ("'%s': expected error, warning, info or debug, got '%s'",
-                                 key, value);
-            return -1;
+}
+
+//  Runs the parser over every event. Returns 0 or -1 with p->err.
+static int
+s_parse_events (s_parse_t *p, yaml_parser_t *parser)
+{
+    while (!p->done && !p->err) {
+        yaml_event_t event;
+        if (!yaml_parser_parse (parser, &event)) {
+            p->err = wrp_strf ("%s:%zu: YAML syntax error: %s", p->name,
+                               (size_t) parser->problem_mark.line + 1,
+                               parser->problem ? parser->problem : "unknown");
+            break;
         }
-        break;
-    case S_BINARY:
-        if (!*value || (strchr (value, '/') && value[0] != '/')) {
-            *ret_err =
-                wrp_strf ("'%s': expected a program name or an absolute path, got '%s'",
-                          key, value);
-            return -1;
-        }
-        break;
-    case S_STR:
-        if (!*value) {
-            *ret_err = wrp_strf ("'%s': empty value", key);
-            return -1;
-        }
-        break;
+        s_on_event (p, &event);
+        yaml_event_delete (&event);
     }
-    char *copy = strdup (value);
-    if (!copy) {
-        *ret_err = wrp_strf ("out of memory");
-        return -1;
-    }
-    char **field = s_str_field (self, spec);
-    free (*field);
-    *field = copy;
-    return 0;
+    if (!p->err && p->key)
+        p->err = wrp_strf ("%s:%zu: '%s' has no value", p->name, p->key_line, p->key);
+    return p->err ? -1 : 0;
 }
 
 int
 wrp_agent_config_parse (wrp_agent_config_t *self, const char *name, const void *data,
                         size_t size, char **ret_err)
 {
-    wrp_agent_config_t *work = s_dup (self);
-    if (!work) {
+    s_parse_t p = {.work = s_dup (self), .name = name};
+    if (!p.work) {
         *ret_err = wrp_strf ("%s: out of memory", name);
         return -1;
     }
     yaml_parser_t parser;
     if (!yaml_parser_initialize (&parser)) {
-        wrp_agent_config_destroy (&work);
+        wrp_agent_config_destroy (&p.work);
         *ret_err = wrp_strf ("%s: cannot start the YAML parser", name);
         return -1;
     }
     yaml_parser_set_input_string (&parser, data, size);
-    char *err = NULL;
-    //  Depth of the parse: 0 stream, 1 document, 2 top mapping.
-    bool in_map = false;
-    bool done = false;
-    char *key = NULL;
-    size_t key_line = 0;
-    char seen[S_KEY_COUNT] = {0};
-    while (!done && !err) {
-        yaml_event_t event;
-        if (!yaml_parser_parse (&parser, &event)) {
-            err = wrp_strf ("%s:%zu: YAML syntax error: %s", name,
-                            (size_t) parser.problem_mark.line + 1,
-                            parser.problem ? parser.problem : "unknown");
-            break;
-        }
-        size_t line = (size_t) event.start_mark.line + 1;
-        switch (event.type) {
-        case YAML_STREAM_END_EVENT:
-            done = true;
-            break;
-        case YAML_STREAM_START_EVENT:
-        case YAML_DOCUMENT_START_EVENT:
-            break;
-        case YAML_DOCUMENT_END_EVENT:
-            in_map = false;
-            break;
-        case YAML_MAPPING_START_EVENT:
-            if (in_map)
-                err = wrp_strf ("%s:%zu: '%s' must be a single value, not a mapping",
-                                name, line, key ? key : "?");
-            else
-                in_map = true;
-            break;
-        case YAML_MAPPING_END_EVENT:
-            in_map = false;
-            break;
-        case YAML_SEQUENCE_START_EVENT:
-            err = wrp_strf ("%s:%zu: %s%s%s must be a single value, not a list", name,
-                            line, key ? "'" : "", key ? key : "the file", key ? "'" : "");
-            break;
-        case YAML_ALIAS_EVENT:
-            err = wrp_strf ("%s:%zu: YAML aliases are not accepted", name, line);
-            break;
-        case YAML_SCALAR_EVENT: {
-            const char *text = (const char *) event.data.scalar.value;
-            if (!in_map)
-                err = wrp_strf ("%s:%zu: expected a mapping of keys, got '%s'", name,
-                                line, text);
-            else if (!key) {
-                size_t i = 0;
-                for (; i < S_KEY_COUNT; i++)
-                    if (!strcmp (s_keys[i].name, text))
-                        break;
-                if (i == S_KEY_COUNT)
-                    err = wrp_strf ("%s:%zu: unknown key '%s'", name, line, text);
-                else if (seen[i])
-                    err = wrp_strf ("%s:%zu: duplicate key '%s'", name, line, text);
-                else {
-                    seen[i] = 1;
-                    key = strdup (text);
-                    key_line = line;
-                    if (!key)
-                        err = wrp_strf ("%s: out of memory", name);
-                }
-            } else {
-                char *why = NULL;
-                if (wrp_agent_config_set (work, key, text, true, &why)) {
-                    err = wrp_strf ("%s:%zu: %s", name, line, why ? why : "bad value");
-                    free (why);
-                }
-                free (key);
-                key = NULL;
-            }
-            break;
-        }
-        default:
-            break;
-        }
-        yaml_event_delete (&event);
-    }
-    if (!err && key)
-        err = wrp_strf ("%s:%zu: '%s' has no value", name, key_line, key);
-    free (key);
+    int rc = s_parse_events (&p, &parser);
+    free (p.key);
     yaml_parser_delete (&parser);
-    if (err) {
-        wrp_agent_config_destroy (&work);
-        *ret_err = err;
+    if (rc) {
+        wrp_agent_config_destroy (&p.work);
+        *ret_err = p.err;
         return -1;
     }
-    s_take (self, &work);
+    s_take (self, &p.work);
     return 0;
 }
 
@@ -373,8 +405,8 @@ wrp_agent_config_test (bool verbose)
     (void) verbose;
     wrp_agent_config_t *config = wrp_agent_config_new ();
     assert (config);
-    assert (!strcmp (config->endpoint, "tcp://*:5560"));
-    assert (config->start_timeout_ms == 30000);
+    assert (!strcmp (config->endpoint, WRP_DEFAULT_ENDPOINT));
+    assert (config->start_timeout_ms == WRP_DEFAULT_START_TIMEOUT_MS);
     char *err = NULL;
     const char *good =
         "# agent\nendpoint: tcp://127.0.0.1:7000\ninsecure: true\n"

@@ -16,8 +16,8 @@
 #define WRP_AGENT_CONFIG_MAX_FILE (1u << 20)    //  config file size limit
 
 typedef struct {
-    char *endpoint;           //  ZeroMQ endpoint the ROUTER binds (tcp://*:5560)
-    char *state_dir;          //  records, pushed configs, logs (/var/lib/wrp)
+    char *endpoint;           //  ZeroMQ endpoint the ROUTER binds (WRP_DEFAULT_ENDPOINT)
+    char *state_dir;          //  records, pushed configs, logs (WRP_DEFAULT_STATE_DIR)
     char *shm_dir;            //  where chi_* segments live (/dev/shm)
     char *node_name;          //  name reported in every reply (hostname)
     char *key;                //  own certificate file (NULL: transport default)

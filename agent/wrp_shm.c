@@ -1,6 +1,7 @@
 /*  wrp_shm — list and remove chi_* segments. See wrp_shm.h.                 */
 
 #include "wrp_shm.h"
+#include "wrp_proto.h"
 #include "wrp_buf.h"
 #include "wrp_str.h"
 
@@ -98,9 +99,11 @@ wrp_shm_list (const char *dir, char **ret_text, char **ret_err)
     for (size_t i = 0; i < count; i++) {
         const char *sep = i ? "\n" : "";
         if (S_ISLNK (entries[i].st.st_mode))
-            wrp_buf_printf (&text, "%s%s\t0\tsymlink", sep, entries[i].name);
+            wrp_buf_printf (&text, "%s%s\t0\t" WRP_SHM_KIND_SYMLINK, sep,
+                            entries[i].name);
         else if (S_ISDIR (entries[i].st.st_mode))
-            wrp_buf_printf (&text, "%s%s\t0\tdirectory", sep, entries[i].name);
+            wrp_buf_printf (&text, "%s%s\t0\t" WRP_SHM_KIND_DIRECTORY, sep,
+                            entries[i].name);
         else
             wrp_buf_printf (&text, "%s%s\t%lld", sep, entries[i].name,
                             (long long) entries[i].st.st_size);

@@ -1,4 +1,4 @@
-/*  wrp_store — the agent's state and command record. See wrp_store.h.      */
+/*  wrp_store — every file of the agent's state dir. See wrp_store.h.       */
 
 #include "wrp_store.h"
 #include "wrp_buf.h"
@@ -7,24 +7,31 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
-#define S_COMMANDS_MAGIC  "WRP-COMMANDS 1\n"
-#define S_MAX_RECORD_FILE (64u << 20)    //  refuse to read a larger record
+#define S_COMMANDS_MAGIC  "WRP-COMMANDS 2\n"
+#define S_MAX_STATE_FILE  (1u << 16)     //  refuse to read a larger agent.state
+#define S_MAX_RECORD_FILE (64u << 20)    //  refuse to read a larger command record
 
 struct _wrp_store_t {
-    char *dir;                                     //  state dir
-    char *state_path;                              //  dir/agent.state
-    char *commands_path;                           //  dir/commands
-    wrp_store_state_t state;                       //  last saved state
-    wrp_msg_t *replies[WRP_STORE_MAX_COMMANDS];    //  ring of recorded replies
-    size_t next;                                   //  ring slot written next
-    size_t count;                                  //  recorded replies (<= max)
+    char *dir;                             //  state dir
+    char *state_path;                      //  dir/agent.state
+    char *commands_path;                   //  dir/commands
+    wrp_store_state_t state;               //  last saved state
+    wrp_msg_t *replies[WRP_RECORD_MAX];    //  ring of recorded replies
+    size_t next;                           //  ring slot written next
+    size_t count;                          //  recorded replies (<= max)
 };
+
+// ---------------------------------------------------------------------------
+//  agent.state
 
 static void
 s_state_defaults (wrp_store_state_t *state)
@@ -32,9 +39,10 @@ s_state_defaults (wrp_store_state_t *state)
     memset (state, 0, sizeof *state);
     state->generation = -1;
     state->exit_code = -1;
-    snprintf (state->state, sizeof state->state, "stopped");
+    snprintf (state->state, sizeof state->state, "%s", WRP_STATE_STOPPED);
 }
 
+//  Copies a value as one line: the file is line-oriented.
 static void
 s_copy_field (char *dest, size_t size, const char *value)
 {
@@ -43,6 +51,357 @@ s_copy_field (char *dest, size_t size, const char *value)
         dest[i] = (value[i] == '\n' || value[i] == '\r') ? ' ' : value[i];
     dest[i] = 0;
 }
+
+//  The fields of agent.state, one "key=value" line each, in this order.
+typedef enum { S_INT, S_I64, S_U64, S_BOOL, S_TEXT } s_kind_t;
+typedef struct {
+    const char *key;    //  key in the file
+    s_kind_t kind;      //  C type of the field
+    size_t offset;      //  field in wrp_store_state_t
+    size_t size;        //  its size (S_TEXT: the buffer)
+} s_field_t;
+
+#define S_FIELD(name, kind)                                                              \
+    {                                                                                    \
+#name, kind, offsetof(wrp_store_state_t, name),                                  \
+            sizeof(((wrp_store_state_t *) 0)->name)                                      \
+    }
+static const s_field_t s_fields[] = {
+    S_FIELD (pid, S_INT),           S_FIELD (start_time, S_U64),
+    S_FIELD (started_at_ms, S_I64), S_FIELD (pipeline, S_TEXT),
+    S_FIELD (generation, S_I64),    S_FIELD (sha256, S_TEXT),
+    S_FIELD (starts, S_I64),        S_FIELD (port, S_INT),
+    S_FIELD (state, S_TEXT),        S_FIELD (exit_code, S_INT),
+    S_FIELD (signal, S_INT),        S_FIELD (stop_requested, S_BOOL),
+    S_FIELD (error, S_TEXT),
+};
+#define S_FIELDS (sizeof s_fields / sizeof s_fields[0])
+
+static void
+s_parse_state_line (wrp_store_state_t *state, const char *key, const char *value)
+{
+    for (size_t i = 0; i < S_FIELDS; i++) {
+        const s_field_t *f = &s_fields[i];
+        if (strcmp (key, f->key))
+            continue;
+        void *field = (char *) state + f->offset;
+        if (f->kind == S_INT)
+            *(int *) field = atoi (value);
+        else if (f->kind == S_I64)
+            *(int64_t *) field = strtoll (value, NULL, 10);
+        else if (f->kind == S_U64)
+            *(uint64_t *) field = strtoull (value, NULL, 10);
+        else if (f->kind == S_BOOL)
+            *(bool *) field = atoi (value) != 0;
+        else
+            s_copy_field ((char *) field, f->size, value);
+        return;
+    }
+}
+
+//  Appends the line of one field.
+static void
+s_format_field (wrp_buf_t *buf, const wrp_store_state_t *state, const s_field_t *f)
+{
+    const void *field = (const char *) state + f->offset;
+    if (f->kind == S_INT)
+        wrp_buf_printf (buf, "%s=%d\n", f->key, *(const int *) field);
+    else if (f->kind == S_I64)
+        wrp_buf_printf (buf, "%s=%" PRId64 "\n", f->key, *(const int64_t *) field);
+    else if (f->kind == S_U64)
+        wrp_buf_printf (buf, "%s=%" PRIu64 "\n", f->key, *(const uint64_t *) field);
+    else if (f->kind == S_BOOL)
+        wrp_buf_printf (buf, "%s=%d\n", f->key, *(const bool *) field ? 1 : 0);
+    else {
+        char text[sizeof state->error];
+        s_copy_field (text, f->size < sizeof text ? f->size : sizeof text, field);
+        wrp_buf_printf (buf, "%s=%s\n", f->key, text);
+    }
+}
+
+void
+wrp_store_state_parse (const char *data, size_t size, wrp_store_state_t *ret_state)
+{
+    s_state_defaults (ret_state);
+    char *text = size < S_MAX_STATE_FILE ? malloc (size + 1) : NULL;
+    if (!text)
+        return;
+    memcpy (text, data, size);
+    text[size] = 0;
+    char *save = NULL;
+    for (char *line = strtok_r (text, "\n", &save); line;
+         line = strtok_r (NULL, "\n", &save)) {
+        char *eq = strchr (line, '=');
+        if (eq) {
+            *eq = 0;
+            s_parse_state_line (ret_state, line, eq + 1);
+        }
+    }
+    free (text);
+}
+
+char *
+wrp_store_state_format (const wrp_store_state_t *state)
+{
+    wrp_buf_t buf = {0};
+    for (size_t i = 0; i < S_FIELDS; i++)
+        s_format_field (&buf, state, &s_fields[i]);
+    return wrp_buf_finish (&buf, NULL);
+}
+
+int
+wrp_store_save_state (wrp_store_t *self, const wrp_store_state_t *state, char **ret_err)
+{
+    if (&self->state != state)
+        self->state = *state;
+    char *text = wrp_store_state_format (&self->state);
+    if (!text) {
+        *ret_err = wrp_strf ("out of memory");
+        return -1;
+    }
+    int rc = wrp_file_write_atomic (self->state_path, text, strlen (text), 0600, ret_err);
+    free (text);
+    return rc;
+}
+
+// ---------------------------------------------------------------------------
+//  The command record
+
+static void
+s_add_entry (wrp_buf_t *buf, const wrp_msg_t *reply)
+{
+    size_t size = 0;
+    uint8_t *bytes = NULL;
+    if (wrp_msg_to_bytes (reply, &bytes, &size)) {
+        buf->failed = true;
+        return;
+    }
+    unsigned char head[4] = {(unsigned char) (size >> 24), (unsigned char) (size >> 16),
+                             (unsigned char) (size >> 8), (unsigned char) size};
+    wrp_buf_add (buf, head, 4);
+    wrp_buf_add (buf, bytes, size);
+    free (bytes);
+}
+
+static int
+s_save_commands (wrp_store_t *self, char **ret_err)
+{
+    wrp_buf_t buf = {0};
+    wrp_buf_str (&buf, S_COMMANDS_MAGIC);
+    //  Oldest first, so a reload keeps the same order.
+    for (size_t i = 0; i < self->count; i++)
+        s_add_entry (&buf, self->replies[(self->next + WRP_RECORD_MAX - self->count + i) %
+                                         WRP_RECORD_MAX]);
+    size_t size = 0;
+    char *data = wrp_buf_finish (&buf, &size);
+    if (!data) {
+        *ret_err = wrp_strf ("out of memory");
+        return -1;
+    }
+    int rc = wrp_file_write_atomic (self->commands_path, data, size, 0600, ret_err);
+    free (data);
+    return rc;
+}
+
+int
+wrp_store_replies_parse (const void *data, size_t size, wrp_store_reply_fn *fn, void *arg)
+{
+    const unsigned char *at = data, *end = at + size;
+    size_t magic = strlen (S_COMMANDS_MAGIC);
+    if (size < magic || memcmp (data, S_COMMANDS_MAGIC, magic))
+        return -1;
+    for (at += magic; at < end;) {
+        if (end - at < 4)
+            return -1;
+        size_t len = (size_t) at[0] << 24 | (size_t) at[1] << 16 | (size_t) at[2] << 8 |
+                     (size_t) at[3];
+        at += 4;
+        if (len > (size_t) (end - at) || len > WRP_MSG_MAX_TOTAL)
+            return -1;
+        wrp_msg_t *reply = NULL;
+        if (wrp_msg_from_bytes (at, len, &reply, NULL, 0))
+            return -1;
+        fn (arg, reply);
+        at += len;
+    }
+    return 0;
+}
+
+static void
+s_remember (void *arg, wrp_msg_t *reply)
+{
+    wrp_store_t *self = (wrp_store_t *) arg;
+    wrp_msg_destroy (&self->replies[self->next]);
+    self->replies[self->next] = reply;
+    self->next = (self->next + 1) % WRP_RECORD_MAX;
+    if (self->count < WRP_RECORD_MAX)
+        self->count++;
+}
+
+const wrp_msg_t *
+wrp_store_lookup (wrp_store_t *self, const char *id)
+{
+    for (size_t i = 0; i < WRP_RECORD_MAX; i++)
+        if (self->replies[i] && !strcmp (wrp_msg_id (self->replies[i]), id))
+            return self->replies[i];
+    return NULL;
+}
+
+int
+wrp_store_record (wrp_store_t *self, const wrp_msg_t *reply, char **ret_err)
+{
+    wrp_msg_t *copy = wrp_msg_dup (reply);
+    if (!copy) {
+        *ret_err = wrp_strf ("out of memory");
+        return -1;
+    }
+    s_remember (self, copy);
+    return s_save_commands (self, ret_err);
+}
+
+// ---------------------------------------------------------------------------
+//  Pipelines: pushed files and the runtime's log
+
+char *
+wrp_store_pipeline_path (wrp_store_t *self, const char *pipeline, const char *file)
+{
+    if (!file)
+        return wrp_strf ("%s/" WRP_LAYOUT_PIPELINES "/%s", self->dir, pipeline);
+    return wrp_strf (WRP_LAYOUT_PIPELINE_FILE_FMT, self->dir, pipeline, file);
+}
+
+int
+wrp_store_push (wrp_store_t *self, const char *pipeline, const void *config,
+                size_t config_size, const void *hostfile, size_t hostfile_size,
+                char **ret_config_path, char **ret_err)
+{
+    char *dir = wrp_store_pipeline_path (self, pipeline, NULL);
+    char *conf = wrp_store_pipeline_path (self, pipeline, WRP_LAYOUT_CONFIG);
+    char *hosts = wrp_store_pipeline_path (self, pipeline, WRP_LAYOUT_HOSTFILE);
+    int rc = -1;
+    if (!dir || !conf || !hosts)
+        *ret_err = wrp_strf ("out of memory");
+    else if (wrp_file_mkdirs (dir, 0700, ret_err) == 0 &&
+             wrp_file_write_atomic (conf, config, config_size, 0644, ret_err) == 0 &&
+             (!hostfile || wrp_file_write_atomic (hosts, hostfile, hostfile_size, 0644,
+                                                  ret_err) == 0)) {
+        *ret_config_path = conf;
+        conf = NULL;
+        rc = 0;
+    }
+    free (dir);
+    free (conf);
+    free (hosts);
+    return rc;
+}
+
+int
+wrp_store_log_open (wrp_store_t *self, const char *pipeline, off_t *ret_size,
+                    char **ret_err)
+{
+    char *log = wrp_store_pipeline_path (self, pipeline, WRP_LAYOUT_RUNTIME_LOG);
+    if (!log) {
+        *ret_err = wrp_strf ("out of memory");
+        return -1;
+    }
+    int fd = open (log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0640);
+    struct stat st;
+    if (fd < 0 || fstat (fd, &st)) {
+        *ret_err = wrp_strf ("%s: %s", log, strerror (errno));
+        if (fd >= 0)
+            close (fd);
+        fd = -1;
+    } else
+        *ret_size = st.st_size;
+    free (log);
+    return fd;
+}
+
+//  Keeps the last WRP_OUTPUT_LINES complete lines of text (size bytes).
+static char *
+s_last_lines (char *text, ssize_t size)
+{
+    for (ssize_t i = 0; i < size; i++)
+        if (text[i] == 0)
+            text[i] = ' ';
+    while (size > 0 && text[size - 1] == '\n')
+        text[--size] = 0;
+    int lines = 0;
+    char *start = text;
+    for (ssize_t i = size - 1; i >= 0; i--)
+        if (text[i] == '\n' && ++lines == WRP_OUTPUT_LINES) {
+            start = text + i + 1;
+            break;
+        }
+    return strdup (start);
+}
+
+char *
+wrp_store_log_tail (wrp_store_t *self, const char *pipeline, off_t from)
+{
+    if (!pipeline || !*pipeline)
+        return NULL;
+    char *path = wrp_store_pipeline_path (self, pipeline, WRP_LAYOUT_RUNTIME_LOG);
+    int fd = path ? open (path, O_RDONLY | O_CLOEXEC) : -1;
+    free (path);
+    if (fd < 0)
+        return NULL;
+    struct stat st;
+    char buf[WRP_OUTPUT_BYTES + 1];
+    ssize_t got = -1;
+    if (fstat (fd, &st) == 0) {
+        off_t at = st.st_size - WRP_OUTPUT_BYTES;
+        if (at < from)
+            at = from;
+        if (at < 0)
+            at = 0;
+        got = pread (fd, buf, WRP_OUTPUT_BYTES, at);
+    }
+    close (fd);
+    if (got <= 0)
+        return NULL;
+    buf[got] = 0;
+    return s_last_lines (buf, got);
+}
+
+//  Removes path; adds "path\tbytes" to removed when it was there.
+static void
+s_remove (const char *path, wrp_buf_t *removed)
+{
+    struct stat st;
+    if (!path || lstat (path, &st) || unlink (path))
+        return;
+    wrp_buf_printf (removed, "%s%s\t%lld", removed->size ? "\n" : "", path,
+                    S_ISREG (st.st_mode) ? (long long) st.st_size : 0LL);
+}
+
+int
+wrp_store_clean (wrp_store_t *self, const char *pipeline, char **ret_removed,
+                 char **ret_err)
+{
+    static const char *files[] = {WRP_LAYOUT_CONFIG, WRP_LAYOUT_HOSTFILE,
+                                  WRP_LAYOUT_RUNTIME_LOG};
+    wrp_buf_t removed = {0};
+    wrp_buf_str (&removed, "");
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        char *path = wrp_store_pipeline_path (self, pipeline, files[i]);
+        s_remove (path, &removed);
+        free (path);
+    }
+    char *dir = wrp_store_pipeline_path (self, pipeline, NULL);
+    if (dir)
+        rmdir (dir);    //  only when empty: other files stay
+    free (dir);
+    *ret_removed = wrp_buf_finish (&removed, NULL);
+    if (!*ret_removed) {
+        *ret_err = wrp_strf ("out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+// ---------------------------------------------------------------------------
+//  Life
 
 //  Reads a record file; NULL when it is missing (nothing to say) or
 //  unreadable (said in *ret_warning, replacing an earlier warning).
@@ -61,217 +420,60 @@ s_read_record (const char *path, size_t limit, size_t *ret_size, char **ret_warn
 }
 
 static void
-s_parse_state (wrp_store_state_t *state, char *text)
+s_load (wrp_store_t *self, char **ret_warning)
 {
-    for (char *line = strtok (text, "\n"); line; line = strtok (NULL, "\n")) {
-        char *eq = strchr (line, '=');
-        if (!eq)
-            continue;
-        *eq = 0;
-        const char *key = line, *value = eq + 1;
-        if (!strcmp (key, "pid"))
-            state->pid = atoi (value);
-        else if (!strcmp (key, "start_time"))
-            state->start_time = strtoull (value, NULL, 10);
-        else if (!strcmp (key, "started_at_ms"))
-            state->started_at_ms = strtoll (value, NULL, 10);
-        else if (!strcmp (key, "pipeline"))
-            s_copy_field (state->pipeline, sizeof state->pipeline, value);
-        else if (!strcmp (key, "generation"))
-            state->generation = strtoll (value, NULL, 10);
-        else if (!strcmp (key, "sha256"))
-            s_copy_field (state->sha256, sizeof state->sha256, value);
-        else if (!strcmp (key, "starts"))
-            state->starts = strtoll (value, NULL, 10);
-        else if (!strcmp (key, "port"))
-            state->port = atoi (value);
-        else if (!strcmp (key, "state"))
-            s_copy_field (state->state, sizeof state->state, value);
-        else if (!strcmp (key, "exit_code"))
-            state->exit_code = atoi (value);
-        else if (!strcmp (key, "signal"))
-            state->signal = atoi (value);
-        else if (!strcmp (key, "stop_requested"))
-            state->stop_requested = atoi (value) != 0;
-        else if (!strcmp (key, "error"))
-            s_copy_field (state->error, sizeof state->error, value);
-    }
-}
-
-int
-wrp_store_save_state (wrp_store_t *self, const wrp_store_state_t *state, char **ret_err)
-{
-    if (&self->state != state)
-        self->state = *state;
-    //  One line per value: the file is line-oriented.
-    wrp_store_state_t *s = &self->state;
-    s_copy_field (s->error, sizeof s->error, s->error);
-    s_copy_field (s->pipeline, sizeof s->pipeline, s->pipeline);
-    s_copy_field (s->state, sizeof s->state, s->state);
-    char *text =
-        wrp_strf ("pid=%d\nstart_time=%" PRIu64 "\nstarted_at_ms=%" PRId64 "\n"
-                  "pipeline=%s\ngeneration=%" PRId64 "\nsha256=%s\nstarts=%" PRId64 "\n"
-                  "port=%d\nstate=%s\nexit_code=%d\nsignal=%d\nstop_requested=%d\n"
-                  "error=%s\n",
-                  s->pid, s->start_time, s->started_at_ms, s->pipeline, s->generation,
-                  s->sha256, s->starts, s->port, s->state, s->exit_code, s->signal,
-                  s->stop_requested ? 1 : 0, s->error);
-    if (!text) {
-        *ret_err = wrp_strf ("out of memory");
-        return -1;
-    }
-    int rc = wrp_file_write_atomic (self->state_path, text, strlen (text), 0600, ret_err);
-    free (text);
-    return rc;
-}
-
-static int
-s_save_commands (wrp_store_t *self, char **ret_err)
-{
-    wrp_buf_t buf = {0};
-    wrp_buf_add (&buf, S_COMMANDS_MAGIC, strlen (S_COMMANDS_MAGIC));
-    //  Oldest first, so a reload keeps the same order.
-    for (size_t i = 0; i < self->count; i++) {
-        size_t slot = (self->next + WRP_STORE_MAX_COMMANDS - self->count + i) %
-                      WRP_STORE_MAX_COMMANDS;
-        const wrp_msg_t *reply = self->replies[slot];
-        char head[160];
-        size_t fields = wrp_msg_field_count (reply);
-        int n = snprintf (head, sizeof head, "%s %s %zu\n", wrp_msg_id (reply),
-                          wrp_msg_cmd_name (wrp_msg_cmd (reply)), fields);
-        wrp_buf_add (&buf, head, (size_t) n);
-        for (size_t f = 0; f < fields; f++) {
-            size_t vsize = 0;
-            const char *key = wrp_msg_field_key (reply, f);
-            const void *value = wrp_msg_field_value (reply, f, &vsize);
-            n = snprintf (head, sizeof head, "%zu %zu\n", strlen (key), vsize);
-            wrp_buf_add (&buf, head, (size_t) n);
-            wrp_buf_add (&buf, key, strlen (key));
-            wrp_buf_add (&buf, value, vsize);
-            wrp_buf_add (&buf, "\n", 1);
-        }
-    }
     size_t size = 0;
-    char *data = wrp_buf_finish (&buf, &size);
-    if (!data) {
-        *ret_err = wrp_strf ("out of memory");
-        return -1;
-    }
-    int rc = wrp_file_write_atomic (self->commands_path, data, size, 0600, ret_err);
-    free (data);
-    return rc;
-}
-
-static void
-s_remember (wrp_store_t *self, wrp_msg_t *reply)
-{
-    wrp_msg_destroy (&self->replies[self->next]);
-    self->replies[self->next] = reply;
-    self->next = (self->next + 1) % WRP_STORE_MAX_COMMANDS;
-    if (self->count < WRP_STORE_MAX_COMMANDS)
-        self->count++;
-}
-
-//  Parses the command record; stops at the first damaged entry.
-static int
-s_load_commands (wrp_store_t *self, const char *data, size_t size)
-{
-    size_t magic = strlen (S_COMMANDS_MAGIC);
-    if (size < magic || memcmp (data, S_COMMANDS_MAGIC, magic))
-        return -1;
-    const char *at = data + magic, *end = data + size;
-    while (at < end) {
-        const char *nl = memchr (at, '\n', (size_t) (end - at));
-        if (!nl || nl - at > 150)
-            return -1;
-        char head[160], id[80], cmd[32];
-        memcpy (head, at, (size_t) (nl - at));
-        head[nl - at] = 0;
-        size_t fields = 0;
-        if (sscanf (head, "%79s %31s %zu", id, cmd, &fields) != 3 ||
-            fields > WRP_MSG_MAX_FIELDS)
-            return -1;
-        wrp_cmd_t command = wrp_msg_cmd_from_name (cmd);
-        wrp_msg_t *reply = command == WRP_CMD_INVALID ? NULL : wrp_msg_new (command, id);
-        if (!reply)
-            return -1;
-        at = nl + 1;
-        for (size_t f = 0; f < fields; f++) {
-            nl = memchr (at, '\n', (size_t) (end - at));
-            size_t ksize = 0, vsize = 0;
-            char sizes[64];
-            if (!nl || nl - at >= (long) sizeof sizes) {
-                wrp_msg_destroy (&reply);
-                return -1;
-            }
-            memcpy (sizes, at, (size_t) (nl - at));
-            sizes[nl - at] = 0;
-            if (sscanf (sizes, "%zu %zu", &ksize, &vsize) != 2 || ksize == 0 ||
-                ksize > WRP_MSG_MAX_KEY || vsize > WRP_MSG_MAX_VALUE ||
-                (size_t) (end - nl - 1) < ksize + vsize + 1) {
-                wrp_msg_destroy (&reply);
-                return -1;
-            }
-            char key[WRP_MSG_MAX_KEY + 1];
-            memcpy (key, nl + 1, ksize);
-            key[ksize] = 0;
-            if (wrp_msg_set (reply, key, nl + 1 + ksize, vsize)) {
-                wrp_msg_destroy (&reply);
-                return -1;
-            }
-            at = nl + 1 + ksize + vsize + 1;
-        }
-        s_remember (self, reply);
-    }
-    return 0;
-}
-
-wrp_store_t *
-wrp_store_new (const char *state_dir, char **ret_warning, char **ret_err)
-{
-    if (wrp_file_mkdirs (state_dir, 0700, ret_err))
-        return NULL;
-    wrp_store_t *self = calloc (1, sizeof *self);
-    if (!self) {
-        *ret_err = wrp_strf ("out of memory");
-        return NULL;
-    }
-    self->dir = strdup (state_dir);
-    self->state_path = wrp_strf ("%s/agent.state", state_dir);
-    self->commands_path = wrp_strf ("%s/commands", state_dir);
-    char *pipelines = wrp_strf ("%s/pipelines", state_dir);
-    if (!self->dir || !self->state_path || !self->commands_path || !pipelines) {
-        free (pipelines);
-        wrp_store_destroy (&self);
-        *ret_err = wrp_strf ("out of memory");
-        return NULL;
-    }
-    int rc = wrp_file_mkdirs (pipelines, 0700, ret_err);
-    free (pipelines);
-    if (rc) {
-        wrp_store_destroy (&self);
-        return NULL;
-    }
-    //  Check the dir is writable now rather than at the first command.
-    if (access (state_dir, W_OK | X_OK)) {
-        *ret_err = wrp_strf ("%s: %s", state_dir, strerror (errno));
-        wrp_store_destroy (&self);
-        return NULL;
-    }
-    s_state_defaults (&self->state);
-    size_t size = 0;
-    char *text = s_read_record (self->state_path, 1u << 16, &size, ret_warning);
+    char *text = s_read_record (self->state_path, S_MAX_STATE_FILE, &size, ret_warning);
     if (text)
-        s_parse_state (&self->state, text);
+        wrp_store_state_parse (text, size, &self->state);
     free (text);
     char *data =
         s_read_record (self->commands_path, S_MAX_RECORD_FILE, &size, ret_warning);
-    if (data && s_load_commands (self, data, size)) {
+    if (data && wrp_store_replies_parse (data, size, s_remember, self)) {
         free (*ret_warning);
         *ret_warning = wrp_strf ("%s: damaged after %zu records; the rest ignored",
                                  self->commands_path, self->count);
     }
     free (data);
+}
+
+//  Creates state_dir and its pipelines/ and checks the dir is writable
+//  now rather than at the first command.
+static int
+s_make_dirs (const char *state_dir, char **ret_err)
+{
+    char *pipelines = wrp_strf ("%s/" WRP_LAYOUT_PIPELINES, state_dir);
+    if (!pipelines) {
+        *ret_err = wrp_strf ("out of memory");
+        return -1;
+    }
+    int rc = wrp_file_mkdirs (pipelines, 0700, ret_err);
+    free (pipelines);
+    if (rc == 0 && access (state_dir, W_OK | X_OK)) {
+        *ret_err = wrp_strf ("%s: %s", state_dir, strerror (errno));
+        rc = -1;
+    }
+    return rc;
+}
+
+wrp_store_t *
+wrp_store_new (const char *state_dir, char **ret_warning, char **ret_err)
+{
+    if (wrp_file_mkdirs (state_dir, 0700, ret_err) || s_make_dirs (state_dir, ret_err))
+        return NULL;
+    wrp_store_t *self = calloc (1, sizeof *self);
+    if (self) {
+        self->dir = strdup (state_dir);
+        self->state_path = wrp_strf ("%s/" WRP_LAYOUT_STATE_FILE, state_dir);
+        self->commands_path = wrp_strf ("%s/" WRP_LAYOUT_COMMANDS_FILE, state_dir);
+    }
+    if (!self || !self->dir || !self->state_path || !self->commands_path) {
+        wrp_store_destroy (&self);
+        *ret_err = wrp_strf ("out of memory");
+        return NULL;
+    }
+    s_state_defaults (&self->state);
+    s_load (self, ret_warning);
     return self;
 }
 
@@ -281,7 +483,7 @@ wrp_store_destroy (wrp_store_t **self_p)
     if (!self_p || !*self_p)
         return;
     wrp_store_t *self = *self_p;
-    for (size_t i = 0; i < WRP_STORE_MAX_COMMANDS; i++)
+    for (size_t i = 0; i < WRP_RECORD_MAX; i++)
         wrp_msg_destroy (&self->replies[i]);
     free (self->dir);
     free (self->state_path);
@@ -302,25 +504,119 @@ wrp_store_state (wrp_store_t *self)
     return &self->state;
 }
 
-const wrp_msg_t *
-wrp_store_lookup (wrp_store_t *self, const char *id)
+// ---------------------------------------------------------------------------
+
+static void
+s_test_state (const char *sub)
 {
-    for (size_t i = 0; i < WRP_STORE_MAX_COMMANDS; i++)
-        if (self->replies[i] && !strcmp (wrp_msg_id (self->replies[i]), id))
-            return self->replies[i];
-    return NULL;
+    char *warning = NULL, *err = NULL;
+    wrp_store_t *store = wrp_store_new (sub, &warning, &err);
+    assert (store && !warning);
+    assert (!strcmp (wrp_store_state (store)->state, WRP_STATE_STOPPED));
+    wrp_store_state_t state = *wrp_store_state (store);
+    state.pid = 1234;
+    state.start_time = 99887766;
+    state.starts = 3;
+    snprintf (state.state, sizeof state.state, WRP_STATE_RUNNING);
+    snprintf (state.pipeline, sizeof state.pipeline, "basic");
+    snprintf (state.error, sizeof state.error, "two\nlines");
+    assert (wrp_store_save_state (store, &state, &err) == 0);
+    wrp_store_destroy (&store);
+    store = wrp_store_new (sub, &warning, &err);
+    assert (store && !warning);
+    const wrp_store_state_t *got = wrp_store_state (store);
+    assert (got->pid == 1234 && got->start_time == 99887766 && got->starts == 3);
+    assert (!strcmp (got->state, WRP_STATE_RUNNING) && !strcmp (got->error, "two lines"));
+    wrp_store_destroy (&store);
+    wrp_store_state_parse ("pid=7\ngarbage\nport", 19, &state);
+    assert (state.pid == 7 && state.generation == -1);
 }
 
-int
-wrp_store_record (wrp_store_t *self, const wrp_msg_t *reply, char **ret_err)
+static void
+s_test_record (const char *sub)
 {
-    wrp_msg_t *copy = wrp_msg_dup (reply);
-    if (!copy) {
-        *ret_err = wrp_strf ("out of memory");
-        return -1;
+    char *warning = NULL, *err = NULL;
+    wrp_store_t *store = wrp_store_new (sub, &warning, &err);
+    assert (store && !warning);
+    //  More replies than the record keeps: the oldest go.
+    for (int i = 0; i < WRP_RECORD_MAX + 5; i++) {
+        char id[32];
+        snprintf (id, sizeof id, "cmd-%d", i);
+        wrp_msg_t *reply = wrp_msg_new (i % 2 ? WRP_CMD_OK : WRP_CMD_ERROR, id);
+        assert (reply);
+        wrp_msg_set_int (reply, WRP_F_STARTS, i);
+        wrp_msg_set (reply, WRP_F_OUTPUT, "a\nb\0c", 5);
+        if (i > WRP_RECORD_MAX)
+            assert (wrp_store_record (store, reply, &err) == 0);
+        else
+            s_remember (store, wrp_msg_dup (reply));
+        wrp_msg_destroy (&reply);
     }
-    s_remember (self, copy);
-    return s_save_commands (self, ret_err);
+    wrp_store_destroy (&store);
+    store = wrp_store_new (sub, &warning, &err);
+    assert (store && !warning);
+    assert (!wrp_store_lookup (store, "cmd-4"));
+    const wrp_msg_t *found = wrp_store_lookup (store, "cmd-5");
+    assert (found && wrp_msg_cmd (found) == WRP_CMD_OK);
+    found = wrp_store_lookup (store, "cmd-1028");
+    assert (found && wrp_msg_cmd (found) == WRP_CMD_ERROR);
+    int64_t value = 0;
+    assert (wrp_msg_int (found, WRP_F_STARTS, &value) == 0 && value == 1028);
+    const void *data = NULL;
+    size_t size = 0;
+    assert (wrp_msg_get (found, WRP_F_OUTPUT, &data, &size) == 0 && size == 5 &&
+            !memcmp (data, "a\nb\0c", 5));
+    wrp_store_destroy (&store);
+
+    //  A damaged record keeps what came before the damage.
+    wrp_msg_t *ok = wrp_msg_new (WRP_CMD_OK, "ok-1");
+    wrp_buf_t buf = {0};
+    wrp_buf_str (&buf, S_COMMANDS_MAGIC);
+    s_add_entry (&buf, ok);
+    wrp_buf_add (&buf, "\0\0\0\11bad-2", 9);
+    wrp_msg_destroy (&ok);
+    char *damaged = wrp_buf_finish (&buf, &size);
+    char *path = wrp_strf ("%s/" WRP_LAYOUT_COMMANDS_FILE, sub);
+    assert (damaged && path);
+    assert (wrp_file_write_atomic (path, damaged, size, 0600, &err) == 0);
+    free (damaged);
+    store = wrp_store_new (sub, &warning, &err);
+    assert (store && warning);
+    free (warning);
+    assert (wrp_store_lookup (store, "ok-1") && !wrp_store_lookup (store, "bad-2"));
+    wrp_store_destroy (&store);
+    wrp_store_destroy (&store);
+    unlink (path);
+    free (path);
+}
+
+static void
+s_test_pipeline (const char *sub)
+{
+    char *warning = NULL, *err = NULL, *conf = NULL, *removed = NULL;
+    wrp_store_t *store = wrp_store_new (sub, &warning, &err);
+    assert (store);
+    assert (wrp_store_push (store, "p1", "x: 1\n", 5, "h1\n", 3, &conf, &err) == 0);
+    assert (strstr (conf, "/" WRP_LAYOUT_PIPELINES "/p1/" WRP_LAYOUT_CONFIG));
+    free (conf);
+    off_t size = -1;
+    int fd = wrp_store_log_open (store, "p1", &size, &err);
+    assert (fd >= 0 && size == 0);
+    for (int i = 0; i < 30; i++)
+        dprintf (fd, "line %d\n", i);
+    close (fd);
+    char *tail = wrp_store_log_tail (store, "p1", 0);
+    assert (tail && !strncmp (tail, "line 10\n", 8) && strstr (tail, "line 29") &&
+            !strstr (tail, "line 29\n"));
+    free (tail);
+    assert (wrp_store_clean (store, "p1", &removed, &err) == 0);
+    assert (strstr (removed, WRP_LAYOUT_CONFIG "\t5") &&
+            strstr (removed, WRP_LAYOUT_HOSTFILE "\t3"));
+    free (removed);
+    assert (!wrp_store_log_tail (store, "p1", 0));
+    assert (wrp_store_clean (store, "p1", &removed, &err) == 0 && !*removed);
+    free (removed);
+    wrp_store_destroy (&store);
 }
 
 void
@@ -329,74 +625,18 @@ wrp_store_test (bool verbose)
     (void) verbose;
     char dir[] = "/tmp/wrp-store-test.XXXXXX";
     assert (mkdtemp (dir));
-    char sub[128];
-    snprintf (sub, sizeof sub, "%s/state", dir);
-    char *warning = NULL, *err = NULL;
-    wrp_store_t *store = wrp_store_new (sub, &warning, &err);
-    assert (store && !warning);
-    assert (!strcmp (wrp_store_state (store)->state, "stopped"));
-    wrp_store_state_t state = *wrp_store_state (store);
-    state.pid = 1234;
-    state.start_time = 99887766;
-    state.starts = 3;
-    snprintf (state.state, sizeof state.state, "running");
-    snprintf (state.pipeline, sizeof state.pipeline, "basic");
-    snprintf (state.error, sizeof state.error, "two\nlines");
-    assert (wrp_store_save_state (store, &state, &err) == 0);
-    //  More replies than the record keeps: the oldest go.
-    for (int i = 0; i < WRP_STORE_MAX_COMMANDS + 5; i++) {
-        char id[32];
-        snprintf (id, sizeof id, "cmd-%d", i);
-        wrp_msg_t *reply = wrp_msg_new (i % 2 ? WRP_CMD_OK : WRP_CMD_ERROR, id);
-        assert (reply);
-        wrp_msg_set_int (reply, "starts", i);
-        wrp_msg_set (reply, "output", "a\nb\0c", 5);
-        if (i > WRP_STORE_MAX_COMMANDS)
-            assert (wrp_store_record (store, reply, &err) == 0);
-        else
-            s_remember (store, wrp_msg_dup (reply));
-        wrp_msg_destroy (&reply);
-    }
-    wrp_store_destroy (&store);
-
-    store = wrp_store_new (sub, &warning, &err);
-    assert (store && !warning);
-    assert (wrp_store_state (store)->pid == 1234);
-    assert (wrp_store_state (store)->start_time == 99887766);
-    assert (wrp_store_state (store)->starts == 3);
-    assert (!strcmp (wrp_store_state (store)->state, "running"));
-    assert (!strcmp (wrp_store_state (store)->error, "two lines"));
-    assert (!wrp_store_lookup (store, "cmd-4"));
-    const wrp_msg_t *found = wrp_store_lookup (store, "cmd-5");
-    assert (found && wrp_msg_cmd (found) == WRP_CMD_OK);
-    found = wrp_store_lookup (store, "cmd-1028");
-    assert (found && wrp_msg_cmd (found) == WRP_CMD_ERROR);
-    int64_t value = 0;
-    assert (wrp_msg_int (found, "starts", &value) == 0 && value == 1028);
-    const void *data = NULL;
-    size_t size = 0;
-    assert (wrp_msg_get (found, "output", &data, &size) == 0 && size == 5 &&
-            !memcmp (data, "a\nb\0c", 5));
-    wrp_store_destroy (&store);
-
-    //  A damaged record keeps what came before the damage.
-    char path[160];
-    snprintf (path, sizeof path, "%s/commands", sub);
-    const char *damaged = S_COMMANDS_MAGIC "ok-1 OK 1\n6 1\nstarts7\nbad-2 OK 9\n";
-    assert (wrp_file_write_atomic (path, damaged, strlen (damaged), 0600, &err) == 0);
-    store = wrp_store_new (sub, &warning, &err);
-    assert (store && warning);
-    free (warning);
-    warning = NULL;
-    assert (wrp_store_lookup (store, "ok-1") && !wrp_store_lookup (store, "bad-2"));
-    wrp_store_destroy (&store);
-    wrp_store_destroy (&store);
-
+    char *sub = wrp_strf ("%s/state", dir);
+    assert (sub);
+    s_test_state (sub);
+    s_test_record (sub);
+    s_test_pipeline (sub);
+    char *path = wrp_strf ("%s/" WRP_LAYOUT_STATE_FILE, sub);
     unlink (path);
-    snprintf (path, sizeof path, "%s/agent.state", sub);
-    unlink (path);
-    snprintf (path, sizeof path, "%s/pipelines", sub);
+    free (path);
+    path = wrp_strf ("%s/" WRP_LAYOUT_PIPELINES, sub);
     rmdir (path);
+    free (path);
     rmdir (sub);
+    free (sub);
     assert (rmdir (dir) == 0);
 }

@@ -1,12 +1,13 @@
-/*  wrp_supervisor — the runtime process on this node.
+/*  wrp_supervisor — the runtime's state machine on this node.
 
-    Starts chimaera_start_runtime as a child in its own process group with
-    its output appended to STATE/pipelines/NAME/runtime.log, watches it
-    through a pidfd (its exit is seen at once), probes readiness by
-    connecting to runtime_address:port+1, stops it with the stop binary then
-    SIGTERM then SIGKILL (each step a bounded wait), kills its process group,
-    cleans its files and segments, and re-adopts a live runtime after an
-    agent restart.
+    stopped -> starting -> running -> stopping -> stopped, and failed when
+    the runtime ends unasked or is never ready. Starts chimaera_start_runtime
+    (through wrp_proc) with the config wrp_store pushed and its output
+    appended to the pipeline's runtime.log, watches it through a pidfd (its
+    exit is seen at once), probes readiness by connecting to
+    runtime_address:port+1, stops it with the stop binary then SIGTERM then
+    SIGKILL (each step a bounded wait), kills its process group, cleans its
+    files and segments, and re-adopts a live runtime after an agent restart.
 
     It never blocks: the agent's loop polls wrp_supervisor_fd, wakes it at
     wrp_supervisor_deadline, on SIGCHLD and when the fd is readable, and
@@ -22,12 +23,10 @@
 
 #include "wrp_agent_config.h"
 #include "wrp_msg.h"
+#include "wrp_start_req.h"
 #include "wrp_store.h"
 
-#define WRP_AGENT_VERSION      "0.1.0"
-#define WRP_SUPERVISOR_MAX_ENV 256     //  forwarded variables per START
-#define WRP_OUTPUT_LINES       20      //  runtime output lines in a reply
-#define WRP_OUTPUT_BYTES       4096    //  and their size at most
+#define WRP_AGENT_VERSION "0.1.0"
 
 typedef enum {
     WRP_RT_STOPPED = 0,    //  no runtime (never started, or ended when asked)
@@ -37,26 +36,11 @@ typedef enum {
     WRP_RT_FAILED,         //  ended without being asked, or never ready
 } wrp_rt_state_t;
 
-//  A validated START request; strings are borrowed from the message.
-typedef struct {
-    const char *pipeline;    //  [A-Za-z0-9_.-]{1,64}, not . or ..
-    int64_t generation;      //  >= 0
-    const void *config;      //  chimaera_config.yaml bytes
-    size_t config_size;
-    const void *hostfile;    //  runtime hostfile bytes, NULL when absent
-    size_t hostfile_size;
-    int port;          //  the runtime's port, 1..65534
-    int timeout_ms;    //  bound on the start, 0: the agent's default
-    const char *env_name[WRP_SUPERVISOR_MAX_ENV];     //  forwarded names
-    const char *env_value[WRP_SUPERVISOR_MAX_ENV];    //  and values
-    size_t env_count;
-} wrp_start_req_t;
-
 //  How a START, STOP or KILL ended.
 typedef struct {
     wrp_cmd_t op;        //  WRP_CMD_START, WRP_CMD_STOP or WRP_CMD_KILL
     bool ok;             //  done (OK reply) or not (ERROR reply)
-    const char *code;    //  error code when not ok (PROTOCOL.md)
+    const char *code;    //  WRP_ERR_* when not ok
     const char *text;    //  one line for the reply's text
 } wrp_supervisor_result_t;
 
@@ -66,17 +50,8 @@ typedef void (wrp_supervisor_fn) (void *arg, const wrp_supervisor_result_t *resu
 
 typedef struct _wrp_supervisor_t wrp_supervisor_t;
 
-//  Pure check of a START message: fills *ret_req (borrowing from msg).
-//  Returns 0, or -1 with *ret_code (BAD_REQUEST or REFUSED) and a reason
-//  in err.
-int wrp_supervisor_validate_start (const wrp_msg_t *msg, wrp_start_req_t *ret_req,
-                                   const char **ret_code, char *err, size_t err_size);
-
-//  True for a name a pipeline may have: [A-Za-z0-9_.-]{1,64}, not . or ..
-bool wrp_supervisor_pipeline_name_ok (const char *name);
-
 //  Create a supervisor over config and store (both borrowed, must outlive
-//  it); fn(arg) hears of results and state changes.
+//  it); fn(arg) hears of results and state changes. NULL when out of memory.
 wrp_supervisor_t *wrp_supervisor_new (const wrp_agent_config_t *config,
                                       wrp_store_t *store, wrp_supervisor_fn *fn,
                                       void *arg);
@@ -91,10 +66,10 @@ void wrp_supervisor_destroy (wrp_supervisor_t **self_p);
 char *wrp_supervisor_adopt (wrp_supervisor_t *self);
 
 //  Start the runtime. Returns 1 when one already runs (nothing done), 0
-//  when started (the result callback follows), -1 with *ret_code and
-//  *ret_text (caller frees) when refused or failed at once.
+//  when started (the result callback follows), -1 with *ret_code (WRP_ERR_*)
+//  and *ret_err (caller frees) when refused or failed at once.
 int wrp_supervisor_start (wrp_supervisor_t *self, const wrp_start_req_t *req,
-                          const char **ret_code, char **ret_text);
+                          const char **ret_code, char **ret_err);
 
 //  Stop (stop binary, SIGTERM, SIGKILL). Returns 1 when there is nothing
 //  to stop, 0 when under way (result callback follows).
@@ -108,9 +83,9 @@ int wrp_supervisor_kill (wrp_supervisor_t *self, int timeout_ms);
 //  Remove the pipeline's pushed files and log (pipeline NULL: the last
 //  started) and the chi_* entries of the shm dir. Returns 0 and the
 //  removed lines "path\tbytes" (caller frees), or -1 with *ret_code and
-//  *ret_text (caller frees).
+//  *ret_err (caller frees).
 int wrp_supervisor_clean (wrp_supervisor_t *self, const char *pipeline,
-                          char **ret_removed, const char **ret_code, char **ret_text);
+                          char **ret_removed, const char **ret_code, char **ret_err);
 
 //  Add the status fields (PROTOCOL.md) to reply.
 void wrp_supervisor_status (wrp_supervisor_t *self, wrp_msg_t *reply);

@@ -215,9 +215,9 @@ for p in echo floor; do
 done
 PROBE=
 if [ -f "$BUILD/lib/libwrp.a" ] && cc -std=c17 -O2 -Wall -Wextra -Werror -D_GNU_SOURCE \
-        -Icommon -Iproto $(pkg-config --cflags libczmq libzmq yaml-0.1 libsystemd) \
+        -Icommon -Iproto $(pkg-config --cflags libczmq libzmq yaml-0.1 libsystemd libsodium) \
         -o "$OUT/wrpprobe" bench/wrpprobe.c "$BUILD/lib/libwrp.a" \
-        $(pkg-config --libs libczmq libzmq yaml-0.1 libsystemd) -lm >>"$LOG" 2>&1; then
+        $(pkg-config --libs libczmq libzmq yaml-0.1 libsystemd libsodium) -lm >>"$LOG" 2>&1; then
     PROBE=$OUT/wrpprobe
 else
     say "cannot build bench/wrpprobe.c against libwrp.a: warm-poll and crash figures skipped"

@@ -1,6 +1,7 @@
 /*  wrp_chiconf — the runtime's chimaera_config.yaml. See wrp_chiconf.h.     */
 
 #include "wrp_chiconf.h"
+#include "wrp_proto.h"
 #include "wrp_str.h"
 #include "wrp_yaml.h"
 
@@ -278,7 +279,8 @@ wrp_chiconf_test (bool verbose)
             0);
     assert (wrp_params_set (params, "log_level", "debug", WRP_SOURCE_CONF, NULL) == 0);
     const char *paths[][2] = {
-        {"/var/lib/wrp/pipelines/x/hostfile", "/var/lib/wrp/pipelines/x/runtime.log"},
+        {WRP_DEFAULT_STATE_DIR "/" WRP_LAYOUT_PIPELINES "/x/" WRP_LAYOUT_HOSTFILE,
+         WRP_DEFAULT_STATE_DIR "/" WRP_LAYOUT_PIPELINES "/x/" WRP_LAYOUT_RUNTIME_LOG},
         {"on", "1e3"},
         {"/tmp/a: b #c", "- x"},
         {"'quoted\"", "~"},

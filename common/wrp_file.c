@@ -86,6 +86,15 @@ failed : {
     return -1;
 }
 
+char *
+wrp_file_expand_home (const char *path)
+{
+    const char *home = getenv ("HOME");
+    if (path[0] == '~' && path[1] == '/' && home && *home)
+        return wrp_strf ("%s%s", home, path + 1);
+    return strdup (path);
+}
+
 int
 wrp_file_mkdirs (const char *dir, mode_t mode, char **ret_err)
 {
@@ -189,6 +198,23 @@ wrp_file_test (bool verbose)
     char *err = NULL;
     assert (wrp_file_mkdirs (path, 0700, &err) == 0);
     assert (wrp_file_mkdirs (path, 0700, &err) == 0);
+    char *saved_home = getenv ("HOME") ? strdup (getenv ("HOME")) : NULL;
+    setenv ("HOME", "/home/u", 1);
+    char *expanded = wrp_file_expand_home ("~/.wrp/key");
+    assert (expanded && !strcmp (expanded, "/home/u/.wrp/key"));
+    free (expanded);
+    expanded = wrp_file_expand_home ("~user/x");
+    assert (expanded && !strcmp (expanded, "~user/x"));
+    free (expanded);
+    setenv ("HOME", "", 1);
+    expanded = wrp_file_expand_home ("~/x");
+    assert (expanded && !strcmp (expanded, "~/x"));
+    free (expanded);
+    if (saved_home)
+        setenv ("HOME", saved_home, 1);
+    else
+        unsetenv ("HOME");
+    free (saved_home);
     snprintf (path, sizeof path, "%s/a/b/c/file", dir);
     assert (wrp_file_write_atomic (path, "hello", 5, 0600, &err) == 0);
     char *data = NULL;

@@ -25,6 +25,10 @@ int wrp_file_write_atomic (const char *path, const void *data, size_t size, mode
 //  Create dir and its missing parents with mode (like mkdir -p).
 int wrp_file_mkdirs (const char *dir, mode_t mode, char **ret_err);
 
+//  A copy of path with a leading "~/" replaced by $HOME (when HOME is set
+//  and not empty); any other path copied as it is. NULL when out of memory.
+char *wrp_file_expand_home (const char *path);
+
 void wrp_file_test (bool verbose);
 
 #endif

@@ -406,12 +406,21 @@ wrp_params_set (wrp_params_t *self, const char *name, const char *value,
     return 0;
 }
 
-int64_t
-wrp_params_int (const wrp_params_t *self, const char *name)
+//  Index of a parameter the caller knows exists (a programming error if
+//  not).
+static size_t
+s_known (const wrp_params_t *self, const char *name)
 {
     assert (self);
     ssize_t index = s_index (name);
     assert (index >= 0);
+    return (size_t) index;
+}
+
+int64_t
+wrp_params_int (const wrp_params_t *self, const char *name)
+{
+    size_t index = s_known (self, name);
     assert (s_table[index].type == WRP_PARAM_INT ||
             s_table[index].type == WRP_PARAM_SIZE);
     return self->number[index];
@@ -420,19 +429,13 @@ wrp_params_int (const wrp_params_t *self, const char *name)
 const char *
 wrp_params_str (const wrp_params_t *self, const char *name)
 {
-    assert (self);
-    ssize_t index = s_index (name);
-    assert (index >= 0);
-    return self->text[index];
+    return self->text[s_known (self, name)];
 }
 
 wrp_source_t
 wrp_params_source (const wrp_params_t *self, const char *name)
 {
-    assert (self);
-    ssize_t index = s_index (name);
-    assert (index >= 0);
-    return self->source[index];
+    return self->source[s_known (self, name)];
 }
 
 size_t

@@ -1,6 +1,8 @@
 /*  wrp_pipeline — the pipeline YAML reader. See wrp_pipeline.h.             */
 
 #include "wrp_pipeline.h"
+#include "wrp_names.h"
+#include "wrp_proto.h"
 #include "wrp_str.h"
 #include "wrp_file.h"
 
@@ -13,13 +15,10 @@
 #include <unistd.h>
 #include <yaml.h>
 
-#define S_NAME_MAX  64      //  longest pipeline / package name
-#define S_ENV_MAX   128     //  longest variable name
 #define S_VALUE_MAX 4096    //  longest scalar
 
 struct _wrp_pipeline_t {
     char *name;              //  pipeline name
-    char *file;              //  path it was loaded from (NULL: buffer)
     char *pkg_name;          //  the runtime package's name
     wrp_params_t *params;    //  defaults < pipeline values
     char **env;              //  extra variable names to forward
@@ -45,9 +44,7 @@ s_fail (s_ctx_t *ctx, const yaml_node_t *node, const char *format, ...)
         return;
     va_list args;
     va_start (args, format);
-    char *what = NULL;
-    if (vasprintf (&what, format, args) < 0)
-        what = NULL;
+    char *what = wrp_strfv (format, args);
     va_end (args);
     size_t line = node ? node->start_mark.line + 1 : 1;
     ctx->err = wrp_strf ("%s:%zu: %s", ctx->source, line, what ? what : "out of memory");
@@ -70,7 +67,6 @@ wrp_pipeline_destroy (wrp_pipeline_t **self_p)
         return;
     wrp_pipeline_t *self = *self_p;
     free (self->name);
-    free (self->file);
     free (self->pkg_name);
     wrp_params_destroy (&self->params);
     for (size_t i = 0; i < self->env_count; i++)
@@ -167,54 +163,6 @@ s_duplicate (s_ctx_t *ctx, const yaml_node_t *map, yaml_node_pair_t *pair)
     return false;
 }
 
-int
-wrp_pipeline_check_name (const char *name, char **ret_err)
-{
-    size_t len = name ? strlen (name) : 0;
-    bool ok = len >= 1 && len <= S_NAME_MAX && strcmp (name, ".") && strcmp (name, "..");
-    for (size_t i = 0; ok && i < len; i++)
-        if (!isalnum ((unsigned char) name[i]) && !strchr ("_.-", name[i]))
-            ok = false;
-    if (ok)
-        return 0;
-    if (ret_err) {
-        *ret_err =
-            wrp_strf ("bad pipeline name '%.64s' (use 1 to %d of A-Z a-z 0-9 _ . -, "
-                      "not '.' or '..')",
-                      name ? name : "", S_NAME_MAX);
-        if (!*ret_err)
-            *ret_err = strdup ("out of memory");
-    }
-    return -1;
-}
-
-int
-wrp_pipeline_check_env_name (const char *name, char **ret_err)
-{
-    char *why = NULL;
-    size_t len = name ? strlen (name) : 0;
-    bool ok = len >= 1 && len <= S_ENV_MAX &&
-              (isalpha ((unsigned char) name[0]) || name[0] == '_');
-    for (size_t i = 1; ok && i < len; i++)
-        if (!isalnum ((unsigned char) name[i]) && name[i] != '_')
-            ok = false;
-    if (!ok)
-        why = wrp_strf (
-            "'%.128s' is not a variable name ([A-Za-z_][A-Za-z0-9_]*, at most %d)",
-            name ? name : "", S_ENV_MAX);
-    else if (!strncmp (name, "LD_", 3) && strcmp (name, "LD_LIBRARY_PATH"))
-        why = wrp_strf ("'%s' is a dynamic loader variable and is never forwarded", name);
-    else if (!strcmp (name, "CHI_SERVER_CONF"))
-        why = wrp_strf ("'%s' is set by the agent (the pushed config)", name);
-    else
-        return 0;
-    if (ret_err)
-        *ret_err = why ? why : strdup ("out of memory");
-    else
-        free (why);
-    return -1;
-}
-
 //  Directory part of path with a trailing '/', "" for a bare name.
 static char *
 s_dir_of (const char *path)
@@ -284,7 +232,7 @@ s_parse_env (s_ctx_t *ctx, wrp_pipeline_t *self, const yaml_node_t *node)
         if (!name)
             return;
         char *err = NULL;
-        if (wrp_pipeline_check_env_name (name, &err)) {
+        if (wrp_names_check_env (name, &err)) {
             s_fail (ctx, entry, "key 'env': %s", err ? err : "out of memory");
             free (err);
             return;
@@ -367,13 +315,13 @@ s_parse_pkg (s_ctx_t *ctx, wrp_pipeline_t *self, const yaml_node_t *pkg,
         if (!value)
             return;
         if (!strcmp (key, "pkg_name")) {
-            if (wrp_pipeline_check_name (value, NULL)) {
+            if (wrp_names_check_pipeline (value, NULL)) {
                 char shown[96];
                 s_shown (value_node, shown, sizeof shown);
                 s_fail (ctx, value_node,
                         "key 'pkg_name': bad package name '%s' (use 1 to %d "
                         "of A-Z a-z 0-9 _ . -)",
-                        shown, S_NAME_MAX);
+                        shown, WRP_PIPELINE_NAME_MAX);
                 return;
             }
             free (self->pkg_name);
@@ -418,7 +366,7 @@ s_parse_root (s_ctx_t *ctx, wrp_pipeline_t *self, const yaml_node_t *root)
             char *err = NULL;
             if (!name)
                 return;
-            if (wrp_pipeline_check_name (name, &err)) {
+            if (wrp_names_check_pipeline (name, &err)) {
                 s_fail (ctx, value, "key 'name': %s", err ? err : "out of memory");
                 free (err);
                 return;
@@ -531,11 +479,11 @@ s_parse (const char *data, size_t size, const char *source, const char *dir,
     if (extra)
         s_fail (&ctx, extra, "more than one YAML document (a pipeline is one)");
     yaml_document_delete (&next);
-    if (!ctx.err && wrp_pipeline_check_name (self->name, NULL))
+    if (!ctx.err && wrp_names_check_pipeline (self->name, NULL))
         ctx.err =
             wrp_strf ("%s:1: the file name does not give a valid pipeline name; set "
                       "'name:' ([A-Za-z0-9_.-], at most %d)",
-                      source, S_NAME_MAX);
+                      source, WRP_PIPELINE_NAME_MAX);
 out:
     if (doc_ready)
         yaml_document_delete (&doc);
@@ -571,8 +519,6 @@ wrp_pipeline_load (const char *path, char **ret_err)
     wrp_pipeline_t *self = NULL;
     if (dir) {
         self = s_parse (data, size, path, dir, ret_err);
-        if (self && !(self->file = strdup (path)))
-            wrp_pipeline_destroy (&self);
     } else if (ret_err)
         *ret_err = strdup ("out of memory");
     free (dir);
@@ -585,13 +531,6 @@ wrp_pipeline_name (const wrp_pipeline_t *self)
 {
     assert (self);
     return self->name;
-}
-
-const char *
-wrp_pipeline_file (const wrp_pipeline_t *self)
-{
-    assert (self);
-    return self->file;
 }
 
 const char *
@@ -662,7 +601,6 @@ wrp_pipeline_test (bool verbose)
     const wrp_params_t *params = wrp_pipeline_params (self);
     assert (!strcmp (wrp_pipeline_name (self), "my_iowarp_deployment"));
     assert (!strcmp (wrp_pipeline_pkg_name (self), "runtime"));
-    assert (wrp_pipeline_file (self) == NULL);
     assert (wrp_params_int (params, "low_latency_workers") == 8);
     assert (wrp_params_source (params, "low_latency_workers") == WRP_SOURCE_PIPELINE);
     assert (wrp_params_int (params, "main_segment_size") == 2147483648LL);
@@ -688,60 +626,61 @@ wrp_pipeline_test (bool verbose)
     wrp_pipeline_destroy (&self);
 
     //  Every bad input: file:line and the key.
-    s_try ("pkgs:\n- pkg_type: wrp_runtime\n  low_latency_worker: 8\n",
-           "p.yaml:3: unknown parameter 'low_latency_worker' (did you mean "
-           "'low_latency_workers'?)",
-           verbose);
-    s_try ("pkgs:\n- pkg_type: wrp_runtime\n  low_latency_workers: eight\n",
-           "p.yaml:3: parameter 'low_latency_workers': 'eight' is not an integer",
-           verbose);
-    s_try ("pkgs:\n- pkg_type: wrp_runtime\n  main_segment_size: -1G\n",
-           "p.yaml:3: parameter 'main_segment_size': invalid size '-1G'", verbose);
-    s_try ("pkgs:\n- pkg_type: wrp_runtime\n  main_segment_size: 0\n",
-           "greater than zero", verbose);
-    s_try ("pkgs:\n- pkg_type: wrp_runtime\n  main_segment_size: 99999999999999P\n",
-           "too large", verbose);
-    s_try ("pkgs:\n- pkg_type: wrp_runtime\n  main_segment_size: 12Q\n", "'12Q'",
-           verbose);
-    s_try ("pkgs:\n- pkg_type: wrp_runtime\n  log_level: loud\n",
-           "p.yaml:3: parameter 'log_level': 'loud' is not one of", verbose);
-    s_try ("pkgs:\n- pkg_type: wrp_runtime\n  port: 65535\n",
-           "p.yaml:3: parameter 'port'", verbose);
-    s_try ("pkgs:\n- pkg_type: wrp_runtime\n  port:\n", "p.yaml:3: key 'port': no value",
-           verbose);
-    s_try ("pkgs:\n- pkg_type: wrp_runtime\n  port: [1]\n",
-           "key 'port': expected a single", verbose);
-    s_try ("pkgs:\n- pkg_type: jarvis.other\n",
-           "p.yaml:2: key 'pkg_type': unknown package type "
-           "'jarvis.other'",
-           verbose);
-    s_try ("pkgs:\n- pkg_name: x\n", "p.yaml:2: package without 'pkg_type'", verbose);
-    s_try ("pkgs:\n- pkg_type: wrp_runtime\n- pkg_type: wrp_runtime\n",
-           "p.yaml:3: a pipeline holds one wrp_runtime package", verbose);
-    s_try ("pkgs: []\n", "p.yaml:1: key 'pkgs': no wrp_runtime package", verbose);
-    s_try ("pkgs: 3\n", "key 'pkgs': expected a list", verbose);
-    s_try ("name: x\n", "p.yaml:1: missing required key 'pkgs'", verbose);
-    s_try ("", "p.yaml:1: empty pipeline", verbose);
-    s_try ("- a\n", "p.yaml:1: a pipeline is a mapping", verbose);
-    s_try ("name: x\npkgs: [\n", "YAML syntax error", verbose);
-    s_try ("name: x\n  bad: indent\npkgs: []\n", "p.yaml:2: YAML syntax error", verbose);
-    s_try ("name: x\nname: y\npkgs: []\n",
-           "p.yaml:2: duplicate key 'name' (first on line 1)", verbose);
-    s_try ("name: ../etc\npkgs: []\n", "p.yaml:1: key 'name': bad pipeline name",
-           verbose);
-    s_try ("port: 1\npkgs: []\n",
-           "p.yaml:1: unknown key 'port' (runtime parameters go inside", verbose);
-    s_try ("nmae: x\npkgs: []\n", "unknown key 'nmae'", verbose);
-    s_try ("env: [LD_PRELOAD]\npkgs: []\n",
-           "p.yaml:1: key 'env': 'LD_PRELOAD' is a dynamic loader", verbose);
-    s_try ("env: [LD_AUDIT]\npkgs: []\n", "loader", verbose);
-    s_try ("env: [\"A B\"]\npkgs: []\n", "not a variable name", verbose);
-    s_try ("env: X\npkgs: []\n", "key 'env': expected a list", verbose);
-    s_try ("pkgs:\n- pkg_type: wrp_runtime\n---\npkgs: []\n",
-           "p.yaml:4: more than one YAML", verbose);
-    s_try ("pkgs:\n- pkg_type: wrp_runtime\n  sleep: \"a\\0b\"\n", "NUL byte", verbose);
-    s_try ("pkgs:\n- pkg_type: wrp_runtime\n  [a]: 1\n", "p.yaml:3: a key must be",
-           verbose);
+    static const struct {
+        const char *yaml, *error;
+    } bad[] = {
+        {"pkgs:\n- pkg_type: wrp_runtime\n  low_latency_worker: 8\n",
+         "p.yaml:3: unknown parameter 'low_latency_worker' (did you mean "
+         "'low_latency_workers'?)"},
+        {"pkgs:\n- pkg_type: wrp_runtime\n  low_latency_workers: eight\n",
+         "p.yaml:3: parameter 'low_latency_workers': 'eight' is not an integer"},
+        {"pkgs:\n- pkg_type: wrp_runtime\n  main_segment_size: -1G\n",
+         "p.yaml:3: parameter 'main_segment_size': invalid size '-1G'"},
+        {"pkgs:\n- pkg_type: wrp_runtime\n  main_segment_size: 0\n", "greater than zero"},
+        {"pkgs:\n- pkg_type: wrp_runtime\n  main_segment_size: 99999999999999P\n",
+         "too large"},
+        {"pkgs:\n- pkg_type: wrp_runtime\n  main_segment_size: 12Q\n", "'12Q'"},
+        {"pkgs:\n- pkg_type: wrp_runtime\n  log_level: loud\n",
+         "p.yaml:3: parameter 'log_level': 'loud' is not one of"},
+        {"pkgs:\n- pkg_type: wrp_runtime\n  port: 65535\n", "p.yaml:3: parameter 'port'"},
+        {"pkgs:\n- pkg_type: wrp_runtime\n  port:\n", "p.yaml:3: key 'port': no value"},
+        {"pkgs:\n- pkg_type: wrp_runtime\n  port: [1]\n",
+         "key 'port': expected a single"},
+        {"pkgs:\n- pkg_type: jarvis.other\n",
+         "p.yaml:2: key 'pkg_type': unknown package type "
+         "'jarvis.other'"},
+        {"pkgs:\n- pkg_name: x\n", "p.yaml:2: package without 'pkg_type'"},
+        {"pkgs:\n- pkg_type: wrp_runtime\n- pkg_type: wrp_runtime\n",
+         "p.yaml:3: a pipeline holds one wrp_runtime package"},
+        {"pkgs: []\n", "p.yaml:1: key 'pkgs': no wrp_runtime package"},
+        {"pkgs: 3\n", "key 'pkgs': expected a list"},
+        {"name: x\n", "p.yaml:1: missing required key 'pkgs'"},
+        {"", "p.yaml:1: empty pipeline"},
+        {"- a\n", "p.yaml:1: a pipeline is a mapping"},
+        {"name: x\npkgs: [\n", "YAML syntax error"},
+        {"name: x\n  bad: indent\npkgs: []\n", "p.yaml:2: YAML syntax error"},
+        {"name: x\nname: y\npkgs: []\n",
+         "p.yaml:2: duplicate key 'name' (first on line 1)"},
+        {"name: ../etc\npkgs: []\n", "p.yaml:1: key 'name': bad pipeline name"},
+        {"port: 1\npkgs: []\n",
+         "p.yaml:1: unknown key 'port' (runtime parameters go inside"},
+        {"nmae: x\npkgs: []\n", "unknown key 'nmae'"},
+        {"env: [LD_PRELOAD]\npkgs: []\n",
+         "p.yaml:1: key 'env': 'LD_PRELOAD' is a dynamic loader"},
+        {"env: [LD_AUDIT]\npkgs: []\n", "loader"},
+        //  The agent's policy: what `ppl load` passes, every node accepts
+        {"env: [GCONV_PATH]\npkgs: []\n", "p.yaml:1: key 'env': 'GCONV_PATH' makes libc"},
+        {"env: [LOCPATH]\npkgs: []\n", "libc"},
+        {"env: [USER]\npkgs: []\n", "set by the agent"},
+        {"env: [\"A B\"]\npkgs: []\n", "not a variable name"},
+        {"env: X\npkgs: []\n", "key 'env': expected a list"},
+        {"pkgs:\n- pkg_type: wrp_runtime\n---\npkgs: []\n",
+         "p.yaml:4: more than one YAML"},
+        {"pkgs:\n- pkg_type: wrp_runtime\n  sleep: \"a\\0b\"\n", "NUL byte"},
+        {"pkgs:\n- pkg_type: wrp_runtime\n  [a]: 1\n", "p.yaml:3: a key must be"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        s_try (bad[i].yaml, bad[i].error, verbose);
 
     //  Load from a file: missing file, relative hostfile.
     char *err = NULL;
@@ -758,7 +697,6 @@ wrp_pipeline_test (bool verbose)
     self = wrp_pipeline_load (path, &err);
     assert (self);
     assert (!strcmp (wrp_pipeline_name (self), "demo"));
-    assert (!strcmp (wrp_pipeline_file (self), path));
     char expect[300];
     snprintf (expect, sizeof expect, "%s/hosts", dir);
     assert (!strcmp (wrp_params_str (wrp_pipeline_params (self), "hostfile"), expect));

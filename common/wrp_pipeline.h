@@ -39,9 +39,6 @@ void wrp_pipeline_destroy (wrp_pipeline_t **self_p);
 //  The pipeline's name (`name:`, else the file's stem).
 const char *wrp_pipeline_name (const wrp_pipeline_t *self);
 
-//  The path given to wrp_pipeline_load (NULL after wrp_pipeline_parse).
-const char *wrp_pipeline_file (const wrp_pipeline_t *self);
-
 //  The runtime package's pkg_name.
 const char *wrp_pipeline_pkg_name (const wrp_pipeline_t *self);
 
@@ -53,15 +50,6 @@ const wrp_params_t *wrp_pipeline_params (const wrp_pipeline_t *self);
 //  Extra variable names to forward to the runtime (`env:`), in order.
 size_t wrp_pipeline_env_count (const wrp_pipeline_t *self);
 const char *wrp_pipeline_env (const wrp_pipeline_t *self, size_t index);
-
-//  0 when name is a valid pipeline name ([A-Za-z0-9_.-]{1,64}, not "." or
-//  ".."), else -1 and *ret_err.
-int wrp_pipeline_check_name (const char *name, char **ret_err);
-
-//  0 when name may be forwarded to the runtime ([A-Za-z_][A-Za-z0-9_]*, not
-//  a loader variable other than LD_LIBRARY_PATH, not CHI_SERVER_CONF), else
-//  -1 and *ret_err.
-int wrp_pipeline_check_env_name (const char *name, char **ret_err);
 
 void wrp_pipeline_test (bool verbose);
 

@@ -3,7 +3,7 @@
 #include "wrp_state.h"
 #include "wrp_str.h"
 #include "wrp_file.h"
-#include "wrp_pipeline.h"
+#include "wrp_names.h"
 #include "wrp_yaml.h"
 
 #include <assert.h>
@@ -76,13 +76,6 @@ wrp_state_destroy (wrp_state_t **self_p)
     *self_p = NULL;
 }
 
-const char *
-wrp_state_home (const wrp_state_t *self)
-{
-    assert (self);
-    return self->home;
-}
-
 //  Write a YAML mapping of count key/value strings (values quoted except
 //  those flagged plain) plus, when conf is not NULL, a nested "conf" mapping
 //  of the table's set values. Atomic.
@@ -124,24 +117,18 @@ s_write_yaml (const char *path, const char *header, const char *const *keys,
     return rc;
 }
 
-//  Load the YAML mapping at path. Returns 1 when the file does not exist,
-//  0 with *doc loaded (root is a mapping), -1 and *ret_err otherwise.
+//  Parse data (size bytes, as read from path) as a YAML mapping. Returns 0
+//  with *doc loaded (root is a mapping), -1 and *ret_err otherwise.
 static int
-s_read_yaml (const char *path, yaml_document_t *doc, char **ret_err)
+s_parse_yaml (const char *data, size_t size, const char *path, yaml_document_t *doc,
+              char **ret_err)
 {
-    if (access (path, F_OK) && errno == ENOENT)
-        return 1;
-    char *data = NULL;
-    size_t size = 0;
-    if (wrp_file_read (path, S_STATE_MAX, &data, &size, ret_err))
-        return -1;
     yaml_parser_t parser;
     if (!yaml_parser_initialize (&parser)) {
-        free (data);
         s_set_err (ret_err, NULL);
         return -1;
     }
-    yaml_parser_set_input_string (&parser, (unsigned char *) data, size);
+    yaml_parser_set_input_string (&parser, (const unsigned char *) data, size);
     int rc = 0;
     if (!yaml_parser_load (&parser, doc)) {
         s_set_err (ret_err, wrp_strf ("%s:%zu: corrupt state file: %s", path,
@@ -158,8 +145,21 @@ s_read_yaml (const char *path, yaml_document_t *doc, char **ret_err)
         }
     }
     yaml_parser_delete (&parser);
-    free (data);
     return rc;
+}
+
+//  Read the file at path. Returns 1 when it does not exist, 0 and *ret_data
+//  (caller frees) and *ret_size, -1 and *ret_err otherwise.
+static int
+s_read (const char *path, char **ret_data, size_t *ret_size, char **ret_err)
+{
+    if (!path) {
+        s_set_err (ret_err, NULL);
+        return -1;
+    }
+    if (access (path, F_OK) && errno == ENOENT)
+        return 1;
+    return wrp_file_read (path, S_STATE_MAX, ret_data, ret_size, ret_err);
 }
 
 //  Scalar text of a node, NULL when not a scalar.
@@ -186,35 +186,16 @@ s_conf_path (wrp_state_t *self, const char *name)
     return wrp_strf ("%s/pipelines/%s/conf.yaml", self->home, name);
 }
 
-//  Read pipeline name's overrides; a missing file is an empty set.
+//  Parse a conf file's text (as read from path) into conf (values
+//  allocated by the caller). Returns 0, or -1 and *ret_err.
 static int
-s_conf_load (wrp_state_t *self, const char *name, s_conf_t *conf, char **ret_err)
+s_conf_parse (const char *data, size_t size, const char *path, s_conf_t *conf,
+              char **ret_err)
 {
-    char *err = NULL;
-    if (wrp_pipeline_check_name (name, &err)) {
-        s_set_err (ret_err, err);
-        return -1;
-    }
-    conf->generation = 0;
-    conf->values = calloc (wrp_params_count (), sizeof *conf->values);
-    char *path = s_conf_path (self, name);
-    if (!conf->values || !path) {
-        free (path);
-        s_conf_free (conf);
-        s_set_err (ret_err, NULL);
-        return -1;
-    }
     yaml_document_t doc;
-    int rc = s_read_yaml (path, &doc, ret_err);
-    if (rc == 1) {
-        free (path);
-        return 0;
-    }
-    if (rc < 0) {
-        free (path);
-        s_conf_free (conf);
+    if (s_parse_yaml (data, size, path, &doc, ret_err))
         return -1;
-    }
+    char *err = NULL;
     yaml_node_t *root = yaml_document_get_root_node (&doc);
     for (yaml_node_pair_t *p = root->data.mapping.pairs.start;
          !err && p < root->data.mapping.pairs.top; p++) {
@@ -257,13 +238,35 @@ s_conf_load (wrp_state_t *self, const char *name, s_conf_t *conf, char **ret_err
     }
     yaml_document_delete (&doc);
     if (err) {
-        free (path);
-        s_conf_free (conf);
         s_set_err (ret_err, err);
         return -1;
     }
-    free (path);
     return 0;
+}
+
+//  Read pipeline name's overrides; a missing file is an empty set.
+static int
+s_conf_load (wrp_state_t *self, const char *name, s_conf_t *conf, char **ret_err)
+{
+    char *err = NULL;
+    if (wrp_names_check_pipeline (name, &err)) {
+        s_set_err (ret_err, err);
+        return -1;
+    }
+    conf->generation = 0;
+    conf->values = calloc (wrp_params_count (), sizeof *conf->values);
+    char *path = s_conf_path (self, name);
+    char *data = NULL;
+    size_t size = 0;
+    int rc = !conf->values || !path ? (s_set_err (ret_err, NULL), -1)
+                                    : s_read (path, &data, &size, ret_err);
+    if (rc == 0)
+        rc = s_conf_parse (data, size, path, conf, ret_err);
+    if (rc < 0)
+        s_conf_free (conf);
+    free (data);
+    free (path);
+    return rc < 0 ? -1 : 0;
 }
 
 static int
@@ -292,20 +295,13 @@ s_conf_save (wrp_state_t *self, const char *name, const s_conf_t *conf, char **r
 }
 
 int
-wrp_state_current (wrp_state_t *self, char **ret_name, char **ret_file, char **ret_err)
+wrp_state_parse_current (const char *data, size_t size, const char *path, char **ret_name,
+                         char **ret_file, char **ret_err)
 {
-    assert (self && ret_name && ret_file);
-    char *path = wrp_strf ("%s/current", self->home);
-    if (!path) {
-        s_set_err (ret_err, NULL);
-        return -1;
-    }
+    assert (ret_name && ret_file);
     yaml_document_t doc;
-    int rc = s_read_yaml (path, &doc, ret_err);
-    if (rc) {
-        free (path);
-        return rc;
-    }
+    if (s_parse_yaml (data, size, path, &doc, ret_err))
+        return -1;
     const char *name = NULL, *file = NULL;
     yaml_node_t *root = yaml_document_get_root_node (&doc);
     for (yaml_node_pair_t *p = root->data.mapping.pairs.start;
@@ -318,7 +314,7 @@ wrp_state_current (wrp_state_t *self, char **ret_name, char **ret_file, char **r
             file = v;
     }
     char *err = NULL;
-    if (!name || wrp_pipeline_check_name (name, NULL))
+    if (!name || wrp_names_check_pipeline (name, NULL))
         err = wrp_strf (
             "%s:1: corrupt state file: no valid pipeline name (run `wrp-controller "
             "ppl load` again)",
@@ -327,7 +323,6 @@ wrp_state_current (wrp_state_t *self, char **ret_name, char **ret_file, char **r
     char *file_copy = file && *file ? strdup (file) : NULL;
     bool oom = !name_copy || (file && *file && !file_copy);
     yaml_document_delete (&doc);
-    free (path);
     if (err || oom) {
         free (name_copy);
         free (file_copy);
@@ -337,6 +332,21 @@ wrp_state_current (wrp_state_t *self, char **ret_name, char **ret_file, char **r
     *ret_name = name_copy;
     *ret_file = file_copy;
     return 0;
+}
+
+int
+wrp_state_current (wrp_state_t *self, char **ret_name, char **ret_file, char **ret_err)
+{
+    assert (self && ret_name && ret_file);
+    char *path = wrp_strf ("%s/current", self->home);
+    char *data = NULL;
+    size_t size = 0;
+    int rc = s_read (path, &data, &size, ret_err);
+    if (rc == 0)
+        rc = wrp_state_parse_current (data, size, path, ret_name, ret_file, ret_err);
+    free (data);
+    free (path);
+    return rc;
 }
 
 int
@@ -351,7 +361,7 @@ wrp_state_load (wrp_state_t *self, const char *name, const char *file,
     if (s_conf_load (self, name, &conf, &ignored)) {
         free (ignored);
         char *err = NULL;
-        if (wrp_pipeline_check_name (name, &err)) {
+        if (wrp_names_check_pipeline (name, &err)) {
             s_set_err (ret_err, err);
             return -1;
         }
@@ -388,29 +398,60 @@ wrp_state_load (wrp_state_t *self, const char *name, const char *file,
     return rc;
 }
 
-int
-wrp_state_conf_read (wrp_state_t *self, const char *name, wrp_params_t *params,
-                     uint64_t *ret_generation, char **ret_err)
+//  Set params from conf's values and hand out its generation.
+static int
+s_conf_apply (const s_conf_t *conf, wrp_params_t *params, uint64_t *ret_generation,
+              char **ret_err)
 {
-    assert (self && name);
-    s_conf_t conf = {0};
-    if (s_conf_load (self, name, &conf, ret_err))
-        return -1;
     if (params)
         for (size_t i = 0; i < wrp_params_count (); i++)
-            if (conf.values[i]) {
+            if (conf->values[i]) {
                 char *err = NULL;
-                if (wrp_params_set (params, wrp_params_def (i)->name, conf.values[i],
+                if (wrp_params_set (params, wrp_params_def (i)->name, conf->values[i],
                                     WRP_SOURCE_CONF, &err)) {
-                    s_conf_free (&conf);
                     s_set_err (ret_err, err);
                     return -1;
                 }
             }
     if (ret_generation)
-        *ret_generation = conf.generation;
-    s_conf_free (&conf);
+        *ret_generation = conf->generation;
     return 0;
+}
+
+int
+wrp_state_parse_conf (const char *data, size_t size, const char *path,
+                      wrp_params_t *params, uint64_t *ret_generation, char **ret_err)
+{
+    s_conf_t conf = {.values = calloc (wrp_params_count (), sizeof (char *))};
+    int rc = conf.values ? s_conf_parse (data, size, path, &conf, ret_err)
+                         : (s_set_err (ret_err, NULL), -1);
+    if (rc == 0)
+        rc = s_conf_apply (&conf, params, ret_generation, ret_err);
+    s_conf_free (&conf);
+    return rc;
+}
+
+int
+wrp_state_conf_read (wrp_state_t *self, const char *name, wrp_params_t *params,
+                     uint64_t *ret_generation, char **ret_err)
+{
+    assert (self && name);
+    char *err = NULL;
+    if (wrp_names_check_pipeline (name, &err)) {
+        s_set_err (ret_err, err);
+        return -1;
+    }
+    char *path = s_conf_path (self, name);
+    char *data = NULL;
+    size_t size = 0;
+    int rc = s_read (path, &data, &size, ret_err);
+    if (rc == 1 && ret_generation)
+        *ret_generation = 0;    //  no file: no overrides yet
+    if (rc == 0)
+        rc = wrp_state_parse_conf (data, size, path, params, ret_generation, ret_err);
+    free (data);
+    free (path);
+    return rc < 0 ? -1 : 0;
 }
 
 int
@@ -442,29 +483,6 @@ wrp_state_conf_set (wrp_state_t *self, const char *name, const char *const *keys
     return rc;
 }
 
-char *
-wrp_state_conf_text (wrp_state_t *self, const char *name, char **ret_err)
-{
-    s_conf_t conf = {0};
-    if (s_conf_load (self, name, &conf, ret_err))
-        return NULL;
-    size_t len = 1;
-    for (size_t i = 0; i < wrp_params_count (); i++)
-        if (conf.values[i])
-            len += strlen (wrp_params_def (i)->name) + strlen (conf.values[i]) + 2;
-    char *text = malloc (len);
-    if (text) {
-        char *p = text;
-        for (size_t i = 0; i < wrp_params_count (); i++)
-            if (conf.values[i])
-                p += sprintf (p, "%s=%s\n", wrp_params_def (i)->name, conf.values[i]);
-        *p = 0;
-    } else
-        s_set_err (ret_err, NULL);
-    s_conf_free (&conf);
-    return text;
-}
-
 //  Contents of path ("" when missing), for byte-for-byte comparisons.
 static char *
 s_slurp (const char *path)
@@ -479,11 +497,12 @@ s_slurp (const char *path)
 void
 wrp_state_test (bool verbose)
 {
+    (void) verbose;
     char home[] = "/tmp/wrp-state-test.XXXXXX";
     assert (mkdtemp (home));
     char *err = NULL;
     wrp_state_t *self = wrp_state_new (home, &err);
-    assert (self && !strcmp (wrp_state_home (self), home));
+    assert (self);
 
     char *name = NULL, *file = NULL;
     assert (wrp_state_current (self, &name, &file, &err) == 1);
@@ -511,14 +530,7 @@ wrp_state_test (bool verbose)
     assert (wrp_params_source (params, "low_latency_workers") == WRP_SOURCE_CONF);
     assert (!strcmp (wrp_params_str (params, "main_segment_size"), "2G"));
     assert (wrp_params_source (params, "port") == WRP_SOURCE_DEFAULT);
-    wrp_params_destroy (&params);
-    char *text = wrp_state_conf_text (self, "basic", &err);
-    if (verbose)
-        printf ("%s", text);
-    assert (
-        text &&
-        !strcmp (text, "low_latency_workers=8\nmain_segment_size=2G\nlog_level=debug\n"));
-    free (text);
+    assert (!strcmp (wrp_params_str (params, "log_level"), "debug"));
 
     //  A bad pair (even after good ones) writes nothing.
     char path[512];
@@ -543,9 +555,12 @@ wrp_state_test (bool verbose)
     //  Loading again clears the overrides and bumps the generation.
     assert (wrp_state_load (self, "basic", "/x/basic.yaml", &generation, &err) == 0);
     assert (generation == 3);
-    text = wrp_state_conf_text (self, "basic", &err);
-    assert (text && !*text);
-    free (text);
+    wrp_params_destroy (&params);
+    params = wrp_params_new ();
+    assert (wrp_state_conf_read (self, "basic", params, &generation, &err) == 0);
+    assert (generation == 3);
+    assert (wrp_params_source (params, "low_latency_workers") == WRP_SOURCE_DEFAULT);
+    wrp_params_destroy (&params);
 
     //  A corrupt file is an error naming it.
     FILE *f = fopen (path, "w");

@@ -26,9 +26,6 @@ wrp_state_t *wrp_state_new (const char *home, char **ret_err);
 
 void wrp_state_destroy (wrp_state_t **self_p);
 
-//  The state directory (borrowed).
-const char *wrp_state_home (const wrp_state_t *self);
-
 //  The current pipeline. Returns 0 and sets *ret_name and *ret_file (caller
 //  frees; file may be NULL), 1 when none is loaded, -1 and *ret_err when the
 //  state file is unreadable or corrupt.
@@ -53,9 +50,14 @@ int wrp_state_conf_set (wrp_state_t *self, const char *name, const char *const *
                         const char *const *values, size_t count, uint64_t *ret_generation,
                         char **ret_err);
 
-//  The overrides of pipeline name as "key=value" lines in table order
-//  (caller frees; "" when none), or NULL and *ret_err.
-char *wrp_state_conf_text (wrp_state_t *self, const char *name, char **ret_err);
+//  The readers behind the two files: data (size bytes) is the text of the
+//  file at path (named in errors). wrp_state_current and
+//  wrp_state_conf_read read the file and call these; the fuzzer calls them
+//  directly. Same results as those.
+int wrp_state_parse_current (const char *data, size_t size, const char *path,
+                             char **ret_name, char **ret_file, char **ret_err);
+int wrp_state_parse_conf (const char *data, size_t size, const char *path,
+                          wrp_params_t *params, uint64_t *ret_generation, char **ret_err);
 
 void wrp_state_test (bool verbose);
 

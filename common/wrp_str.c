@@ -5,18 +5,26 @@
 #include <assert.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+char *
+wrp_strfv (const char *format, va_list args)
+{
+    char *text = NULL;
+    if (vasprintf (&text, format, args) < 0)
+        text = NULL;
+    return text;
+}
 
 char *
 wrp_strf (const char *format, ...)
 {
     va_list args;
     va_start (args, format);
-    char *text = NULL;
-    if (vasprintf (&text, format, args) < 0)
-        text = NULL;
+    char *text = wrp_strfv (format, args);
     va_end (args);
     return text;
 }
@@ -44,6 +52,18 @@ wrp_str_set (char **ret, const char *format, ...)
     va_end (args);
 }
 
+void *
+wrp_str_null (char **ret, const char *format, ...)
+{
+    if (ret) {
+        va_list args;
+        va_start (args, format);
+        *ret = s_vformat (format, args);
+        va_end (args);
+    }
+    return NULL;
+}
+
 void
 wrp_str_replace (char **target, const char *format, ...)
 {
@@ -54,6 +74,39 @@ wrp_str_replace (char **target, const char *format, ...)
     va_end (args);
     free (*target);
     *target = text;
+}
+
+size_t
+wrp_str_utf8_len (const char *text, size_t len)
+{
+    const unsigned char *s = (const unsigned char *) text;
+    unsigned char c = s[0];
+    size_t need;
+    uint32_t cp;
+    if (c < 0x80)
+        return 1;
+    else if (c >= 0xC2 && c <= 0xDF) {
+        need = 2;
+        cp = c & 0x1F;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        need = 3;
+        cp = c & 0x0F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        need = 4;
+        cp = c & 0x07;
+    } else
+        return 0;
+    if (len < need)
+        return 0;
+    for (size_t k = 1; k < need; k++) {
+        if ((s[k] & 0xC0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (s[k] & 0x3F);
+    }
+    if ((need == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+        (need == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
+        return 0;
+    return need;
 }
 
 void
@@ -76,4 +129,10 @@ wrp_str_test (bool verbose)
     assert (text && !strcmp (text, "state: bad") && errno == ENOENT);
     free (text);
     wrp_str_set (NULL, "ignored %d", 1);
+    assert (wrp_str_null (&text, "n=%d", 2) == NULL && !strcmp (text, "n=2"));
+    free (text);
+    assert (wrp_str_utf8_len ("a", 1) == 1 && wrp_str_utf8_len ("\xc3\xa9", 2) == 2);
+    assert (wrp_str_utf8_len ("\xc3\xa9", 1) == 0 &&
+            wrp_str_utf8_len ("\xc0\x80", 2) == 0);
+    assert (wrp_str_utf8_len ("\xf4\x90\x80\x80", 4) == 0);
 }

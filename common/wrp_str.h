@@ -3,11 +3,17 @@
 #ifndef WRP_STR_H_INCLUDED
 #define WRP_STR_H_INCLUDED
 
+#include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 //  printf into a new string. Returns it (caller frees), or NULL when out of
 //  memory.
 char *wrp_strf (const char *format, ...) __attribute__ ((format (printf, 1, 2)));
+
+//  The same with a va_list.
+char *wrp_strfv (const char *format, va_list args)
+    __attribute__ ((format (printf, 1, 0)));
 
 //  printf into a new string for an error out-parameter: sets *ret (caller
 //  frees; "out of memory" when formatting fails) unless ret is NULL. Keeps
@@ -15,10 +21,20 @@ char *wrp_strf (const char *format, ...) __attribute__ ((format (printf, 1, 2)))
 void wrp_str_set (char **ret, const char *format, ...)
     __attribute__ ((format (printf, 2, 3)));
 
+//  wrp_str_set for a function that returns a pointer: sets *ret and
+//  returns NULL (`return wrp_str_null (ret_err, "...", ...);`).
+void *wrp_str_null (char **ret, const char *format, ...)
+    __attribute__ ((format (printf, 2, 3)));
+
 //  Same, replacing a string the caller already owns: frees the old *target
 //  (may be NULL) and sets the new one.
 void wrp_str_replace (char **target, const char *format, ...)
     __attribute__ ((format (printf, 2, 3)));
+
+//  Length of the valid UTF-8 sequence at s (at most len bytes; 1 for
+//  ASCII), 0 when it is not valid UTF-8 (overlong, surrogate, > U+10FFFF,
+//  cut short).
+size_t wrp_str_utf8_len (const char *s, size_t len);
 
 void wrp_str_test (bool verbose);
 

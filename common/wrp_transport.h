@@ -1,9 +1,9 @@
 /*  wrp_transport — the sockets of the control channel, set up one way.
 
-    Owns the security context of one process: its own CURVE certificate, and
-    for a server the ZAP handler (an actor that checks each connecting
-    controller's public key against the authorized-keys directory, re-read
-    when it changes). Makes the agent's ROUTER (bound) and the controller's
+    Owns the security context of one process: its own CURVE certificate
+    (wrp_cert), and for a server the ZAP handler (wrp_zap, which checks each
+    connecting controller's public key against the authorized-keys
+    directory). Makes the agent's ROUTER (bound) and the controller's
     DEALERs (one per agent, connected), with the libzmq options that matter
     at scale set on purpose: backlog, ROUTER_MANDATORY, ROUTER_HANDOVER,
     reconnect back-off, ZMTP heartbeats, TCP_MAXRT, linger, message size
@@ -31,14 +31,7 @@
 #include <czmq.h>
 #include <stdbool.h>
 
-//  Default key locations (documented in docs/SECURITY.md).
-#define WRP_AGENT_KEY_DEFAULT       "/etc/wrp/agent.key"          //  + "_secret"
-#define WRP_AUTHORIZED_KEYS_DEFAULT "/etc/wrp/authorized_keys"    //  directory
-#define WRP_CONTROLLER_KEY_DEFAULT  "~/.wrp/controller.key"       //  + "_secret"
-#define WRP_AGENT_PUBKEY_DEFAULT    "/etc/wrp/agent.key"          //  public part
-
-//  The ZAP domain the agent's ROUTER uses.
-#define WRP_ZAP_DOMAIN "wrp"
+#include "wrp_proto.h"    //  default key locations, the ZAP domain
 
 typedef struct {
     bool insecure;                 //  plain TCP, no CURVE
@@ -61,8 +54,6 @@ wrp_transport_t *wrp_transport_new (const wrp_security_t *security, bool server,
 
 //  Destroy; accepts NULL, nulls the pointer. Destroy the sockets first.
 void wrp_transport_destroy (wrp_transport_t **self_p);
-
-bool wrp_transport_insecure (wrp_transport_t *self);
 
 //  Own public key (Z85, 40 chars), or NULL when insecure. Borrowed.
 const char *wrp_transport_public_key (wrp_transport_t *self);
@@ -122,16 +113,6 @@ int wrp_transport_auth_failed (wrp_transport_t *self, zsock_t *sock, char **ret_
 //  is unknown). It becomes readable when a connection event arrives; then
 //  call wrp_transport_auth_failed, which drains it.
 zsock_t *wrp_transport_monitor (wrp_transport_t *self, zsock_t *sock);
-
-//  Write a new key pair: FILE (public, 0644) and FILE_secret (0600), in
-//  czmq's zcert format. Creates missing parent directories (0700). Refuses
-//  to overwrite: fails if FILE or FILE_secret exists. Returns 0, or -1 and
-//  a message (caller frees).
-int wrp_transport_keygen (const char *file, char **ret_err);
-
-//  Read the public key (Z85, 40 chars + NUL into ret_key) from a zcert
-//  public or secret certificate file. Returns 0, or -1 and a message.
-int wrp_transport_read_public_key (const char *file, char *ret_key, char **ret_err);
 
 void wrp_transport_test (bool verbose);
 

@@ -2,8 +2,9 @@
     wrp_commands.h.                                                           */
 
 #include "wrp_commands.h"
+#include "wrp_json.h"
+#include "wrp_cert.h"
 #include "wrp_buf.h"
-#include "wrp_chiconf.h"
 #include "wrp_hostfile.h"
 #include "wrp_index.h"
 #include "wrp_lifecycle.h"
@@ -34,48 +35,6 @@ s_print (wrp_buf_t *text)
         fwrite (text->data, 1, text->size, stdout);
     free (text->data);
     return fflush (stdout) == 0 ? WRP_EXIT_OK : WRP_EXIT_USAGE;
-}
-
-char *
-wrp_commands_json_string (const char *text)
-{
-    if (!text)
-        return strdup ("null");
-    size_t len = strlen (text);
-    char *out = malloc (len * 6 + 3);
-    if (!out)
-        return NULL;
-    char *p = out;
-    *p++ = '"';
-    for (const unsigned char *s = (const unsigned char *) text; *s; s++) {
-        if (*s == '"' || *s == '\\') {
-            *p++ = '\\';
-            *p++ = (char) *s;
-        } else if (*s == '\n')
-            p += sprintf (p, "\\n");
-        else if (*s == '\t')
-            p += sprintf (p, "\\t");
-        else if (*s < 0x20 || *s == 0x7f)
-            p += sprintf (p, "\\u%04x", *s);
-        else
-            *p++ = (char) *s;
-    }
-    *p++ = '"';
-    *p = 0;
-    return out;
-}
-
-//  Appends value as a JSON string literal.
-static void
-s_add_json (wrp_buf_t *text, const char *value)
-{
-    char *quoted = wrp_commands_json_string (value);
-    if (!quoted) {
-        text->failed = true;
-        return;
-    }
-    wrp_buf_str (text, quoted);
-    free (quoted);
 }
 
 static const char *
@@ -152,9 +111,9 @@ wrp_commands_ppl_list (wrp_cli_t *cli)
         wrp_buf_printf (&text, "[");
         for (size_t i = 0; i < count; i++) {
             wrp_buf_printf (&text, "%s{\"name\":", i ? "," : "");
-            s_add_json (&text, list[i].name);
+            wrp_json_string (&text, list[i].name);
             wrp_buf_printf (&text, ",\"file\":");
-            s_add_json (&text, list[i].file);
+            wrp_json_string (&text, list[i].file);
             wrp_buf_printf (&text, ",\"shadowed\":%s}",
                             list[i].shadowed ? "true" : "false");
         }
@@ -199,19 +158,19 @@ static void
 s_show_json (wrp_plan_t *plan, wrp_buf_t *text)
 {
     wrp_buf_printf (text, "{\"pipeline\":");
-    s_add_json (text, plan->pipeline);
+    wrp_json_string (text, plan->pipeline);
     wrp_buf_printf (text, ",\"file\":");
-    s_add_json (text, plan->pipeline_file);
+    wrp_json_string (text, plan->pipeline_file);
     wrp_buf_printf (text,
                     ",\"current\":%s,\"package\":", plan->current ? "true" : "false");
-    s_add_json (text, plan->pkg_name);
+    wrp_json_string (text, plan->pkg_name);
     wrp_buf_printf (text, ",\"generation\":%llu,\"hostfile\":",
                     (unsigned long long) plan->generation);
-    s_add_json (text, plan->hostfile);
+    wrp_json_string (text, plan->hostfile);
     wrp_buf_printf (text, ",\"hosts\":[");
     for (size_t i = 0; i < plan->host_count; i++) {
         wrp_buf_printf (text, "%s{\"host\":", i ? "," : "");
-        s_add_json (text, plan->hosts[i].name);
+        wrp_json_string (text, plan->hosts[i].name);
         wrp_buf_printf (text, ",\"port\":%d}", plan->hosts[i].port);
     }
     wrp_buf_printf (text, "],\"forward_env\":[");
@@ -219,7 +178,7 @@ s_show_json (wrp_plan_t *plan, wrp_buf_t *text)
         const char *entry = plan->forward_env[i];
         char *name = strndup (entry, strcspn (entry, "="));
         wrp_buf_printf (text, "%s", i ? "," : "");
-        s_add_json (text, name);
+        wrp_json_string (text, name);
         free (name);
     }
     wrp_buf_printf (text, "],\"params\":[");
@@ -228,7 +187,7 @@ s_show_json (wrp_plan_t *plan, wrp_buf_t *text)
         wrp_buf_printf (text,
                         "%s{\"name\":\"%s\",\"type\":\"%s\",\"value\":", i ? "," : "",
                         def->name, wrp_params_type_name (def->type));
-        s_add_json (text, wrp_params_str (plan->params, def->name));
+        wrp_json_string (text, wrp_params_str (plan->params, def->name));
         if (def->type == WRP_PARAM_INT || def->type == WRP_PARAM_SIZE)
             wrp_buf_printf (text, ",\"number\":%lld",
                             (long long) wrp_params_int (plan->params, def->name));
@@ -409,15 +368,9 @@ wrp_commands_config (wrp_cli_t *cli)
     wrp_plan_t *plan = s_plan (cli, true);
     if (!plan)
         return WRP_EXIT_USAGE;
-    char hostfile[PATH_MAX], log[PATH_MAX];
-    snprintf (hostfile, sizeof hostfile, "%s/pipelines/%s/hostfile",
-              WRP_AGENT_STATE_DIR_DEFAULT, plan->pipeline);
-    snprintf (log, sizeof log, "%s/pipelines/%s/runtime.log", WRP_AGENT_STATE_DIR_DEFAULT,
-              plan->pipeline);
     char *err = NULL;
     size_t size = 0;
-    char *config = wrp_chiconf_generate (
-        plan->params, plan->runtime_hostfile ? hostfile : NULL, log, &size, &err);
+    char *config = wrp_plan_config (plan, WRP_DEFAULT_STATE_DIR, &size, &err);
     wrp_plan_destroy (&plan);
     if (!config) {
         wrp_error ("config: %s", err);
@@ -456,7 +409,7 @@ int
 wrp_commands_keygen (wrp_cli_t *cli)
 {
     char *err = NULL;
-    if (wrp_transport_keygen (cli->args[0], &err)) {
+    if (wrp_cert_keygen (cli->args[0], &err)) {
         wrp_error ("keygen: %s", err ? err : "failed");
         free (err);
         return WRP_EXIT_USAGE;
@@ -493,12 +446,6 @@ void
 wrp_commands_test (bool verbose)
 {
     (void) verbose;
-    char *json = wrp_commands_json_string ("a\"b\\c\n\x01");
-    assert (json && !strcmp (json, "\"a\\\"b\\\\c\\n\\u0001\""));
-    free (json);
-    json = wrp_commands_json_string (NULL);
-    assert (json && !strcmp (json, "null"));
-    free (json);
     wrp_buf_t text = {0};
     for (int i = 0; i < 1000; i++)
         wrp_buf_printf (&text, "%d,", i);

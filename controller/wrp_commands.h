@@ -9,6 +9,7 @@
 #include <stdbool.h>
 
 #include "wrp_cli.h"
+#include "wrp_proto.h"
 
 int wrp_commands_ppl_load (wrp_cli_t *cli);
 int wrp_commands_ppl_list (wrp_cli_t *cli);
@@ -21,12 +22,9 @@ int wrp_commands_params (wrp_cli_t *cli);
 int wrp_commands_lifecycle (wrp_cli_t *cli);
 int wrp_commands_monitor (wrp_cli_t *cli);
 
-//  The pushed files on a node with the agent's default state dir, as
-//  `config` shows them: WRP_AGENT_STATE_DIR_DEFAULT/pipelines/NAME/...
-#define WRP_AGENT_STATE_DIR_DEFAULT "/var/lib/wrp"
-
-//  JSON string literal of text (with quotes; NULL gives null). Caller frees.
-char *wrp_commands_json_string (const char *text);
+//  Old name of WRP_DEFAULT_STATE_DIR (proto/wrp_proto.h), until wrp_cli.c
+//  uses that.
+#define WRP_AGENT_STATE_DIR_DEFAULT WRP_DEFAULT_STATE_DIR
 
 void wrp_commands_test (bool verbose);
 

@@ -20,10 +20,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "wrp_chiconf.h"
 #include "wrp_client.h"
 #include "wrp_log.h"
 #include "wrp_msg.h"
+#include "wrp_proto.h"
 #include "wrp_render.h"
 #include "wrp_sha256.h"
 
@@ -151,8 +151,8 @@ s_exit_code (s_run_t *run)
         if (row->result && strcmp (row->result, "ok"))
             return S_EXIT_FAILED;
         if (!row->result) {
-            const char *state = cn->status ? wrp_msg_str (cn->status, "state") : NULL;
-            if (cn->error || (state && !strcmp (state, "failed")))
+            const char *state = cn->status ? wrp_msg_str (cn->status, WRP_F_STATE) : NULL;
+            if (cn->error || (state && !strcmp (state, WRP_STATE_FAILED)))
                 return S_EXIT_FAILED;
         }
     }
@@ -194,20 +194,20 @@ s_start_request (const wrp_plan_t *plan, const char *id, const s_config_t *confi
     if (!start)
         return NULL;
     int set = 0;
-    set |= wrp_msg_set_str (start, "pipeline", plan->pipeline);
-    set |= wrp_msg_set_int (start, "generation", (int64_t) plan->generation);
-    set |= wrp_msg_set (start, "config", config->config, config->size);
+    set |= wrp_msg_set_str (start, WRP_F_PIPELINE, plan->pipeline);
+    set |= wrp_msg_set_int (start, WRP_F_GENERATION, (int64_t) plan->generation);
+    set |= wrp_msg_set (start, WRP_F_CONFIG, config->config, config->size);
     if (plan->runtime_hostfile)
-        set |= wrp_msg_set_str (start, "hostfile", plan->runtime_hostfile);
-    set |= wrp_msg_set_int (start, "port", wrp_params_int (plan->params, "port"));
-    set |= wrp_msg_set_int (start, "timeout_ms", timeout);
+        set |= wrp_msg_set_str (start, WRP_F_HOSTFILE, plan->runtime_hostfile);
+    set |= wrp_msg_set_int (start, WRP_F_PORT, wrp_params_int (plan->params, "port"));
+    set |= wrp_msg_set_int (start, WRP_F_TIMEOUT_MS, timeout);
     for (size_t e = 0; e < plan->forward_env_count; e++) {
         const char *eq = strchr (plan->forward_env[e], '=');
         if (!eq || eq == plan->forward_env[e])
             continue;
         char key[WRP_MSG_MAX_KEY + 1];
-        snprintf (key, sizeof key, "env.%.*s", (int) (eq - plan->forward_env[e]),
-                  plan->forward_env[e]);
+        snprintf (key, sizeof key, WRP_F_ENV_PREFIX "%.*s",
+                  (int) (eq - plan->forward_env[e]), plan->forward_env[e]);
         set |= wrp_msg_set_str (start, key, eq + 1);
     }
     if (set != 0)
@@ -215,179 +215,223 @@ s_start_request (const wrp_plan_t *plan, const char *id, const s_config_t *confi
     return start;
 }
 
-static int
-s_start (s_run_t *run)
-{
-    wrp_plan_t *plan = run->plan;
-    int timeout = s_timeout (plan);
-    int rc = S_EXIT_OK;
+//  One `start`: the configs per state dir and the START each node gets.
+typedef struct {
+    s_run_t *run;
+    wrp_plan_t *plan;
+    int timeout;                    //  agent-side bound of the START, ms
+    char id[WRP_MSG_MAX_ID + 1];    //  one id for every node
+    wrp_msg_t **requests;           //  node -> its START (borrowed from configs)
+    bool *asked;                    //  node -> a START was sent
+    s_config_t *configs;            //  one per distinct state dir
+    size_t config_count;
+    size_t *config_of;    //  node -> its config
+    size_t ok;            //  nodes where it went well
+} s_start_t;
 
-    if (!plan->pipeline || !plan->params) {
-        wrp_error (
-            "start needs a pipeline: wrp-controller ppl load NAME|FILE, or -p NAME|FILE");
-        return S_EXIT_USAGE;
+static void
+s_start_free (s_start_t *self)
+{
+    for (size_t c = 0; c < self->config_count; c++) {
+        free (self->configs[c].state_dir);
+        free (self->configs[c].config);
+        wrp_msg_destroy (&self->configs[c].start);
     }
-    //  1. Who answers, and where each agent keeps its state.
+    free (self->requests);
+    free (self->asked);
+    free (self->configs);
+    free (self->config_of);
+}
+
+static int
+s_start_alloc (s_start_t *self, s_run_t *run)
+{
+    size_t n = run->count ? run->count : 1;
+    *self = (s_start_t){.run = run, .plan = run->plan, .timeout = s_timeout (run->plan)};
+    self->requests = calloc (n, sizeof *self->requests);
+    self->asked = calloc (n, sizeof *self->asked);
+    self->configs = calloc (n, sizeof *self->configs);
+    self->config_of = calloc (n, sizeof *self->config_of);
+    wrp_msg_new_id (self->id);
+    return self->requests && self->asked && self->configs && self->config_of ? 0 : -1;
+}
+
+//  1. Who answers, and where each agent keeps its state. Returns the
+//  client's result (< 0: nobody could be asked).
+static int
+s_start_ask_status (s_start_t *self)
+{
     wrp_msg_t *status = wrp_msg_new (WRP_CMD_STATUS, NULL);
     if (!status)
-        return S_EXIT_FAILED;
-    wrp_client_set_progress (run->client, "start (asking every agent)");
-    int answered =
-        wrp_client_call_all (run->client, status, s_timeout (plan), s_liveness (plan));
+        return -1;
+    wrp_client_set_progress (self->run->client, "start (asking every agent)");
+    int answered = wrp_client_call_all (self->run->client, status, self->timeout,
+                                        s_liveness (self->plan));
     wrp_msg_destroy (&status);
-    if (answered < 0) {
-        s_collect (run, NULL);
-        s_render (run);
-        return S_EXIT_FAILED;
-    }
+    return answered;
+}
 
-    //  2. One START per reachable agent; one config per distinct state dir.
-    wrp_msg_t **requests = calloc (run->count ? run->count : 1, sizeof *requests);
-    bool *asked = calloc (run->count ? run->count : 1, sizeof *asked);
-    s_config_t *configs = calloc (run->count ? run->count : 1, sizeof *configs);
-    size_t config_count = 0;
-    size_t *config_of = calloc (run->count ? run->count : 1, sizeof *config_of);
-    if (!requests || !asked || !configs || !config_of) {
-        free (requests);
-        free (asked);
-        free (configs);
-        free (config_of);
-        return S_EXIT_FAILED;
+//  The config (and its START) for agents keeping their state in state_dir,
+//  made on first use. Returns its index, or -1 (row says why).
+static int
+s_start_config (s_start_t *self, s_row_t *row, const char *state_dir)
+{
+    size_t c;
+    for (c = 0; c < self->config_count; c++)
+        if (!strcmp (self->configs[c].state_dir, state_dir))
+            return (int) c;
+    char *err = NULL;
+    size_t size = 0;
+    char *config = wrp_plan_config (self->plan, state_dir, &size, &err);
+    if (!config) {
+        s_row_error (row, "cannot generate the config: %s", err ? err : "unknown error");
+        free (err);
+        return -1;
     }
-    char id[WRP_MSG_MAX_ID + 1];
-    wrp_msg_new_id (id);
-    for (size_t i = 0; i < run->count; i++) {
-        wrp_client_node_t *cn = wrp_client_node (run->client, i);
-        s_row_t *row = &run->rows[i];
+    s_config_t *made = &self->configs[self->config_count++];
+    made->state_dir = strdup (state_dir);
+    made->config = config;
+    made->size = size;
+    wrp_sha256_hex (config, size, made->sha256);
+    made->start = s_start_request (self->plan, self->id, made, self->timeout);
+    return (int) c;
+}
+
+//  2. One START per reachable agent; one config per distinct state dir.
+static void
+s_start_prepare (s_start_t *self)
+{
+    for (size_t i = 0; i < self->run->count; i++) {
+        wrp_client_node_t *cn = wrp_client_node (self->run->client, i);
+        s_row_t *row = &self->run->rows[i];
         if (!cn->reachable || !cn->reply) {
             row->result = "error";
             continue;
         }
-        const char *state_dir = wrp_msg_str (cn->reply, "state_dir");
+        const char *state_dir = wrp_msg_str (cn->reply, WRP_F_STATE_DIR);
         if (!state_dir || state_dir[0] != '/') {
             s_row_error (row,
                          "the agent did not report its state dir; is it wrp-agentd %d?",
                          WRP_PROTO_VERSION);
             continue;
         }
-        size_t c;
-        for (c = 0; c < config_count; c++)
-            if (!strcmp (configs[c].state_dir, state_dir))
-                break;
-        if (c == config_count) {
-            char hostfile[4096], log[4096];
-            snprintf (hostfile, sizeof hostfile, "%s/pipelines/%s/hostfile", state_dir,
-                      plan->pipeline);
-            snprintf (log, sizeof log, "%s/pipelines/%s/runtime.log", state_dir,
-                      plan->pipeline);
-            char *err = NULL;
-            size_t size = 0;
-            char *config = wrp_chiconf_generate (
-                plan->params, plan->runtime_hostfile ? hostfile : NULL, log, &size, &err);
-            if (!config) {
-                s_row_error (row, "cannot generate the config: %s",
-                             err ? err : "unknown error");
-                free (err);
-                continue;
-            }
-            configs[c].state_dir = strdup (state_dir);
-            configs[c].config = config;
-            configs[c].size = size;
-            wrp_sha256_hex (config, size, configs[c].sha256);
-            configs[c].start = s_start_request (plan, id, &configs[c], timeout);
-            config_count++;
-        }
-        if (!configs[c].start) {
+        int c = s_start_config (self, row, state_dir);
+        if (c < 0)
+            continue;
+        if (!self->configs[c].start) {
             s_row_error (row, "the START message breaks the protocol's limits "
                               "(config, hostfile or environment too large)");
             continue;
         }
-        config_of[i] = c;
-        requests[i] = configs[c].start;
-        asked[i] = true;
+        self->config_of[i] = (size_t) c;
+        self->requests[i] = self->configs[c].start;
+        self->asked[i] = true;
     }
+}
 
-    //  3. Every reply as it comes, under one deadline.
+//  3. What one node's reply means: started, or already running the same
+//  config (fine), or another one (stop first).
+static void
+s_start_check_reply (s_start_t *self, size_t i)
+{
+    wrp_client_node_t *cn = wrp_client_node (self->run->client, i);
+    s_row_t *row = &self->run->rows[i];
+    const wrp_plan_t *plan = self->plan;
+    int64_t noop = 0, gen = -1;
+    wrp_msg_int (cn->reply, WRP_F_NOOP, &noop);
+    if (!noop) {
+        s_row_note (row, "started");
+        return;
+    }
+    bool known_gen = wrp_msg_int (cn->reply, WRP_F_GENERATION, &gen) == 0;
+    const char *sha = wrp_msg_str (cn->reply, WRP_F_SHA256);
+    const char *pipeline = wrp_msg_str (cn->reply, WRP_F_PIPELINE);
+    if (pipeline && strcmp (pipeline, plan->pipeline))
+        s_row_error (row, "running pipeline '%s', not '%s': stop first", pipeline,
+                     plan->pipeline);
+    else if (known_gen && (uint64_t) gen != plan->generation)
+        s_row_error (row, "running generation %lld, pushed %llu: stop first",
+                     (long long) gen, (unsigned long long) plan->generation);
+    else if (sha && strcmp (sha, self->configs[self->config_of[i]].sha256))
+        s_row_error (row, "running a different config of generation %llu: stop first",
+                     (unsigned long long) plan->generation);
+    else
+        s_row_note (row, "already running (nothing started)");
+}
+
+//  4. Jarvis's `sleep`, then the final state of what was started.
+static void
+s_start_sleep_and_check (s_start_t *self, int64_t sleep_s)
+{
+    s_run_t *run = self->run;
+    wrp_info ("waiting %lld s (the pipeline's sleep parameter)", (long long) sleep_s);
+    int64_t until = zclock_mono () + sleep_s * 1000;
+    while (!zsys_interrupted && zclock_mono () < until) {
+        int64_t left = until - zclock_mono ();
+        zclock_sleep ((int) (left < 100 ? left : 100));
+    }
+    wrp_msg_t **again = calloc (run->count ? run->count : 1, sizeof *again);
+    wrp_msg_t *probe = wrp_msg_new (WRP_CMD_STATUS, NULL);
+    if (again && probe) {
+        for (size_t i = 0; i < run->count; i++)
+            if (self->asked[i] && !strcmp (run->rows[i].result, "ok"))
+                again[i] = probe;
+        wrp_client_set_progress (run->client, "start (final status)");
+        wrp_client_call (run->client, again, s_liveness (self->plan),
+                         s_liveness (self->plan));
+        for (size_t i = 0; i < run->count; i++) {
+            if (!again[i])
+                continue;
+            wrp_client_node_t *cn = wrp_client_node (run->client, i);
+            const char *state = cn->reply ? wrp_msg_str (cn->reply, WRP_F_STATE) : NULL;
+            if (!cn->reply)
+                s_row_error (&run->rows[i], "no answer after the sleep: %s",
+                             cn->error ? cn->error : "unknown");
+            else if (!state || strcmp (state, WRP_STATE_RUNNING))
+                s_row_error (&run->rows[i], "the runtime is %s %lld s after it started",
+                             state ? state : "in an unknown state", (long long) sleep_s);
+        }
+    }
+    free (again);
+    wrp_msg_destroy (&probe);
+}
+
+static int
+s_start (s_run_t *run)
+{
+    if (!run->plan->pipeline || !run->plan->params) {
+        wrp_error (
+            "start needs a pipeline: wrp-controller ppl load NAME|FILE, or -p NAME|FILE");
+        return S_EXIT_USAGE;
+    }
+    s_start_t self;
+    if (s_start_alloc (&self, run)) {
+        s_start_free (&self);
+        return S_EXIT_FAILED;
+    }
+    if (s_start_ask_status (&self) < 0) {
+        s_collect (run, NULL);
+        s_render (run);
+        s_start_free (&self);
+        return S_EXIT_FAILED;
+    }
+    s_start_prepare (&self);
     wrp_client_set_progress (run->client, "start");
-    int started = wrp_client_call (run->client, requests, timeout + S_REPLY_MARGIN_MS,
-                                   s_liveness (plan));
-    s_collect (run, asked);
-    size_t ok = 0;
-    for (size_t i = 0; i < run->count; i++) {
-        if (!asked[i] || strcmp (run->rows[i].result, "ok"))
-            continue;
-        wrp_client_node_t *cn = wrp_client_node (run->client, i);
-        s_row_t *row = &run->rows[i];
-        int64_t noop = 0, gen = -1;
-        wrp_msg_int (cn->reply, "noop", &noop);
-        if (noop) {
-            bool known_gen = wrp_msg_int (cn->reply, "generation", &gen) == 0;
-            const char *sha = wrp_msg_str (cn->reply, "sha256");
-            const char *pipeline = wrp_msg_str (cn->reply, "pipeline");
-            if (pipeline && strcmp (pipeline, plan->pipeline))
-                s_row_error (row, "running pipeline '%s', not '%s': stop first", pipeline,
-                             plan->pipeline);
-            else if (known_gen && (uint64_t) gen != plan->generation)
-                s_row_error (row, "running generation %lld, pushed %llu: stop first",
-                             (long long) gen, (unsigned long long) plan->generation);
-            else if (sha && strcmp (sha, configs[config_of[i]].sha256))
-                s_row_error (row,
-                             "running a different config of generation %llu: stop first",
-                             (unsigned long long) plan->generation);
-            else
-                s_row_note (row, "already running (nothing started)");
-        } else
-            s_row_note (row, "started");
-        if (!strcmp (row->result, "ok"))
-            ok++;
-    }
-
-    //  4. Jarvis's `sleep`, then the final state of what was started.
-    int64_t sleep_s = wrp_params_int (plan->params, "sleep");
-    if (started >= 0 && ok > 0 && sleep_s > 0 && !zsys_interrupted) {
-        wrp_info ("waiting %lld s (the pipeline's sleep parameter)", (long long) sleep_s);
-        int64_t until = zclock_mono () + sleep_s * 1000;
-        while (!zsys_interrupted && zclock_mono () < until) {
-            int64_t left = until - zclock_mono ();
-            zclock_sleep ((int) (left < 100 ? left : 100));
+    int started =
+        wrp_client_call (run->client, self.requests, self.timeout + S_REPLY_MARGIN_MS,
+                         s_liveness (run->plan));
+    s_collect (run, self.asked);
+    for (size_t i = 0; i < run->count; i++)
+        if (self.asked[i] && !strcmp (run->rows[i].result, "ok")) {
+            s_start_check_reply (&self, i);
+            self.ok += !strcmp (run->rows[i].result, "ok");
         }
-        wrp_msg_t **again = calloc (run->count ? run->count : 1, sizeof *again);
-        wrp_msg_t *probe = wrp_msg_new (WRP_CMD_STATUS, NULL);
-        if (again && probe) {
-            for (size_t i = 0; i < run->count; i++)
-                if (asked[i] && !strcmp (run->rows[i].result, "ok"))
-                    again[i] = probe;
-            wrp_client_set_progress (run->client, "start (final status)");
-            wrp_client_call (run->client, again, s_liveness (plan), s_liveness (plan));
-            for (size_t i = 0; i < run->count; i++) {
-                if (!again[i])
-                    continue;
-                wrp_client_node_t *cn = wrp_client_node (run->client, i);
-                const char *state = cn->reply ? wrp_msg_str (cn->reply, "state") : NULL;
-                if (!cn->reply)
-                    s_row_error (&run->rows[i], "no answer after the sleep: %s",
-                                 cn->error ? cn->error : "unknown");
-                else if (!state || strcmp (state, "running"))
-                    s_row_error (
-                        &run->rows[i], "the runtime is %s %lld s after it started",
-                        state ? state : "in an unknown state", (long long) sleep_s);
-            }
-        }
-        free (again);
-        wrp_msg_destroy (&probe);
-    }
+    int64_t sleep_s = wrp_params_int (run->plan->params, "sleep");
+    if (started >= 0 && self.ok > 0 && sleep_s > 0 && !zsys_interrupted)
+        s_start_sleep_and_check (&self, sleep_s);
     s_render (run);
-    rc = s_exit_code (run);
-    for (size_t c = 0; c < config_count; c++) {
-        free (configs[c].state_dir);
-        free (configs[c].config);
-        wrp_msg_destroy (&configs[c].start);
-    }
-    free (requests);
-    free (asked);
-    free (configs);
-    free (config_of);
-    return rc;
+    s_start_free (&self);
+    return s_exit_code (run);
 }
 
 //  stop, kill, clean: one request to everybody.
@@ -399,9 +443,9 @@ s_one_round (s_run_t *run, wrp_cmd_t cmd)
     wrp_msg_t *request = wrp_msg_new (cmd, NULL);
     if (!request)
         return S_EXIT_FAILED;
-    wrp_msg_set_int (request, "timeout_ms", timeout);
+    wrp_msg_set_int (request, WRP_F_TIMEOUT_MS, timeout);
     if (cmd == WRP_CMD_CLEAN && plan->pipeline)
-        wrp_msg_set_str (request, "pipeline", plan->pipeline);
+        wrp_msg_set_str (request, WRP_F_PIPELINE, plan->pipeline);
     int rc = wrp_client_call_all (run->client, request, timeout + S_REPLY_MARGIN_MS,
                                   s_liveness (plan));
     wrp_msg_destroy (&request);
@@ -416,7 +460,7 @@ s_one_round (s_run_t *run, wrp_cmd_t cmd)
         else if (cmd == WRP_CMD_KILL)
             s_row_note (row, "killed");
         else if (cmd == WRP_CMD_CLEAN) {
-            const char *removed = wrp_msg_str (cn->reply, "removed");
+            const char *removed = wrp_msg_str (cn->reply, WRP_F_REMOVED);
             size_t entries = 0;
             uint64_t bytes = 0;
             for (const char *line = removed; line && *line;) {

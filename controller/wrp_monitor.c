@@ -10,9 +10,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "wrp_buf.h"
 #include "wrp_client.h"
 #include "wrp_file.h"
 #include "wrp_http.h"
+#include "wrp_json.h"
 #include "wrp_lifecycle.h"
 #include "wrp_log.h"
 #include "wrp_msg.h"
@@ -140,28 +142,16 @@ s_line (s_monitor_t *self, const char *host, const char *event, const char *text
     s_iso_now (when, sizeof when);
     if (self->plan->format == WRP_FORMAT_JSON) {
         //  One JSON object per line (JSON Lines).
-        printf ("{\"time\":\"%s\",\"event\":\"%s\",\"host\":", when, event);
-        //  Hosts and texts go through a tiny escaper.
-        const char *parts[2] = {host, text};
-        for (int p = 0; p < 2; p++) {
-            if (!parts[p])
-                fputs ("null", stdout);
-            else {
-                putchar ('"');
-                for (const unsigned char *c = (const unsigned char *) parts[p]; *c; c++) {
-                    if (*c == '"' || *c == '\\')
-                        printf ("\\%c", *c);
-                    else if (*c < 0x20)
-                        printf ("\\u%04x", *c);
-                    else
-                        putchar (*c);
-                }
-                putchar ('"');
-            }
-            if (p == 0)
-                fputs (",\"text\":", stdout);
-        }
-        puts ("}");
+        wrp_buf_t b = {0};
+        wrp_buf_printf (&b, "{\"time\":\"%s\",\"event\":\"%s\",\"host\":", when, event);
+        wrp_json_string (&b, host);
+        wrp_buf_str (&b, ",\"text\":");
+        wrp_json_string (&b, text);
+        wrp_buf_str (&b, "}");
+        char *line = wrp_buf_finish (&b, NULL);
+        if (line)
+            puts (line);
+        free (line);
     } else if (host)
         printf ("%s %s %s\n", when, host, text);
     else

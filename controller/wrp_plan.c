@@ -1,7 +1,10 @@
 /*  wrp_plan — everything a lifecycle verb needs. See wrp_plan.h.            */
 
 #include "wrp_plan.h"
+#include "wrp_chiconf.h"
+#include "wrp_proto.h"
 #include "wrp_str.h"
+#include "wrp_file.h"
 #include "wrp_hostfile.h"
 #include "wrp_index.h"
 #include "wrp_log.h"
@@ -16,16 +19,6 @@
 #include <unistd.h>
 
 #define S_ENV_VALUE_MAX (1024 * 1024)    //  longest forwarded value
-
-//  "~/x" -> "$HOME/x"; anything else copied.
-static char *
-s_expand_home (const char *path)
-{
-    const char *home = getenv ("HOME");
-    if (!strncmp (path, "~/", 2) && home && *home)
-        return wrp_strf ("%s/%s", home, path + 2);
-    return strdup (path);
-}
 
 void
 wrp_plan_destroy (wrp_plan_t **self_p)
@@ -210,7 +203,7 @@ s_resolve_hosts (wrp_plan_t *self, const wrp_plan_options_t *options, char **ret
         *ret_err = strdup ("out of memory");
         return -1;
     }
-    int port = options->agent_port ? options->agent_port : WRP_AGENT_PORT_DEFAULT;
+    int port = options->agent_port ? options->agent_port : WRP_DEFAULT_PORT;
     for (size_t i = 0; i < count; i++) {
         if (!(self->hosts[i].name = strdup (wrp_hostfile_host (hostfile, i)))) {
             wrp_hostfile_destroy (&hostfile);
@@ -222,6 +215,58 @@ s_resolve_hosts (wrp_plan_t *self, const wrp_plan_options_t *options, char **ret
         self->host_count++;
     }
     wrp_hostfile_destroy (&hostfile);
+    return 0;
+}
+
+//  The runtime's environment from ours: the variables always forwarded and
+//  the pipeline's `env:`. Returns 0, or -1 when out of memory.
+static int
+s_resolve_env (wrp_plan_t *self, const wrp_pipeline_t *pipeline)
+{
+    const char *always[] = WRP_PLAN_FORWARD_ALWAYS;
+    size_t always_count = sizeof always / sizeof always[0];
+    size_t alloc = always_count + (pipeline ? wrp_pipeline_env_count (pipeline) : 0);
+    self->forward_env = calloc (alloc, sizeof *self->forward_env);
+    if (!self->forward_env)
+        return -1;
+    for (size_t i = 0; i < always_count; i++)
+        if (s_forward (self, always[i], alloc))
+            return -1;
+    for (size_t i = 0; pipeline && i < wrp_pipeline_env_count (pipeline); i++)
+        if (s_forward (self, wrp_pipeline_env (pipeline, i), alloc))
+            return -1;
+    return 0;
+}
+
+//  Timeout, output, keys and monitor outputs from the options. Returns 0,
+//  or -1 when out of memory.
+static int
+s_resolve_options (wrp_plan_t *self, const wrp_plan_options_t *options)
+{
+    self->timeout_ms = options->timeout_ms
+                           ? options->timeout_ms
+                           : (int) wrp_params_int (self->params, "timeout") * 1000;
+    self->format = options->format;
+    self->interval_ms = options->interval_ms;
+    self->color = isatty (STDOUT_FILENO) && !getenv ("NO_COLOR");
+    self->security.insecure = options->insecure;
+    if (!options->insecure) {
+        self->key_file = wrp_file_expand_home (
+            options->key_file ? options->key_file : WRP_CONTROLLER_KEY_DEFAULT);
+        self->agent_key_file = wrp_file_expand_home (
+            options->agent_key_file ? options->agent_key_file : WRP_AGENT_PUBKEY_DEFAULT);
+        if (!self->key_file || !self->agent_key_file)
+            return -1;
+        self->security.key_file = self->key_file;
+    }
+    if ((options->write_json && !(self->write_json = strdup (options->write_json))) ||
+        (options->textfile_dir &&
+         !(self->textfile_dir = strdup (options->textfile_dir))) ||
+        (options->listen && !(self->listen = strdup (options->listen))) ||
+        (options->tls_cert && !(self->tls_cert = strdup (options->tls_cert))) ||
+        (options->tls_key && !(self->tls_key = strdup (options->tls_key))) ||
+        (options->http_auth && !(self->http_auth = strdup (options->http_auth))))
+        return -1;
     return 0;
 }
 
@@ -265,51 +310,7 @@ wrp_plan_new (const wrp_plan_options_t *options, char **ret_err)
     if (s_resolve_hosts (self, options, &err))
         goto fail;
 
-    //  The runtime's environment from ours.
-    const char *always[] = WRP_PLAN_FORWARD_ALWAYS;
-    size_t always_count = sizeof always / sizeof always[0];
-    size_t alloc = always_count + (pipeline ? wrp_pipeline_env_count (pipeline) : 0);
-    self->forward_env = calloc (alloc, sizeof *self->forward_env);
-    if (!self->forward_env) {
-        err = strdup ("out of memory");
-        goto fail;
-    }
-    for (size_t i = 0; i < always_count; i++)
-        if (s_forward (self, always[i], alloc)) {
-            err = strdup ("out of memory");
-            goto fail;
-        }
-    for (size_t i = 0; pipeline && i < wrp_pipeline_env_count (pipeline); i++)
-        if (s_forward (self, wrp_pipeline_env (pipeline, i), alloc)) {
-            err = strdup ("out of memory");
-            goto fail;
-        }
-
-    self->timeout_ms = options->timeout_ms
-                           ? options->timeout_ms
-                           : (int) wrp_params_int (self->params, "timeout") * 1000;
-    self->format = options->format;
-    self->interval_ms = options->interval_ms;
-    self->color = isatty (STDOUT_FILENO) && !getenv ("NO_COLOR");
-    self->security.insecure = options->insecure;
-    if (!options->insecure) {
-        self->key_file = s_expand_home (options->key_file ? options->key_file
-                                                          : WRP_CONTROLLER_KEY_DEFAULT);
-        self->agent_key_file = s_expand_home (
-            options->agent_key_file ? options->agent_key_file : WRP_AGENT_PUBKEY_DEFAULT);
-        if (!self->key_file || !self->agent_key_file) {
-            err = strdup ("out of memory");
-            goto fail;
-        }
-        self->security.key_file = self->key_file;
-    }
-    if ((options->write_json && !(self->write_json = strdup (options->write_json))) ||
-        (options->textfile_dir &&
-         !(self->textfile_dir = strdup (options->textfile_dir))) ||
-        (options->listen && !(self->listen = strdup (options->listen))) ||
-        (options->tls_cert && !(self->tls_cert = strdup (options->tls_cert))) ||
-        (options->tls_key && !(self->tls_key = strdup (options->tls_key))) ||
-        (options->http_auth && !(self->http_auth = strdup (options->http_auth)))) {
+    if (s_resolve_env (self, pipeline) || s_resolve_options (self, options)) {
         err = strdup ("out of memory");
         goto fail;
     }
@@ -331,6 +332,26 @@ s_write_file (const char *path, const char *text)
     assert (file);
     assert (fputs (text, file) >= 0);
     assert (fclose (file) == 0);
+}
+
+char *
+wrp_plan_config (const wrp_plan_t *self, const char *state_dir, size_t *ret_size,
+                 char **ret_err)
+{
+    char *hostfile = wrp_strf (WRP_LAYOUT_PIPELINE_FILE_FMT, state_dir, self->pipeline,
+                               WRP_LAYOUT_HOSTFILE);
+    char *log = wrp_strf (WRP_LAYOUT_PIPELINE_FILE_FMT, state_dir, self->pipeline,
+                          WRP_LAYOUT_RUNTIME_LOG);
+    char *config = NULL;
+    if (!hostfile || !log)
+        *ret_err = strdup ("out of memory");
+    else
+        config =
+            wrp_chiconf_generate (self->params, self->runtime_hostfile ? hostfile : NULL,
+                                  log, ret_size, ret_err);
+    free (hostfile);
+    free (log);
+    return config;
 }
 
 void
@@ -359,7 +380,8 @@ wrp_plan_test (bool verbose)
     options.need_pipeline = false;
     plan = wrp_plan_new (&options, &err);
     assert (plan && !plan->pipeline && plan->host_count == 1);
-    assert (!strcmp (plan->hosts[0].name, "localhost") && plan->hosts[0].port == 5560);
+    assert (!strcmp (plan->hosts[0].name, "localhost") &&
+            plan->hosts[0].port == WRP_DEFAULT_PORT);
     assert (!plan->runtime_hostfile && plan->timeout_ms == 300000);
     wrp_plan_destroy (&plan);
 

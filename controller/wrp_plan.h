@@ -22,7 +22,7 @@ typedef enum {
 
 typedef struct {
     char *name;    //  host name or IPv4 address, as expanded
-    int port;      //  agent port (host:port, else --port, else 5560)
+    int port;      //  agent port (host:port, else --port, else WRP_DEFAULT_PORT)
 } wrp_plan_host_t;
 
 typedef struct {
@@ -59,7 +59,7 @@ typedef struct {
     const char *pipeline;          //  -p NAME|FILE (NULL: the current pipeline)
     bool need_pipeline;            //  error when there is no pipeline (start, config)
     const char *hostfile;          //  -H FILE
-    int agent_port;                //  --port (0: 5560)
+    int agent_port;                //  --port (0: WRP_DEFAULT_PORT)
     int timeout_ms;                //  --timeout (0: the timeout parameter)
     wrp_format_t format;           //  --format / --json
     const char *key_file;          //  --key (NULL: WRP_CONTROLLER_KEY_DEFAULT)
@@ -74,8 +74,6 @@ typedef struct {
     int interval_ms;               //  monitor --interval
     const char *home;              //  state dir (NULL: $WRP_HOME, else ~/.wrp)
 } wrp_plan_options_t;
-
-#define WRP_AGENT_PORT_DEFAULT 5560
 
 //  Resolve everything a verb needs: the pipeline (-p, else the current one)
 //  re-read and re-checked from its file, its `pkg conf` overrides and
@@ -98,6 +96,13 @@ void wrp_plan_destroy (wrp_plan_t **self_p);
 //  The controller's end of the control channel for this plan (keys loaded;
 //  a loud warning when --insecure). Logs why and returns NULL on failure.
 wrp_transport_t *wrp_plan_transport (const wrp_plan_t *self);
+
+//  The chimaera_config.yaml for the nodes whose agent keeps its files in
+//  state_dir (the pushed hostfile and the runtime log are named by their
+//  place in it, proto/wrp_proto.h). Returns the text (caller frees) and
+//  *ret_size, or NULL and *ret_err.
+char *wrp_plan_config (const wrp_plan_t *self, const char *state_dir, size_t *ret_size,
+                       char **ret_err);
 
 //  The variables forwarded to the runtime from the controller's environment
 //  whatever the pipeline says (when set).

@@ -1,12 +1,14 @@
-/*  wrp_render — the per-node results of a lifecycle command, for people
-    (an aligned table) and for machines (JSON as in CONTRACT §6, checked by
-    docs/status.schema.json; the Prometheus text exposition format).
+/*  wrp_render — the view of the per-node results of a lifecycle command,
+    and what its three renderers share.
 
-    The renderers read a view: one entry per node, pointing at the agent's
-    last reply (its status fields, see proto/PROTOCOL.md) plus what the
-    controller knows about the node (reachable, round trip, the outcome of
-    the command, an error line). They return a new string; nothing here
-    prints.                                                                   */
+    A view is one entry per node, pointing at the agent's last reply (its
+    status fields, see proto/PROTOCOL.md) plus what the controller knows
+    about the node (reachable, round trip, the outcome of the command, an
+    error line). Three renderers read it, one concern each, and return a new
+    string (nothing here prints): wrp_render_table (for people),
+    wrp_render_json (CONTRACT §6, checked by docs/status.schema.json),
+    wrp_render_prom (the Prometheus text exposition format). This header
+    declares them too, so a caller includes only wrp_render.h.              */
 
 #ifndef WRP_RENDER_H_INCLUDED
 #define WRP_RENDER_H_INCLUDED
@@ -68,21 +70,13 @@ void wrp_render_summarize (const wrp_render_view_t *view,
 //  failed runtime.
 bool wrp_render_node_failing (const wrp_render_node_t *node);
 
-//  An aligned table (HOST AGENT STATE PID UPTIME GEN SHM RTT DETAIL),
-//  failing nodes first, the failed runtimes' last output lines below it and
-//  a summary line ("4 nodes: 4 reachable, 4 running"). Caller frees; NULL
-//  on OOM.
-char *wrp_render_table (const wrp_render_view_t *view);
-
-//  The JSON document of CONTRACT §6 (plus "command", per-node "result",
-//  "output", "removed", and with updated_at set "updated_at" and per-node
-//  "last_seen"). One line, ending in a newline. Caller frees.
-char *wrp_render_json (const wrp_render_view_t *view);
-
-//  The same facts in the Prometheus text exposition format (version 0.0.4),
-//  with wrp_last_poll_timestamp_seconds when updated_at is set and the
-//  wrp_monitor_* series when monitor is. Caller frees.
-char *wrp_render_prometheus (const wrp_render_view_t *view);
+//  Reading a node's status fields: its state (NULL without a status), an
+//  integer field (false when absent or msg is NULL), the signal that ended
+//  the runtime (the agent sends a number; a name such as "SIGSEGV" is
+//  accepted too).
+const char *wrp_render_state (const wrp_render_node_t *node);
+bool wrp_render_int (const wrp_msg_t *msg, const char *key, int64_t *ret_value);
+bool wrp_render_signo (const wrp_msg_t *msg, int64_t *ret_signo);
 
 //  Human forms used by the table and monitor: "1.5G", "3m04s", "SIGSEGV".
 void wrp_render_bytes (uint64_t bytes, char *buf, size_t size);
@@ -91,10 +85,14 @@ void wrp_render_signal (int64_t signo, char *buf, size_t size);
 
 //  One line telling how a failed runtime ended: "exited with code 1",
 //  "killed by SIGSEGV", plus the agent's error text and the runtime's most
-//  telling output line (a FATAL line if there is one). Caller frees; NULL
+//  telling output line (wrp_output_reason). Caller frees; NULL
 //  when status says nothing about it.
 char *wrp_render_failure (const wrp_msg_t *status);
 
 void wrp_render_test (bool verbose);
+
+#include "wrp_render_json.h"
+#include "wrp_render_prom.h"
+#include "wrp_render_table.h"
 
 #endif

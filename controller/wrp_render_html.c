@@ -10,10 +10,16 @@
 #include <time.h>
 
 #include "wrp_buf.h"
+#include "wrp_proto.h"
 
 //  Row states in the order the summary bar shows them; failing ones first.
-static const char *const s_states[] = {"down",     "failed",  "unknown", "starting",
-                                       "stopping", "stopped", "running"};
+static const char *const s_states[] = {"down",
+                                       WRP_STATE_FAILED,
+                                       "unknown",
+                                       WRP_STATE_STARTING,
+                                       WRP_STATE_STOPPING,
+                                       WRP_STATE_STOPPED,
+                                       WRP_STATE_RUNNING};
 #define S_STATE_COUNT (sizeof s_states / sizeof s_states[0])
 
 //  The page refreshes with the polls, but not more often than this (ms).
@@ -120,7 +126,7 @@ s_row_state (const wrp_render_node_t *node)
 {
     if (!node->reachable)
         return "down";
-    const char *state = node->status ? wrp_msg_str (node->status, "state") : NULL;
+    const char *state = wrp_render_state (node);
     for (size_t k = 0; state && k < S_STATE_COUNT; k++)
         if (!strcmp (state, s_states[k]))
             return s_states[k];
@@ -139,24 +145,24 @@ s_row (wrp_buf_t *b, const wrp_render_node_t *node)
     wrp_buf_printf (b, "</td><td>%s</td><td class=st>%s</td>",
                     node->reachable ? "up" : "down", state);
     int64_t v;
-    bool has_pid = st && wrp_msg_int (st, "pid", &v) == 0 && strcmp (state, "stopped") &&
-                   strcmp (state, "failed");
+    bool has_pid = wrp_render_int (st, WRP_F_PID, &v) &&
+                   strcmp (state, WRP_STATE_STOPPED) && strcmp (state, WRP_STATE_FAILED);
     wrp_buf_str (b, "<td class=num>");
     if (has_pid)
         wrp_buf_printf (b, "%" PRId64, v);
     else
         wrp_buf_str (b, "-");
     char text[64] = "-";
-    if (st && !strcmp (state, "running") && wrp_msg_int (st, "uptime_ms", &v) == 0)
+    if (!strcmp (state, WRP_STATE_RUNNING) && wrp_render_int (st, WRP_F_UPTIME_MS, &v))
         wrp_render_duration ((double) v / 1000.0, text, sizeof text);
     wrp_buf_printf (b, "</td><td class=num>%s</td><td class=num>", text);
-    if (st && wrp_msg_int (st, "generation", &v) == 0)
+    if (wrp_render_int (st, WRP_F_GENERATION, &v))
         wrp_buf_printf (b, "%" PRId64, v);
     else
         wrp_buf_str (b, "-");
     uint64_t total = 0;
     size_t segments = 0;
-    const char *shm = st ? wrp_msg_str (st, "shm") : NULL;
+    const char *shm = st ? wrp_msg_str (st, WRP_F_SHM) : NULL;
     for (const char *line = shm; line && *line;) {
         const char *tab = strchr (line, '\t');
         const char *end = strchr (line, '\n');
@@ -178,11 +184,11 @@ s_row (wrp_buf_t *b, const wrp_render_node_t *node)
     else
         wrp_buf_str (b, "-");
     wrp_buf_str (b, "</td><td>");
-    char *failure = !strcmp (state, "failed") ? wrp_render_failure (st) : NULL;
+    bool failed = !strcmp (state, WRP_STATE_FAILED);
+    char *failure = failed ? wrp_render_failure (st) : NULL;
     s_html (b, node->error ? node->error : failure);
     free (failure);
-    const char *output =
-        st && !strcmp (state, "failed") ? wrp_msg_str (st, "output") : NULL;
+    const char *output = st && failed ? wrp_msg_str (st, WRP_F_OUTPUT) : NULL;
     if (output && *output) {
         //  The last 8 lines, as status.json's "output" gives them.
         const char *from = output + strlen (output);

@@ -470,6 +470,86 @@ wrp_msg_encode (const wrp_msg_t *self)
     return frames;
 }
 
+//  ---------------------------------------------------------------------------
+//  The message as one byte string (czmq's zmsg_encode of its frames).
+
+int
+wrp_msg_to_bytes (const wrp_msg_t *self, uint8_t **ret_data, size_t *ret_size)
+{
+    assert (self);
+    assert (ret_data);
+    assert (ret_size);
+    zmsg_t *frames = wrp_msg_encode (self);
+    zframe_t *encoded = frames ? zmsg_encode (frames) : NULL;
+    zmsg_destroy (&frames);
+    if (!encoded)
+        return -1;
+    size_t size = zframe_size (encoded);
+    uint8_t *data = malloc (size ? size : 1);
+    if (data)
+        memcpy (data, zframe_data (encoded), size);
+    zframe_destroy (&encoded);
+    if (!data)
+        return -1;
+    *ret_data = data;
+    *ret_size = size;
+    return 0;
+}
+
+//  ---------------------------------------------------------------------------
+//  Splits zmsg_encode's format (a 1-byte length, or 0xFF and a 4-byte
+//  big-endian length, then the bytes) into frames. Returns NULL when a
+//  length runs past the end or there are more frames than the protocol has.
+static zmsg_t *
+s_frames_from_bytes (const uint8_t *data, size_t size)
+{
+    zmsg_t *frames = zmsg_new ();
+    size_t at = 0;
+    while (frames && at < size) {
+        size_t length = data[at++];
+        if (length == 0xFF) {
+            if (size - at < 4)
+                break;
+            length = ((size_t) data[at] << 24) | ((size_t) data[at + 1] << 16) |
+                     ((size_t) data[at + 2] << 8) | (size_t) data[at + 3];
+            at += 4;
+        }
+        if (length > size - at || zmsg_size (frames) >= (size_t) WRP_MSG_MAX_FRAMES)
+            break;
+        if (zmsg_addmem (frames, data + at, length) != 0)
+            break;
+        at += length;
+    }
+    if (at != size)
+        zmsg_destroy (&frames);
+    return frames;
+}
+
+//  Decode what wrp_msg_to_bytes wrote.
+
+int
+wrp_msg_from_bytes (const void *data, size_t size, wrp_msg_t **ret_msg, char *err,
+                    size_t err_size)
+{
+    assert (ret_msg);
+    //  A frame's length prefix is 1 byte, or 5 from 255 bytes on.
+    size_t limit = (size_t) WRP_MSG_MAX_TOTAL + 5 * (size_t) WRP_MSG_MAX_FRAMES;
+    if (!data && size)
+        return s_fail (err, err_size, "no data");
+    if (size > limit)
+        return s_fail (err, err_size, "record of %zu bytes exceeds the limit of %zu",
+                       size, limit);
+    //  The prefixes are walked here, not by zmsg_decode: czmq 4.2 computes a
+    //  5-byte prefix in int arithmetic, so a length from 2^31 up wraps past
+    //  its bound check and a damaged record would crash the reader.
+    zmsg_t *frames = s_frames_from_bytes (data, size);
+    if (!frames)
+        return s_fail (err, err_size, "not an encoded message (bad frame lengths)");
+    int rc = wrp_msg_decode (frames, ret_msg, err, err_size);
+    zmsg_destroy (&frames);
+    return rc;
+}
+
 //  Checks frame 0. Returns 0, or -1 with the reason; *ret_version is the
 //  peer's version when the frame is "WRP/n" (else -1).
 static int
@@ -634,9 +714,10 @@ wrp_msg_reject (zmsg_t *frames, const char *err)
     char text[512];
     snprintf (text, sizeof text, "%s", err && *err ? err : "malformed message");
     text[strcspn (text, "\n")] = 0;
-    if (wrp_msg_set_str (reply, "code", other_version ? "VERSION" : "BAD_REQUEST") ||
-        wrp_msg_set_str (reply, "text", text) ||
-        (other_version && wrp_msg_set_int (reply, "version", WRP_PROTO_VERSION)))
+    if (wrp_msg_set_str (reply, WRP_F_CODE,
+                         other_version ? WRP_ERR_VERSION : WRP_ERR_BAD_REQUEST) ||
+        wrp_msg_set_str (reply, WRP_F_TEXT, text) ||
+        (other_version && wrp_msg_set_int (reply, WRP_F_VERSION, WRP_PROTO_VERSION)))
         wrp_msg_destroy (&reply);
     return reply;
 }
@@ -677,7 +758,7 @@ wrp_msg_send (const wrp_msg_t *self, zsock_t *sock, zframe_t *routing_id)
 }
 
 //  Reads one whole multipart message into a zmsg_t, keeping at most
-//  WRP_MSG_MAX_FIELDS*2+4 frames and WRP_MSG_MAX_TOTAL+1 bytes of content
+//  WRP_MSG_MAX_FRAMES+1 frames (the routing id) and WRP_MSG_MAX_TOTAL+1 bytes of content
 //  (the rest is read and dropped, so the next message starts clean).
 //  Returns 0 and sets *ret_frames and *ret_over (limits broken), or -1
 //  when interrupted.
@@ -700,7 +781,7 @@ s_recv_frames (zsock_t *sock, zmsg_t **ret_frames, bool *ret_over)
         }
         size_t size = zmq_msg_size (&part);
         total += size;
-        if (!over && (zmsg_size (frames) >= WRP_MSG_MAX_FIELDS * 2 + 4 ||
+        if (!over && (zmsg_size (frames) > WRP_MSG_MAX_FRAMES ||
                       total > (size_t) WRP_MSG_MAX_TOTAL + 1 + 255))
             over = true;
         if (!over)
@@ -881,9 +962,9 @@ wrp_msg_test (bool verbose)
     //  Fields: set, replace, get, types
     msg = wrp_msg_new (WRP_CMD_START, "req-1");
     assert (msg && wrp_msg_cmd (msg) == WRP_CMD_START);
-    assert (wrp_msg_set_str (msg, "pipeline", "basic") == 0);
-    assert (wrp_msg_set_int (msg, "generation", 3) == 0);
-    assert (wrp_msg_set_str (msg, "config", "workers:\n  x: 1\n") == 0);
+    assert (wrp_msg_set_str (msg, WRP_F_PIPELINE, "basic") == 0);
+    assert (wrp_msg_set_int (msg, WRP_F_GENERATION, 3) == 0);
+    assert (wrp_msg_set_str (msg, WRP_F_CONFIG, "workers:\n  x: 1\n") == 0);
     assert (wrp_msg_set (msg, "blob", "a\0b", 3) == 0);
     assert (wrp_msg_set (msg, "empty", NULL, 0) == 0);
     assert (wrp_msg_set_str (msg, "env.PATH", "/usr/bin") == 0);
@@ -895,12 +976,12 @@ wrp_msg_test (bool verbose)
     double real;
     assert (wrp_msg_double (msg, "rtt", &real) == 0 && real == 0.4);
     assert (wrp_msg_double (msg, "big", &real) == 0 && real == 1e300);
-    assert (wrp_msg_double (msg, "pipeline", &real) == -1);
+    assert (wrp_msg_double (msg, WRP_F_PIPELINE, &real) == -1);
     assert (wrp_msg_field_count (msg) == 8);
-    assert (wrp_msg_set_str (msg, "pipeline", "tuned") == 0);    //  replaces in place
+    assert (wrp_msg_set_str (msg, WRP_F_PIPELINE, "tuned") == 0);    //  replaces in place
     assert (wrp_msg_field_count (msg) == 8);
     assert (streq (wrp_msg_field_key (msg, 0), "pipeline"));
-    assert (streq (wrp_msg_str (msg, "pipeline"), "tuned"));
+    assert (streq (wrp_msg_str (msg, WRP_F_PIPELINE), "tuned"));
     assert (wrp_msg_str (msg, "blob") == NULL);    //  holds a NUL
     const void *data;
     size_t size;
@@ -929,7 +1010,7 @@ wrp_msg_test (bool verbose)
 
     //  Integers: strictly [-]digits within int64
     int64_t number;
-    assert (wrp_msg_int (msg, "generation", &number) == 0 && number == 3);
+    assert (wrp_msg_int (msg, WRP_F_GENERATION, &number) == 0 && number == 3);
     const char *good[][2] = {{"0", "0"},
                              {"-0", "0"},
                              {"9223372036854775807", "max"},
@@ -1044,29 +1125,31 @@ wrp_msg_test (bool verbose)
         s_decode_fails (s_frames ("WRP/1x", "STATUS", "x", NULL), "not a wrp", verbose));
     assert (s_decode_fails (s_frames ("HTTP/1.1", "STATUS", "x", NULL), "not a wrp",
                             verbose));
-    assert (s_decode_fails (s_frames ("WRP/1", NULL), "3 needed", verbose));
-    assert (s_decode_fails (s_frames ("WRP/1", "STATUS", NULL), "3 needed", verbose));
-    assert (s_decode_fails (s_frames ("WRP/1", "RESTART", "x", NULL), "unknown command",
+    assert (s_decode_fails (s_frames (WRP_PROTO_SIGNATURE, NULL), "3 needed", verbose));
+    assert (s_decode_fails (s_frames (WRP_PROTO_SIGNATURE, "STATUS", NULL), "3 needed",
                             verbose));
-    assert (s_decode_fails (s_frames ("WRP/1", "INVALID", "x", NULL), "unknown command",
-                            verbose));
-    assert (s_decode_fails (s_frames ("WRP/1", "status", "x", NULL), "unknown command",
-                            verbose));
-    assert (
-        s_decode_fails (s_frames ("WRP/1", "STATUS", "", NULL), "invalid id", verbose));
-    assert (s_decode_fails (s_frames ("WRP/1", "STATUS", "a b", NULL), "invalid id",
-                            verbose));
+    assert (s_decode_fails (s_frames (WRP_PROTO_SIGNATURE, "RESTART", "x", NULL),
+                            "unknown command", verbose));
+    assert (s_decode_fails (s_frames (WRP_PROTO_SIGNATURE, "INVALID", "x", NULL),
+                            "unknown command", verbose));
+    assert (s_decode_fails (s_frames (WRP_PROTO_SIGNATURE, "status", "x", NULL),
+                            "unknown command", verbose));
+    assert (s_decode_fails (s_frames (WRP_PROTO_SIGNATURE, "STATUS", "", NULL),
+                            "invalid id", verbose));
+    assert (s_decode_fails (s_frames (WRP_PROTO_SIGNATURE, "STATUS", "a b", NULL),
+                            "invalid id", verbose));
     //  A 64-char id is valid, so the error is about the lone key
-    assert (s_decode_fails (s_frames ("WRP/1", "STATUS", long_id, "k", NULL),
+    assert (s_decode_fails (s_frames (WRP_PROTO_SIGNATURE, "STATUS", long_id, "k", NULL),
                             "without a value", verbose));
-    assert (s_decode_fails (s_frames ("WRP/1", "STATUS", "x", "k", NULL),
+    assert (s_decode_fails (s_frames (WRP_PROTO_SIGNATURE, "STATUS", "x", "k", NULL),
                             "without a value", verbose));
-    assert (s_decode_fails (s_frames ("WRP/1", "STATUS", "x", "", "v", NULL),
+    assert (s_decode_fails (s_frames (WRP_PROTO_SIGNATURE, "STATUS", "x", "", "v", NULL),
                             "invalid field key", verbose));
-    assert (s_decode_fails (s_frames ("WRP/1", "STATUS", "x", "a=b", "v", NULL),
-                            "frame 3", verbose));
+    assert (
+        s_decode_fails (s_frames (WRP_PROTO_SIGNATURE, "STATUS", "x", "a=b", "v", NULL),
+                        "frame 3", verbose));
     assert (s_decode_fails (
-        s_frames ("WRP/1", "STATUS", "x", "k", "1", "j", "2", "k", "3", NULL),
+        s_frames (WRP_PROTO_SIGNATURE, "STATUS", "x", "k", "1", "j", "2", "k", "3", NULL),
         "'k' appears twice", verbose));
     //  Binary garbage is shown escaped on one line
     frames = zmsg_new ();
@@ -1075,7 +1158,7 @@ wrp_msg_test (bool verbose)
     zmsg_addstr (frames, "x");
     assert (s_decode_fails (frames, "\\x00\\xff\\x0a\\x27", verbose));
     frames = zmsg_new ();
-    zmsg_addstr (frames, "WRP/1");
+    zmsg_addstr (frames, WRP_PROTO_SIGNATURE);
     zmsg_addmem (frames, "STATUS\0", 7);
     zmsg_addstr (frames, "x");
     assert (s_decode_fails (frames, "unknown command 'STATUS\\x00'", verbose));
@@ -1088,23 +1171,25 @@ wrp_msg_test (bool verbose)
     wrp_msg_t *reject = wrp_msg_reject (frames, err);
     assert (reject && wrp_msg_cmd (reject) == WRP_CMD_ERROR &&
             streq (wrp_msg_id (reject), "r1"));
-    assert (streq (wrp_msg_str (reject, "code"), "VERSION"));
-    assert (strstr (wrp_msg_str (reject, "text"), "version 2"));
-    assert (wrp_msg_int (reject, "version", &number) == 0 && number == WRP_PROTO_VERSION);
+    assert (streq (wrp_msg_str (reject, WRP_F_CODE), WRP_ERR_VERSION));
+    assert (strstr (wrp_msg_str (reject, WRP_F_TEXT), "version 2"));
+    assert (wrp_msg_int (reject, WRP_F_VERSION, &number) == 0 &&
+            number == WRP_PROTO_VERSION);
     wrp_msg_destroy (&reject);
     zmsg_destroy (&frames);
-    frames = s_frames ("WRP/1", "RESTART", "r2", NULL);
+    frames = s_frames (WRP_PROTO_SIGNATURE, "RESTART", "r2", NULL);
     reject = wrp_msg_reject (frames, "frame 1: unknown command 'RESTART'");
-    assert (reject && streq (wrp_msg_str (reject, "code"), "BAD_REQUEST"));
+    assert (reject && streq (wrp_msg_str (reject, WRP_F_CODE), WRP_ERR_BAD_REQUEST));
     wrp_msg_destroy (&reject);
     zmsg_destroy (&frames);
-    frames = s_frames ("WRP/1", "OK", "r3", "k", NULL);    //  never answer a reply
+    frames =
+        s_frames (WRP_PROTO_SIGNATURE, "OK", "r3", "k", NULL);    //  never answer a reply
     assert (wrp_msg_reject (frames, "x") == NULL);
     zmsg_destroy (&frames);
     frames = s_frames ("GET / HTTP/1.1", "START", "r4", NULL);    //  not our protocol
     assert (wrp_msg_reject (frames, "x") == NULL);
     zmsg_destroy (&frames);
-    frames = s_frames ("WRP/1", "START", "bad id", NULL);
+    frames = s_frames (WRP_PROTO_SIGNATURE, "START", "bad id", NULL);
     assert (wrp_msg_reject (frames, "x") == NULL);
     zmsg_destroy (&frames);
     assert (wrp_msg_reject (NULL, "x") == NULL);
@@ -1123,14 +1208,14 @@ wrp_msg_test (bool verbose)
     assert (peer && wrp_msg_cmd (msg) == WRP_CMD_STATUS &&
             streq (wrp_msg_id (msg), "s1"));
     wrp_msg_t *reply = wrp_msg_new (WRP_CMD_OK, wrp_msg_id (msg));
-    wrp_msg_set_str (reply, "state", "running");
+    wrp_msg_set_str (reply, WRP_F_STATE, WRP_STATE_RUNNING);
     wrp_msg_set (reply, "empty", "", 0);    //  empty last frame
     assert (wrp_msg_send (reply, router, peer) == 0);
     wrp_msg_destroy (&reply);
     wrp_msg_destroy (&msg);
     assert (wrp_msg_recv (dealer, &msg, NULL, err, sizeof err) == 0);
     assert (wrp_msg_cmd (msg) == WRP_CMD_OK &&
-            streq (wrp_msg_str (msg, "state"), "running"));
+            streq (wrp_msg_str (msg, WRP_F_STATE), WRP_STATE_RUNNING));
     assert (wrp_msg_has (msg, "empty"));
     wrp_msg_destroy (&msg);
     zframe_destroy (&peer);
@@ -1149,7 +1234,7 @@ wrp_msg_test (bool verbose)
     zframe_destroy (&peer);
     assert (wrp_msg_recv (dealer, &msg, NULL, err, sizeof err) == 0);
     assert (wrp_msg_cmd (msg) == WRP_CMD_ERROR &&
-            streq (wrp_msg_str (msg, "code"), "VERSION"));
+            streq (wrp_msg_str (msg, WRP_F_CODE), WRP_ERR_VERSION));
     wrp_msg_destroy (&msg);
     assert (wrp_msg_recv (router, &msg, &peer, err, sizeof err) == 0);
     assert (streq (wrp_msg_id (msg), "after"));
@@ -1162,7 +1247,7 @@ wrp_msg_test (bool verbose)
     assert (reject == NULL && peer == NULL && strstr (err, "not a wrp message"));
     //  Too many frames are read and dropped, not kept
     zmsg_t *flood = zmsg_new ();
-    zmsg_addstr (flood, "WRP/1");
+    zmsg_addstr (flood, WRP_PROTO_SIGNATURE);
     zmsg_addstr (flood, "STATUS");
     zmsg_addstr (flood, "flood");
     for (int i = 0; i < WRP_MSG_MAX_FIELDS * 2 + 10; i++)
@@ -1183,6 +1268,40 @@ wrp_msg_test (bool verbose)
     zframe_destroy (&gone);
     zsock_destroy (&dealer);
     zsock_destroy (&router);
+
+    //  To bytes and back (the agent's reply record)
+    msg = wrp_msg_new (WRP_CMD_ERROR, "rec-1");
+    wrp_msg_set_str (msg, WRP_F_CODE, WRP_ERR_FAILED);
+    wrp_msg_set (msg, WRP_F_OUTPUT, "a\nb\0c", 5);
+    char big[300];
+    memset (big, 'b', sizeof big);
+    wrp_msg_set (msg, WRP_F_CONFIG, big, sizeof big);
+    uint8_t *bytes = NULL;
+    size_t bytes_size = 0;
+    assert (wrp_msg_to_bytes (msg, &bytes, &bytes_size) == 0 && bytes_size > sizeof big);
+    wrp_msg_t *back = NULL;
+    assert (wrp_msg_from_bytes (bytes, bytes_size, &back, err, sizeof err) == 0);
+    assert (wrp_msg_cmd (back) == WRP_CMD_ERROR && streq (wrp_msg_id (back), "rec-1") &&
+            streq (wrp_msg_str (back, WRP_F_CODE), WRP_ERR_FAILED) &&
+            wrp_msg_get (back, WRP_F_OUTPUT, &data, &size) == 0 && size == 5 &&
+            wrp_msg_get (back, WRP_F_CONFIG, &data, &size) == 0 && size == sizeof big);
+    wrp_msg_destroy (&back);
+    //  A truncation is refused, or (cut between fields) gives fewer fields
+    for (size_t cut = 0; cut < bytes_size; cut++) {
+        back = NULL;
+        if (wrp_msg_from_bytes (bytes, cut, &back, err, sizeof err) == 0) {
+            assert (wrp_msg_field_count (back) < wrp_msg_field_count (msg));
+            wrp_msg_destroy (&back);
+        } else
+            assert (!back);
+    }
+    assert (wrp_msg_from_bytes ("\x05WRP/2\x02OK\x01x", 11, &back, err, sizeof err) ==
+            -1);
+    assert (strstr (err, "version 2"));
+    assert (wrp_msg_from_bytes (NULL, (size_t) WRP_MSG_MAX_TOTAL * 2, &back, err,
+                                sizeof err) == -1);
+    free (bytes);
+    wrp_msg_destroy (&msg);
 
     if (verbose)
         printf ("   OK\n");

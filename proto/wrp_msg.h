@@ -24,29 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define WRP_PROTO_NAME      "WRP"
-#define WRP_PROTO_VERSION   1
-#define WRP_PROTO_SIGNATURE "WRP/1"
-
-//  Limits: everything a peer controls is bounded.
-#define WRP_MSG_MAX_ID     64            //  id length
-#define WRP_MSG_MAX_KEY    64            //  field key length
-#define WRP_MSG_MAX_FIELDS 512           //  fields per message
-#define WRP_MSG_MAX_VALUE  (4u << 20)    //  one value: 4 MiB (hostfile of 100000 hosts)
-#define WRP_MSG_MAX_TOTAL  (8u << 20)    //  all frames together
-
-typedef enum {
-    WRP_CMD_INVALID = 0,
-    //  controller -> agent
-    WRP_CMD_STATUS,    //  heartbeat: report state; read-only, ids not recorded
-    WRP_CMD_START,     //  write pushed config (if any) and start the runtime
-    WRP_CMD_STOP,      //  stop binary, then SIGTERM, then SIGKILL
-    WRP_CMD_KILL,      //  SIGKILL the runtime's process group
-    WRP_CMD_CLEAN,     //  remove pushed files and chi_* segments
-    //  agent -> controller
-    WRP_CMD_OK,       //  done; carries the status fields (and command results)
-    WRP_CMD_ERROR,    //  not done; fields "code" and "text" (and status fields)
-} wrp_cmd_t;
+#include "wrp_proto.h"
 
 typedef struct _wrp_msg_t wrp_msg_t;
 
@@ -101,6 +79,20 @@ const void *wrp_msg_field_value (const wrp_msg_t *self, size_t index, size_t *re
 //  Encode into a new zmsg_t (caller owns). Never fails for a message built
 //  with the calls above.
 zmsg_t *wrp_msg_encode (const wrp_msg_t *self);
+
+//  The message as one byte string, for storing it (the agent's reply
+//  record): its frames, each behind a length prefix as czmq's zmsg_encode
+//  writes them. Returns 0 and *ret_data (caller frees) and *ret_size, or -1
+//  when out of memory.
+int wrp_msg_to_bytes (const wrp_msg_t *self, uint8_t **ret_data, size_t *ret_size);
+
+//  Decode what wrp_msg_to_bytes wrote, with every check of wrp_msg_decode
+//  (and the size bounded before anything is allocated). The format has no
+//  trailer: bytes cut between two fields decode as a message with fewer
+//  fields, so write a record atomically. Returns 0 and
+//  *ret_msg, or -1 and a one-line reason in err (if not NULL).
+int wrp_msg_from_bytes (const void *data, size_t size, wrp_msg_t **ret_msg, char *err,
+                        size_t err_size);
 
 //  Decode frames (not consumed). Returns 0 and sets *ret_msg, or -1 and
 //  writes a one-line reason into err (if not NULL).

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Bad messages: random bytes on the port, an oversized message, a frame
 # sequence that is not our protocol, another protocol version. The agent
-# drops (and logs, rate-limited) or answers ERROR VERSION, and keeps serving.
+# drops (and logs, rate-limited) or answers the codec's ERROR (VERSION with
+# the version spoken, BAD_REQUEST), and keeps serving.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/agent_lib.sh"
 
@@ -47,6 +48,14 @@ R=$("$TBIN/wrp-send" --frames -t 3000 "$AGENT_EP" WRP/2 STATUS v2)
 assert_contains "$R" "frame1=ERROR" "version reply"
 assert_contains "$R" "frame2=v2" "version reply id"
 assert_contains "$R" "VERSION" "version code"
+printf '%s\n' "$R" | grep -A1 -x 'frame[0-9]*=version' | grep -qx 'frame[0-9]*=1' ||
+    fail "ERROR VERSION lacks the field version=1: $R"
+
+note "a malformed request with a usable id -> the codec's BAD_REQUEST"
+R=$("$TBIN/wrp-send" --frames -t 3000 "$AGENT_EP" WRP/1 START m1 lonely-key)
+assert_contains "$R" "frame1=ERROR" "malformed request reply"
+assert_contains "$R" "frame2=m1" "malformed request reply id"
+assert_contains "$R" "BAD_REQUEST" "malformed request code"
 
 note "a reply sent as a request -> BAD_REQUEST"
 send OK o1

@@ -1,9 +1,9 @@
-/*  Fuzz the agent's message decision (wrp_agent_decide): decode, validate,
-    decide, with no side effects. The input is split into frames: each
-    frame is a 2-byte big-endian length and that many bytes (a short tail
-    is the last frame). The first byte of the input picks the view: no
-    command in progress, or a STOP "p1" in progress; a recorded reply
-    exists for id "r1".                                                       */
+/*  Fuzz what the agent does with a message, without side effects: the
+    codec's decode, and on failure its reject (the agent's ERROR reply),
+    else the decision (wrp_agent_decide: validate, decide). The input is split into
+   frames: each frame is a 2-byte big-endian length and that many bytes (a short tail is
+   the last frame). The first byte of the input picks the view: no command in progress, or
+   a STOP "p1" in progress; a recorded reply exists for id "r1". */
 
 #include "wrp_agent.h"
 
@@ -44,9 +44,16 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
         zmsg_addmem (frames, data + at, len);
         at += len;
     }
-    wrp_agent_decision_t decision;
-    wrp_agent_decide (&view, frames, &decision);
-    wrp_msg_destroy (&decision.msg);
+    wrp_msg_t *msg = NULL;
+    char err[256];
+    if (wrp_msg_decode (frames, &msg, err, sizeof err) == 0) {
+        wrp_agent_decision_t decision;
+        wrp_agent_decide (&view, msg, &decision);
+        wrp_msg_destroy (&decision.msg);
+    } else {
+        wrp_msg_t *reject = wrp_msg_reject (frames, err);
+        wrp_msg_destroy (&reject);
+    }
     zmsg_destroy (&frames);
     return 0;
 }

@@ -4,6 +4,7 @@
 
 #include "wrp_chiconf.h"
 #include "wrp_pipeline.h"
+#include "wrp_names.h"
 
 #include <assert.h>
 #include <stdint.h>
@@ -24,10 +25,10 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
         return 0;
     }
     assert (!err);
-    assert (wrp_pipeline_check_name (wrp_pipeline_name (pipeline), NULL) == 0);
+    assert (wrp_names_check_pipeline (wrp_pipeline_name (pipeline), NULL) == 0);
     assert (wrp_pipeline_pkg_name (pipeline));
     for (size_t i = 0; i < wrp_pipeline_env_count (pipeline); i++)
-        assert (wrp_pipeline_check_env_name (wrp_pipeline_env (pipeline, i), NULL) == 0);
+        assert (wrp_names_check_env (wrp_pipeline_env (pipeline, i), NULL) == 0);
     const wrp_params_t *params = wrp_pipeline_params (pipeline);
     size_t config_size = 0;
     char *config = wrp_chiconf_generate (params, wrp_params_str (params, "hostfile"),
