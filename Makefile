@@ -5,10 +5,13 @@
 #   make check SANITIZE=address,undefined
 #   make fuzz [FUZZ_TIME=60]   run every libFuzzer harness for FUZZ_TIME seconds each
 #   make bench                 benchmarks (see bench/ and docs/PERFORMANCE.md)
-#   make install [PREFIX=/usr/local] [DESTDIR=]
+#   make install [PREFIX=/usr/local] [DESTDIR=] [SYSCONFDIR=/etc]
+#   make deb                   Debian packages wrp-agent and wrp-controller in build/deb/
 
 PREFIX   ?= /usr/local
 DESTDIR  ?=
+SYSCONFDIR ?= /etc
+MANDIR   ?= $(PREFIX)/share/man
 CC       ?= cc
 SANITIZE ?=
 FUZZ_TIME ?= 60
@@ -19,6 +22,7 @@ PKGS := libczmq libzmq yaml-0.1 libsystemd libsodium libmicrohttpd
 APT_PKGS := build-essential pkg-config libczmq-dev libzmq3-dev libyaml-dev \
             libsystemd-dev libsodium-dev clang clang-format libclang-rt-14-dev iproute2 util-linux \
             python3 python3-yaml python3-jsonschema procps systemd \
+            debhelper lintian groff man-db bash-completion \
             libmicrohttpd-dev prometheus chromium curl openssl
 
 ifeq ($(SANITIZE),)
@@ -59,7 +63,7 @@ TESTBINS  := $(patsubst tests/runtime/%.c,$(BUILD)/test-bin/%,$(TESTBIN_SRC))
 REPLAYS   := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz-replay/%,$(FUZZ_SRC))
 FUZZERS   := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRC))
 
-.PHONY: all check check-unit check-fuzz check-integration deps fuzz bench install clean format
+.PHONY: all check check-unit check-fuzz check-integration deps fuzz bench install deb clean format
 
 all: $(AGENTD) $(CTL)
 
@@ -162,14 +166,49 @@ demo: deps
 	$(MAKE) --no-print-directory all $(TESTBINS)
 	BUILD=$(BUILD) bash tests/demo.sh
 
+# The version, from its one place in the tree (for the man pages).
+VERSION := $(shell sed -n 's/^\#define WRP_VERSION "\(.*\)"/\1/p' common/wrp_version.h)
+MAN_PAGES := $(wildcard man/*.[158])
+
+# wrp-agentd is a daemon (sbin, section 8); the unit names where it is.
+# /etc/wrp/agentd.yaml is installed once: an operator's edits are never
+# overwritten (the new default goes next to it as agentd.yaml.dist).
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(SYSTEMD_UNIT_DIR) \
-	    $(DESTDIR)$(PREFIX)/share/wrp/pipelines $(DESTDIR)$(PREFIX)/share/wrp/examples
-	install -m 0755 $(AGENTD) $(CTL) $(DESTDIR)$(PREFIX)/bin/
-	sed 's|@BINDIR@|$(PREFIX)/bin|g' systemd/wrp-agentd.service > $(DESTDIR)$(SYSTEMD_UNIT_DIR)/wrp-agentd.service
-	chmod 0644 $(DESTDIR)$(SYSTEMD_UNIT_DIR)/wrp-agentd.service
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(SYSTEMD_UNIT_DIR) \
+	    $(DESTDIR)$(PREFIX)/share/wrp/pipelines $(DESTDIR)$(PREFIX)/share/wrp/examples \
+	    $(DESTDIR)$(SYSCONFDIR)/wrp/authorized_keys \
+	    $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
+	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
+	install -m 0755 $(AGENTD) $(DESTDIR)$(PREFIX)/sbin/
+	install -m 0755 $(CTL) $(DESTDIR)$(PREFIX)/bin/
+	for u in systemd/*.service; do \
+	    sed -e 's|@SBINDIR@|$(PREFIX)/sbin|g' -e 's|@BINDIR@|$(PREFIX)/bin|g' \
+	        -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' $$u > $(DESTDIR)$(SYSTEMD_UNIT_DIR)/$$(basename $$u); \
+	    chmod 0644 $(DESTDIR)$(SYSTEMD_UNIT_DIR)/$$(basename $$u); \
+	done
 	install -m 0644 pipelines/*.yaml $(DESTDIR)$(PREFIX)/share/wrp/pipelines/
 	install -m 0644 systemd/agentd.yaml $(DESTDIR)$(PREFIX)/share/wrp/examples/agentd.yaml
+	if [ -e $(DESTDIR)$(SYSCONFDIR)/wrp/agentd.yaml ]; then \
+	    install -m 0644 systemd/agentd.yaml $(DESTDIR)$(SYSCONFDIR)/wrp/agentd.yaml.dist; \
+	    echo "kept $(DESTDIR)$(SYSCONFDIR)/wrp/agentd.yaml; the new default is agentd.yaml.dist"; \
+	else install -m 0644 systemd/agentd.yaml $(DESTDIR)$(SYSCONFDIR)/wrp/agentd.yaml; fi
+	install -m 0644 completion/wrp-controller.bash \
+	    $(DESTDIR)$(PREFIX)/share/bash-completion/completions/wrp-controller
+	for m in $(MAN_PAGES); do \
+	    s=$${m##*.}; \
+	    sed -e 's|@VERSION@|$(VERSION)|g' -e 's|@DATADIR@|$(PREFIX)/share/wrp|g' $$m \
+	        > $(DESTDIR)$(MANDIR)/man$$s/$$(basename $$m); \
+	    chmod 0644 $(DESTDIR)$(MANDIR)/man$$s/$$(basename $$m); \
+	done
+
+# The packages are built from a copy of the tree (less build/) in build/deb/src
+# (dpkg-buildpackage writes its results to the parent directory and cleans
+# the tree it builds in), so the .debs land in build/deb/.
+deb:
+	rm -rf build/deb && mkdir -p build/deb/src
+	tar -c --exclude=./build --exclude=./.git . | tar -x -C build/deb/src
+	cd build/deb/src && dpkg-buildpackage -us -uc -b
+	ls build/deb/*.deb
 
 format:
 	clang-format -i $(wildcard */*.c */*.h tests/*/*.c)

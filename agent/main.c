@@ -3,7 +3,7 @@
 
     wrp-agentd [-c FILE] [--endpoint EP] [--state-dir DIR] [--shm-dir DIR]
                [--node-name NAME] [--key FILE] [--authorized-keys DIR]
-               [--insecure] [--check-config] [-v] [-h]
+               [--insecure] [--check-config] [-v] [-h] [--version]
 
     Runs in the foreground (systemd Type=notify), logs to stderr.             */
 
@@ -12,6 +12,7 @@
 #include "wrp_log.h"
 #include "wrp_proto.h"
 #include "wrp_str.h"
+#include "wrp_version.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -38,7 +39,8 @@ s_usage (FILE *out)
              "      --insecure           plain TCP, no CURVE (loopback tests only)\n"
              "      --check-config       validate the config and exit (0 good, 1 bad)\n"
              "  -v, --verbose            debug logging\n"
-             "  -h, --help               this help\n");
+             "  -h, --help               this help\n"
+             "      --version            print the version and exit\n");
 }
 
 //  Flags that take a value, and the config key each one sets.
@@ -53,7 +55,8 @@ static const struct {
 #define S_FLAGS     (sizeof s_flags / sizeof s_flags[0])
 #define S_OPT_CHECK 256    //  --check-config
 #define S_OPT_INSEC 257    //  --insecure
-#define S_OPT_FLAG  258    //  S_OPT_FLAG + i: s_flags[i]
+#define S_OPT_VERS  259    //  --version
+#define S_OPT_FLAG  260    //  S_OPT_FLAG + i: s_flags[i]
 
 //  What the command line asks for.
 typedef struct {
@@ -62,19 +65,20 @@ typedef struct {
     const char *values[S_FLAGS];      //  value of each s_flags entry, NULL when not given
 } s_args_t;
 
-//  Parses argv. Returns 0, 1 (bad usage, said on stderr) or 2 (help given).
+//  Parses argv. Returns 0, 1 (bad usage, said on stderr) or 2 (help or version given).
 static int
 s_parse_args (int argc, char **argv, s_args_t *args)
 {
-    struct option options[S_FLAGS + 6] = {
+    struct option options[S_FLAGS + 7] = {
         {"config", required_argument, NULL, 'c'},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {"check-config", no_argument, NULL, S_OPT_CHECK},
         {"insecure", no_argument, NULL, S_OPT_INSEC},
+        {"version", no_argument, NULL, S_OPT_VERS},
     };
     for (size_t f = 0; f < S_FLAGS; f++)
-        options[5 + f] = (struct option){s_flags[f].flag, required_argument, NULL,
+        options[6 + f] = (struct option){s_flags[f].flag, required_argument, NULL,
                                          S_OPT_FLAG + (int) f};
     opterr = 0;
     int opt;
@@ -85,6 +89,9 @@ s_parse_args (int argc, char **argv, s_args_t *args)
             args->verbose = true;
         else if (opt == 'h') {
             s_usage (stdout);
+            return 2;
+        } else if (opt == S_OPT_VERS) {
+            printf ("wrp-agentd %s\n", WRP_VERSION);
             return 2;
         } else if (opt == S_OPT_CHECK)
             args->check = true;

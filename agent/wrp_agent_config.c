@@ -7,6 +7,7 @@
 
 #include <arpa/inet.h>
 #include <assert.h>
+#include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <pwd.h>
@@ -17,7 +18,10 @@
 #include <unistd.h>
 #include <yaml.h>
 
-typedef enum { S_STR, S_BOOL, S_MS, S_ADDR, S_LEVEL, S_BINARY } s_type_t;
+typedef enum { S_STR, S_BOOL, S_MS, S_ADDR, S_LEVEL, S_BINARY, S_ENV } s_type_t;
+
+//  Types whose field is a char * (the others: bool, int, char **).
+#define S_IS_STR(type) ((type) != S_BOOL && (type) != S_MS && (type) != S_ENV)
 
 typedef struct {
     const char *name;    //  key in the file and flag name
@@ -42,13 +46,24 @@ static const s_key_t s_keys[] = {
     {"stop_timeout_ms", S_MS, S_FIELD (stop_timeout_ms), false},
     {"runtime_address", S_ADDR, S_FIELD (runtime_address), false},
     {"user", S_STR, S_FIELD (user), false},
+    {"env", S_ENV, S_FIELD (env), true},
 };
+#define S_ENV_MAX   256    //  variables in env
 #define S_KEY_COUNT (sizeof s_keys / sizeof s_keys[0])
 
 static char **
 s_str_field (wrp_agent_config_t *self, const s_key_t *key)
 {
     return (char **) ((char *) self + key->offset);
+}
+
+static void
+s_env_free (char ***env_p)
+{
+    for (size_t i = 0; *env_p && (*env_p)[i]; i++)
+        free ((*env_p)[i]);
+    free (*env_p);
+    *env_p = NULL;
 }
 
 wrp_agent_config_t *
@@ -79,8 +94,10 @@ wrp_agent_config_destroy (wrp_agent_config_t **self_p)
         return;
     wrp_agent_config_t *self = *self_p;
     for (size_t i = 0; i < S_KEY_COUNT; i++)
-        if (s_keys[i].type != S_BOOL && s_keys[i].type != S_MS)
+        if (S_IS_STR (s_keys[i].type))
             free (*s_str_field (self, &s_keys[i]));
+    s_env_free (&self->env);
+    free (self->file);
     free (self);
     *self_p = NULL;
 }
@@ -94,11 +111,23 @@ s_dup (const wrp_agent_config_t *self)
     *copy = *self;
     bool ok = true;
     for (size_t i = 0; i < S_KEY_COUNT; i++) {
-        if (s_keys[i].type == S_BOOL || s_keys[i].type == S_MS)
+        if (!S_IS_STR (s_keys[i].type))
             continue;
         char **field = s_str_field (copy, &s_keys[i]);
         if (*field && !(*field = strdup (*field)))
             ok = false;
+    }
+    if (copy->file && !(copy->file = strdup (copy->file)))
+        ok = false;
+    if (self->env) {
+        size_t count = 0;
+        while (self->env[count])
+            count++;
+        if (!(copy->env = calloc (count + 1, sizeof *copy->env)))
+            ok = false;
+        for (size_t i = 0; copy->env && i < count; i++)
+            if (!(copy->env[i] = strdup (self->env[i])))
+                ok = false;
     }
     if (!ok)
         wrp_agent_config_destroy (&copy);
@@ -111,8 +140,10 @@ s_take (wrp_agent_config_t *self, wrp_agent_config_t **from_p)
 {
     wrp_agent_config_t *from = *from_p;
     for (size_t i = 0; i < S_KEY_COUNT; i++)
-        if (s_keys[i].type != S_BOOL && s_keys[i].type != S_MS)
+        if (S_IS_STR (s_keys[i].type))
             free (*s_str_field (self, &s_keys[i]));
+    s_env_free (&self->env);
+    free (self->file);
     *self = *from;
     free (from);
     *from_p = NULL;
@@ -212,6 +243,10 @@ wrp_agent_config_set (wrp_agent_config_t *self, const char *key, const char *val
         return -1;
     }
     void *field = (char *) self + spec->offset;
+    if (spec->type == S_ENV) {
+        *ret_err = wrp_strf ("'%s' must be a mapping of NAME: value", key);
+        return -1;
+    }
     if (spec->type == S_BOOL)
         return s_set_bool ((bool *) field, key, value, ret_err);
     if (spec->type == S_MS)
@@ -228,8 +263,42 @@ typedef struct {
     char *key;                   //  key waiting for its value, NULL none
     size_t key_line;             //  its line
     char seen[S_KEY_COUNT];      //  keys set so far
+    bool in_env;                 //  inside env's mapping
+    char *env_name;              //  variable waiting for its value, NULL none
+    size_t env_count;            //  variables in work->env
     char *err;                   //  first error, NULL none
 } s_parse_t;
+
+//  A scalar inside env: a variable's name (a shell name, not set twice),
+//  or its value.
+static void
+s_on_env_scalar (s_parse_t *p, const char *text, size_t line)
+{
+    if (p->env_name) {
+        if (!(p->work->env[p->env_count++] = wrp_strf ("%s=%s", p->env_name, text)))
+            p->err = wrp_strf ("%s: out of memory", p->name);
+        free (p->env_name);
+        p->env_name = NULL;
+        return;
+    }
+    bool valid = isalpha ((unsigned char) *text) || *text == '_';
+    for (const char *c = text; valid && *c; c++)
+        valid = isalnum ((unsigned char) *c) || *c == '_';
+    size_t len = strlen (text);
+    bool twice = false;
+    for (size_t i = 0; i < p->env_count; i++)
+        twice |= !strncmp (p->work->env[i], text, len) && p->work->env[i][len] == '=';
+    if (!valid)
+        p->err =
+            wrp_strf ("%s:%zu: env: '%s' is not a variable name", p->name, line, text);
+    else if (twice)
+        p->err = wrp_strf ("%s:%zu: env: duplicate variable '%s'", p->name, line, text);
+    else if (p->env_count == S_ENV_MAX)
+        p->err =
+            wrp_strf ("%s:%zu: env: more than %d variables", p->name, line, S_ENV_MAX);
+    else if (!(p->env_name = strdup (text)))
+        p->err = wrp_strf ("%s: out of memory", p->name);
+}
 
 //  A scalar: a key, or the value of the key before it.
 static void
@@ -238,6 +307,10 @@ s_on_scalar (s_parse_t *p, const char *text, size_t line)
     if (!p->in_map) {
         p->err = wrp_strf ("%s:%zu: expected a mapping of keys, got '%s'", p->name, line,
                            text);
+        return;
+    }
+    if (p->in_env) {
+        s_on_env_scalar (p, text, line);
         return;
     }
     if (p->key) {
@@ -273,13 +346,27 @@ s_on_event (s_parse_t *p, const yaml_event_t *event)
         p->done = true;
         break;
     case YAML_DOCUMENT_END_EVENT:
-    case YAML_MAPPING_END_EVENT:
         p->in_map = false;
         break;
+    case YAML_MAPPING_END_EVENT:
+        if (p->in_env) {    //  env's mapping ends: the key is done
+            p->in_env = false;
+            free (p->key);
+            p->key = NULL;
+        } else
+            p->in_map = false;
+        break;
     case YAML_MAPPING_START_EVENT:
-        if (p->in_map)
-            p->err = wrp_strf ("%s:%zu: '%s' must be a single value, not a mapping",
-                               p->name, line, p->key ? p->key : "?");
+        if (p->in_map && p->key && !strcmp (p->key, "env") && !p->in_env) {
+            p->in_env = true;
+            s_env_free (&p->work->env);
+            if (!(p->work->env = calloc (S_ENV_MAX + 1, sizeof *p->work->env)))
+                p->err = wrp_strf ("%s: out of memory", p->name);
+        } else if (p->in_map)
+            p->err = wrp_strf ("%s:%zu: '%s%s' must be a single value, not a mapping",
+                               p->name, line, p->in_env ? "env." : "",
+                               p->in_env ? (p->env_name ? p->env_name : "?")
+                                         : (p->key ? p->key : "?"));
         p->in_map = true;
         break;
     case YAML_SEQUENCE_START_EVENT:
@@ -336,6 +423,7 @@ wrp_agent_config_parse (wrp_agent_config_t *self, const char *name, const void *
     yaml_parser_set_input_string (&parser, data, size);
     int rc = s_parse_events (&p, &parser);
     free (p.key);
+    free (p.env_name);
     yaml_parser_delete (&parser);
     if (rc) {
         wrp_agent_config_destroy (&p.work);
@@ -353,6 +441,8 @@ wrp_agent_config_load (wrp_agent_config_t *self, const char *path, bool required
     char *data = NULL;
     size_t size = 0;
     char *err = NULL;
+    free (self->file);
+    self->file = strdup (path);
     if (wrp_file_read (path, WRP_AGENT_CONFIG_MAX_FILE, &data, &size, &err)) {
         if (errno == ENOENT) {
             //  Missing: fine when optional, else plainly "PATH: No such file ...".
@@ -402,7 +492,6 @@ wrp_agent_config_finish (wrp_agent_config_t *self, char **ret_err)
 void
 wrp_agent_config_test (bool verbose)
 {
-    (void) verbose;
     wrp_agent_config_t *config = wrp_agent_config_new ();
     assert (config);
     assert (!strcmp (config->endpoint, WRP_DEFAULT_ENDPOINT));
@@ -439,6 +528,32 @@ wrp_agent_config_test (bool verbose)
         free (err);
     }
     assert (!strcmp (config->endpoint, "tcp://127.0.0.1:7000"));
+    //  env: a mapping of variables, only from the file.
+    assert (!config->env);
+    const char *env =
+        "env:\n  PATH: /opt/chi/bin:/usr/bin\n  CHI_REPO_PATH: /opt/chi/lib\n";
+    assert (wrp_agent_config_parse (config, "env.yaml", env, strlen (env), &err) == 0);
+    assert (config->env && !strcmp (config->env[0], "PATH=/opt/chi/bin:/usr/bin"));
+    assert (!strcmp (config->env[1], "CHI_REPO_PATH=/opt/chi/lib") && !config->env[2]);
+    const char *bad_env[][2] = {
+        {"env: /usr/bin\n", "env.yaml:1: 'env' must be a mapping"},
+        {"env:\n  PATH: a\n  PATH: b\n", "env.yaml:3: env: duplicate variable 'PATH'"},
+        {"env:\n  1X: a\n", "env.yaml:2: env: '1X' is not a variable name"},
+        {"env:\n  X:\n    y: 1\n", "env.yaml:3: 'env.X' must be a single value"},
+    };
+    for (size_t i = 0; i < sizeof bad_env / sizeof bad_env[0]; i++) {
+        err = NULL;
+        assert (wrp_agent_config_parse (config, "env.yaml", bad_env[i][0],
+                                        strlen (bad_env[i][0]), &err) == -1);
+        if (verbose || !err || strstr (err, bad_env[i][1]) != err)
+            printf ("env error: %s\n", err ? err : "(none)");
+        assert (err && strstr (err, bad_env[i][1]) == err);
+        free (err);
+    }
+    assert (!strcmp (config->env[0], "PATH=/opt/chi/bin:/usr/bin"));
+    err = NULL;
+    assert (wrp_agent_config_set (config, "env", "PATH=/x", false, &err) == -1);
+    free (err);
     //  An empty file is fine.
     assert (wrp_agent_config_parse (config, "empty.yaml", "", 0, &err) == 0);
     //  Flags may not set the binaries.

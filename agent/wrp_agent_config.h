@@ -4,7 +4,8 @@
     The file is one YAML mapping of scalar keys. Unknown keys, duplicates,
     wrong types and YAML syntax errors are refused with FILE:LINE. Flags
     are applied after the file through wrp_agent_config_set; the binaries
-    (start_binary, stop_binary) can only come from the file.                  */
+    (start_binary, stop_binary) and the runtime's environment (env, a
+    mapping of NAME: value) can only come from the file.                      */
 
 #ifndef WRP_AGENT_CONFIG_H_INCLUDED
 #define WRP_AGENT_CONFIG_H_INCLUDED
@@ -30,6 +31,9 @@ typedef struct {
     int stop_timeout_ms;      //  bound on each escalation step of STOP/KILL
     char *runtime_address;    //  IPv4 address the readiness probe connects to
     char *user;               //  USER given to the runtime (agent's user)
+    char **env;               //  file's env: "NAME=value"..., NULL-terminated;
+                              //  NULL: the runtime inherits the agent's environment
+    char *file;               //  the config file read (or looked for)
 } wrp_agent_config_t;
 
 //  A config holding the defaults. Caller owns.

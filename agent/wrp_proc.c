@@ -177,11 +177,12 @@ wrp_proc_describe_end (int status, int *ret_code, int *ret_signal, char *text,
 //  Programs and their environment
 
 char *
-wrp_proc_resolve (const char *name)
+wrp_proc_resolve (const char *name, const char *path)
 {
     if (name[0] == '/')
         return access (name, X_OK) == 0 ? strdup (name) : NULL;
-    const char *path = getenv ("PATH");
+    if (!path)
+        path = getenv ("PATH");
     if (!path)
         path = "/usr/local/bin:/usr/bin:/bin";
     char *copy = strdup (path);
@@ -257,16 +258,19 @@ s_env_replaced (const char *entry, const char *const *names, size_t count)
 }
 
 char **
-wrp_proc_env_new (const char *const *names, const char *const *values, size_t count)
+wrp_proc_env_new (char **base, const char *const *names, const char *const *values,
+                  size_t count)
 {
+    if (!base)
+        base = environ;
     size_t own = 0;
-    for (char **e = environ; *e; e++)
+    for (char **e = base; *e; e++)
         own++;
     char **env = calloc (own + count + 1, sizeof *env);
     if (!env)
         return NULL;
     size_t n = 0;
-    for (char **e = environ; *e; e++)
+    for (char **e = base; *e; e++)
         if (!s_env_replaced (*e, names, count) && !(env[n++] = strdup (*e)))
             goto fail;
     for (size_t i = 0; i < count; i++)
@@ -482,7 +486,7 @@ wrp_proc_test (bool verbose)
 
     const char *names[] = {"WRP_PROC_TEST", "PATH"};
     const char *values[] = {"a=b", "/nowhere"};
-    char **env = wrp_proc_env_new (names, values, 2);
+    char **env = wrp_proc_env_new (NULL, names, values, 2);
     assert (env);
     size_t paths = 0;
     bool seen = false;
@@ -497,8 +501,11 @@ wrp_proc_test (bool verbose)
     assert (env);
     wrp_proc_env_destroy (&env);
 
-    char *sh = wrp_proc_resolve ("sh");
+    char *sh = wrp_proc_resolve ("sh", NULL);
+    free (sh);
+    assert (!wrp_proc_resolve ("sh", "/nonexistent"));
+    sh = wrp_proc_resolve ("sh", "/nonexistent:/bin");
     assert (sh && sh[0] == '/');
     free (sh);
-    assert (!wrp_proc_resolve ("/nonexistent/wrp-none"));
+    assert (!wrp_proc_resolve ("/nonexistent/wrp-none", NULL));
 }

@@ -48,19 +48,19 @@ int wrp_proc_exit_status (pid_t pid, int pidfd, bool is_child, int *ret_status);
 void wrp_proc_describe_end (int status, int *ret_code, int *ret_signal, char *text,
                             size_t size);
 
-//  Find name on the agent's PATH (or take an absolute path). Returns the
-//  path (caller frees) or NULL.
-char *wrp_proc_resolve (const char *name);
+//  Find name on path (NULL: the agent's PATH), or take an absolute path.
+//  Returns the path (caller frees) or NULL.
+char *wrp_proc_resolve (const char *name, const char *path);
 
 //  Spawn path with env, in its own session, a clean signal mask and default
 //  dispositions, stdin from /dev/null, stdout and stderr to log_fd, no
 //  other fds. Returns the pid or -1 (errno set).
 pid_t wrp_proc_spawn (const char *path, char **env, int log_fd);
 
-//  The agent's environment with the names[i]=values[i] set (replacing the
-//  agent's own). Returns a NULL-terminated array (wrp_proc_env_destroy) or
-//  NULL when out of memory.
-char **wrp_proc_env_new (const char *const *names, const char *const *values,
+//  base (NULL: the agent's environment) with the names[i]=values[i] set
+//  (replacing base's). Returns a NULL-terminated array
+//  (wrp_proc_env_destroy) or NULL when out of memory.
+char **wrp_proc_env_new (char **base, const char *const *names, const char *const *values,
                          size_t count);
 
 //  The environment of a live process, or NULL.

@@ -62,6 +62,8 @@ s_scan (const char *dir, s_entry_t **ret_entries, size_t *ret_count, char **ret_
         struct stat st;
         if (fstatat (dfd, entry->d_name, &st, AT_SYMLINK_NOFOLLOW))
             continue;    //  gone meanwhile
+        if (geteuid () != 0 && st.st_uid != geteuid ())
+            continue;    //  another user's runtime: not ours to show or remove
         s_entry_t *grown = realloc (entries, (count + 1) * sizeof *entries);
         char *name = strdup (entry->d_name);
         if (!grown || !name) {

@@ -4,7 +4,9 @@
     Entries are examined with fstatat (AT_SYMLINK_NOFOLLOW) relative to the
     directory opened O_DIRECTORY|O_NOFOLLOW: a symlink named chi_* is
     reported and removed as a link, its target is never touched; a
-    directory named chi_* is reported and never removed.                      */
+    directory named chi_* is reported and never removed. An agent that is
+    not root sees only the entries it owns: another user's segments in the
+    same directory are neither listed nor removed.                            */
 
 #ifndef WRP_SHM_H_INCLUDED
 #define WRP_SHM_H_INCLUDED

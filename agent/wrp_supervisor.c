@@ -364,18 +364,34 @@ wrp_supervisor_state (wrp_supervisor_t *self)
 // ---------------------------------------------------------------------------
 //  START
 
-//  The start binary, or NULL with *ret_err (NOT_FOUND).
+//  The PATH the runtime's programs are looked up on: the config file's env
+//  when it has one, else the agent's own.
+static const char *
+s_search_path (const wrp_agent_config_t *config)
+{
+    char **env = config->env ? config->env : environ;
+    for (size_t i = 0; env[i]; i++)
+        if (!strncmp (env[i], "PATH=", 5))
+            return env[i] + 5;
+    return "/usr/local/bin:/usr/bin:/bin";
+}
+
+//  The start binary, or NULL with *ret_err (NOT_FOUND) naming what to set
+//  where.
 static char *
 s_start_binary (wrp_supervisor_t *self, char **ret_err)
 {
     const char *name = self->config->start_binary;
-    char *binary = wrp_proc_resolve (name);
-    if (!binary) {
-        const char *path = getenv ("PATH");
-        *ret_err = wrp_strf ("%s: not found%s%s", name,
-                             name[0] == '/' ? "" : " on the agent's PATH ",
-                             name[0] == '/' ? "" : (path ? path : ""));
-    }
+    const char *path = s_search_path (self->config);
+    char *binary = wrp_proc_resolve (name, path);
+    const char *file = self->config->file ? self->config->file : WRP_AGENT_CONFIG_DEFAULT;
+    if (!binary && name[0] == '/')
+        *ret_err = wrp_strf ("%s: not found or not executable; set start_binary in %s",
+                             name, file);
+    else if (!binary)
+        *ret_err = wrp_strf ("%s: not found on PATH %s; set start_binary (an absolute "
+                             "path) or env: PATH in %s",
+                             name, path, file);
     return binary;
 }
 
@@ -398,8 +414,20 @@ s_check_ports (wrp_supervisor_t *self, int port, char **ret_err)
     return 0;
 }
 
-//  The runtime's environment: the agent's, the forwarded variables, and
-//  what the agent sets itself.
+//  True when env sets the variable name.
+static bool
+s_env_sets (char **env, const char *name)
+{
+    size_t len = strlen (name);
+    for (size_t i = 0; env && env[i]; i++)
+        if (!strncmp (env[i], name, len) && env[i][len] == '=')
+            return true;
+    return false;
+}
+
+//  The runtime's environment: the config file's env (the agent's own when
+//  the file has none), the forwarded variables the file's env does not
+//  set, and what the agent sets itself.
 static char **
 s_runtime_env (wrp_supervisor_t *self, const char *conf, const wrp_start_req_t *req)
 {
@@ -408,11 +436,13 @@ s_runtime_env (wrp_supervisor_t *self, const char *conf, const wrp_start_req_t *
     values[0] = conf;
     names[1] = WRP_ENV_USER;
     values[1] = self->config->user;
-    for (size_t i = 0; i < req->env_count; i++) {
-        names[i + 2] = req->env_name[i];
-        values[i + 2] = req->env_value[i];
-    }
-    return wrp_proc_env_new (names, values, req->env_count + 2);
+    size_t count = 2;
+    for (size_t i = 0; i < req->env_count; i++)
+        if (!s_env_sets (self->config->env, req->env_name[i])) {
+            names[count] = req->env_name[i];
+            values[count++] = req->env_value[i];
+        }
+    return wrp_proc_env_new (self->config->env, names, values, count);
 }
 
 //  Push the files and spawn the runtime with the pidfd held. Returns the
@@ -537,12 +567,13 @@ s_step_ms (wrp_supervisor_t *self, int timeout_ms)
 static int
 s_run_stop_binary (wrp_supervisor_t *self)
 {
-    char *binary = wrp_proc_resolve (self->config->stop_binary);
+    const char *path = s_search_path (self->config);
+    char *binary = wrp_proc_resolve (self->config->stop_binary, path);
     if (!self->child_env)
         self->child_env = wrp_proc_env_read (self->rec.pid);
     if (!binary || !self->child_env || self->helper > 0) {
-        wrp_warning ("%s: not found on the agent's PATH; stopping with SIGTERM",
-                     self->config->stop_binary);
+        wrp_warning ("%s: not found on PATH %s; stopping with SIGTERM",
+                     self->config->stop_binary, path);
         free (binary);
         return -1;
     }
@@ -692,7 +723,7 @@ wrp_supervisor_status (wrp_supervisor_t *self, wrp_msg_t *reply)
     free (shm);
     free (err);
     s_status_failure (self, reply);
-    wrp_msg_set_str (reply, WRP_F_AGENT_VERSION, WRP_AGENT_VERSION);
+    wrp_msg_set_str (reply, WRP_F_AGENT_VERSION, WRP_VERSION);
 }
 
 // ---------------------------------------------------------------------------

@@ -25,8 +25,7 @@
 #include "wrp_msg.h"
 #include "wrp_start_req.h"
 #include "wrp_store.h"
-
-#define WRP_AGENT_VERSION "0.1.0"
+#include "wrp_version.h"
 
 typedef enum {
     WRP_RT_STOPPED = 0,    //  no runtime (never started, or ended when asked)

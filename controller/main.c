@@ -3,9 +3,11 @@
 
 #include "wrp_cli.h"
 #include "wrp_log.h"
+#include "wrp_version.h"
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 int
 main (int argc, char **argv)
@@ -14,6 +16,10 @@ main (int argc, char **argv)
     if (argc < 2) {
         wrp_cli_usage (stderr);
         return WRP_EXIT_USAGE;
+    }
+    if (!strcmp (argv[1], "--version")) {
+        printf ("wrp-controller %s\n", WRP_VERSION);
+        return 0;
     }
     wrp_cli_t cli;
     char *err = NULL;

@@ -112,6 +112,7 @@ static const char s_options_help[] =
     "      --tls-cert FILE, --tls-key FILE, --http-auth FILE  monitor: HTTPS, auth\n"
     "  -v, --verbose           more log output (twice: debug)\n"
     "  -h, --help              this help; `wrp-controller VERB --help` for one verb\n"
+    "      --version           print the version and exit\n"
     "Environment: WRP_HOME (state, default ~/.wrp), WRP_PIPELINE_PATH (index path),\n"
     "NO_COLOR. Exit codes: 0 done, 1 bad input or usage (nothing sent), 2 some node\n"
     "failed or did not answer.\n";

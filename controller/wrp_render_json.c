@@ -169,6 +169,8 @@ s_json_node (wrp_buf_t *b, const wrp_render_view_t *view, const wrp_render_node_
         wrp_buf_printf (b, "%.3f", node->rtt_ms);
     else
         wrp_buf_str (b, "null");
+    wrp_buf_str (b, ",\"agent_version\":");
+    wrp_json_string (b, st ? wrp_msg_str (st, WRP_F_AGENT_VERSION) : NULL);
     s_json_runtime (b, st, state);
     s_json_config (b, st);
     wrp_buf_str (b, ",\"shm\":");

@@ -103,7 +103,7 @@ typedef enum {
 
 #define WRP_ERR_BAD_REQUEST "BAD_REQUEST"    //  malformed, unknown command, bad field
 #define WRP_ERR_REFUSED     "REFUSED"      //  policy: variable, name, clean while running
-#define WRP_ERR_NOT_FOUND   "NOT_FOUND"    //  runtime binaries not on the agent's PATH
+#define WRP_ERR_NOT_FOUND   "NOT_FOUND"    //  start binary not found (agentd.yaml)
 #define WRP_ERR_BUSY        "BUSY"         //  another command in progress, port held
 #define WRP_ERR_FAILED      "FAILED"       //  the runtime died or exited
 #define WRP_ERR_TIMEOUT     "TIMEOUT"      //  not done within timeout_ms

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Agent configuration: --check-config on good and bad files (exit code,
-# file:line), a missing -c file, bad flags; the systemd unit passes
-# systemd-analyze verify.
+# file:line), a missing -c file, bad flags. (The systemd unit:
+# t_systemd_unit.sh, t_systemd_boot.sh.)
 . "$(dirname "$0")/lib.sh"
 A=$BIN/wrp-agentd
 [ -x "$A" ] || fail "no $A"
@@ -65,15 +65,4 @@ run_cmd out rc timeout 10 "$A" -c "$T/empty.yaml" --endpoint tcp://127.0.0.1:$(f
 assert_eq 1 "$rc" "no keys: $out"
 assert_contains "$out" "$T/nokey" "message names the key file"
 
-note "systemd unit"
-if command -v systemd-analyze >/dev/null; then
-    mkdir -p "$T/unit"
-    sed "s|@BINDIR@|$BIN|g" "$WRP_TOP/systemd/wrp-agentd.service" > "$T/unit/wrp-agentd.service"
-    run_cmd out rc systemd-analyze verify "$T/unit/wrp-agentd.service"
-    assert_eq 0 "$rc" "systemd-analyze verify: $out"
-    grep -q '^KillMode=process' "$T/unit/wrp-agentd.service" || fail "KillMode=process missing"
-    grep -q '^Type=notify' "$T/unit/wrp-agentd.service" || fail "Type=notify missing"
-else
-    note "systemd-analyze not installed: unit not verified"
-fi
 echo "config ok"

@@ -2,8 +2,7 @@
 # docs/dashboards without a server: the scrape config and the alert rules
 # pass promtool's checks, the rules' unit tests pass (promtool test rules),
 # every query of the Grafana dashboard parses as PromQL (each becomes a
-# recording rule that promtool check rules reads), and the monitor's systemd
-# unit passes systemd-analyze verify.
+# recording rule that promtool check rules reads).
 . "$(dirname "$0")/lib.sh"
 command -v promtool >/dev/null || skip "needs promtool (Debian package prometheus)"
 D=$WRP_TOP/docs/dashboards
@@ -38,12 +37,4 @@ promtool check rules "$T/dashboard-rules.yml" || fail "a dashboard query does no
 printf 'groups:\n  - name: x\n    rules:\n      - record: x\n        expr: "sum(wrp_agent_up"\n' >"$T/bad.yml"
 promtool check rules "$T/bad.yml" >/dev/null 2>&1 && fail "promtool accepted a broken query"
 
-note "systemd unit"
-if command -v systemd-analyze >/dev/null; then
-    sed "s|@BINDIR@|$BIN|" "$D/wrp-monitor.service" >"$T/wrp-monitor.service"
-    out=$(systemd-analyze verify "$T/wrp-monitor.service" 2>&1) || fail "systemd-analyze verify: $out"
-    [ -z "$out" ] || fail "systemd-analyze verify: $out"
-else
-    note "no systemd-analyze: unit not verified"
-fi
 exit 0
