@@ -5,6 +5,8 @@
 #   make check SANITIZE=address,undefined
 #   make fuzz [FUZZ_TIME=60]   run every libFuzzer harness for FUZZ_TIME seconds each
 #   make bench                 benchmarks (see bench/ and docs/PERFORMANCE.md)
+#   make check-real            build the real Chimaera runtime (../shared/third_party) and run tests/real/
+#   make bench-real            the real-runtime bench row (bench/real.sh)
 #   make install [PREFIX=/usr/local] [DESTDIR=] [SYSCONFDIR=/etc]
 #   make deb                   Debian packages wrp-agent and wrp-controller in build/deb/
 
@@ -63,7 +65,7 @@ TESTBINS  := $(patsubst tests/runtime/%.c,$(BUILD)/test-bin/%,$(TESTBIN_SRC))
 REPLAYS   := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz-replay/%,$(FUZZ_SRC))
 FUZZERS   := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRC))
 
-.PHONY: all check check-unit check-fuzz check-integration deps fuzz bench install deb clean format
+.PHONY: all check check-unit check-fuzz check-integration check-real bench-real deps fuzz bench install deb clean format
 
 all: $(AGENTD) $(CTL)
 
@@ -148,6 +150,22 @@ check-fuzz: $(REPLAYS)
 
 check-integration: all $(TESTBINS)
 	BUILD=$(BUILD) bash tests/run.sh $(TESTS)
+
+# The real Chimaera runtime, built from the source archives beside the
+# checkout into build/real (rebuilt only when the archives change), under the
+# suite tests/real/. Skipped, saying why, where the archives are absent.
+REAL_SRC ?= $(CURDIR)/../shared/third_party
+check-real: deps
+	$(MAKE) --no-print-directory all $(TESTBINS)
+	@rc=0; bash tests/real/build.sh "$(REAL_SRC)" build/real 2 || rc=$$?; \
+	if [ $$rc -eq 77 ]; then echo "check-real: SKIPPED: the real-runtime suite needs the runtime's sources"; exit 0; fi; \
+	[ $$rc -eq 0 ] || exit $$rc; \
+	BUILD=$(BUILD) TEST_TIMEOUT=300 bash tests/run.sh $(or $(TESTS),tests/real/t_real_*.sh)
+
+# The real-runtime bench row (start/stop at 16 and 64 nodes vs parallel-ssh).
+bench-real: all $(TESTBINS)
+	-@bash tests/real/build.sh "$(REAL_SRC)" build/real 2
+	BUILD=$(BUILD) bash bench/real.sh
 
 fuzz: $(FUZZERS)
 	@set -e; for f in $(FUZZERS); do \

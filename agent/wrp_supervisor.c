@@ -22,7 +22,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define S_PROBE_MS 10    //  readiness probe period while starting
+#define S_PROBE_MS      10     //  readiness probe period while starting
+#define S_SETTLE_MIN_MS 100    //  bounds of the settle time (see s_wake_probe)
+#define S_SETTLE_MAX_MS 2000
 
 typedef enum {
     S_PHASE_NONE = 0,       //  no escalation
@@ -48,6 +50,8 @@ struct _wrp_supervisor_t {
     int step_ms;                         //  wait of each escalation step
     int64_t next_probe;                  //  next readiness probe (mono ms), -1 none
     int probe_fd;                        //  connect in progress, -1 none
+    int64_t spawned;                     //  when the runtime was started (mono ms)
+    int64_t served_at;                   //  first accepted probe (mono ms), 0 none
     pid_t helper;                        //  stop binary child, 0 none
     char *stop_note;                     //  what the stop did, for the reply text
     off_t log_offset;                    //  runtime.log size when this run started
@@ -257,6 +261,13 @@ s_reap_helper (wrp_supervisor_t *self)
         wrp_proc_describe_end (status, &code, &sig, how, sizeof how);
         wrp_info ("stop binary (pid %d) %s", (int) self->helper, how);
         self->helper = 0;
+        //  It failed (the real one aborts when it finds no runtime's
+        //  segments): no stop was delivered, so waiting is pointless.
+        if (self->phase == S_PHASE_STOP_BINARY && (code || sig)) {
+            free (self->stop_note);
+            self->stop_note = wrp_strf ("(the stop binary %s: stopped by signal)", how);
+            s_escalate (self, S_PHASE_TERM);
+        }
     } else if (got < 0 && errno == ECHILD)
         self->helper = 0;
 }
@@ -276,6 +287,18 @@ s_wake_probe (wrp_supervisor_t *self, int64_t now)
         return false;
     }
     s_close_probe (self);
+    //  The real runtime listens before it loads its modules and exits 1
+    //  some 10 ms later when they are missing: it runs once it still
+    //  serves after a settle time, twice its time to listen.
+    if (!self->served_at) {
+        int64_t settle = 2 * (now - self->spawned);
+        settle = settle < S_SETTLE_MIN_MS   ? S_SETTLE_MIN_MS
+                 : settle > S_SETTLE_MAX_MS ? S_SETTLE_MAX_MS
+                                            : settle;
+        self->served_at = now;
+        self->next_probe = now + settle;
+        return false;
+    }
     s_set_state (self, WRP_RT_RUNNING);
     wrp_info ("runtime pid %d serves on %s:%d", self->rec.pid,
               self->config->runtime_address, self->rec.port + 1);
@@ -519,6 +542,8 @@ s_started (wrp_supervisor_t *self, pid_t pid, const wrp_start_req_t *req)
     self->op_deadline = zclock_mono () + timeout;
     self->step_ms = self->config->stop_timeout_ms;
     self->next_probe = zclock_mono () + S_PROBE_MS;
+    self->spawned = zclock_mono ();
+    self->served_at = 0;
     s_set_state (self, WRP_RT_STARTING);
 }
 
@@ -792,6 +817,9 @@ s_adopt_live (wrp_supervisor_t *self, int fd)
     wrp_rt_state_t was = self->state;
     self->state = WRP_RT_STARTING;
     self->next_probe = zclock_mono ();
+    self->spawned = self->next_probe;
+    //  Only a runtime caught starting may still be in its settle time.
+    self->served_at = was == WRP_RT_STARTING ? 0 : self->spawned;
     if (s_probe (self)) {
         s_close_probe (self);
         self->state = WRP_RT_RUNNING;

@@ -28,9 +28,9 @@ wrp_output_reason (const char *output, bool or_last, char *buf, size_t size)
 {
     assert (buf && size > 0);
     *buf = 0;
-    const char *best = NULL, *last = NULL;
-    size_t best_len = 0, last_len = 0;
-    int best_rank = 0;
+    const char *best = NULL, *last = NULL, *run = NULL;
+    size_t best_len = 0, last_len = 0, run_len = 0;
+    int best_rank = 0, prev_rank = 0;
     for (const char *line = output; line && *line;) {
         const char *end = strchr (line, '\n');
         size_t len = end ? (size_t) (end - line) : strlen (line);
@@ -38,11 +38,16 @@ wrp_output_reason (const char *output, bool or_last, char *buf, size_t size)
             len--;
         if (len > 0) {
             int rank = s_rank (line, len);
-            if (rank > 0 && rank >= best_rank) {
-                best = line;
-                best_len = len;
+            if (rank == 1 && prev_rank != 1) {    //  a run of error lines starts
+                run = line;
+                run_len = len;
+            }
+            if (rank == 2 || (rank == 1 && best_rank < 2)) {
+                best = rank == 2 ? line : run;
+                best_len = rank == 2 ? len : run_len;
                 best_rank = rank;
             }
+            prev_rank = rank;
             last = line;
             last_len = len;
         }
@@ -66,12 +71,18 @@ wrp_output_test (bool verbose)
     assert (wrp_output_reason ("info\nFATAL ChiMod 'x' not found\nbye", false, line,
                                sizeof line));
     assert (!strcmp (line, "FATAL ChiMod 'x' not found"));
-    //  A fatal line beats a later error line; the last of a kind wins
+    //  A fatal line beats a later error line; the last fatal line wins, and
+    //  the first line of the last run of error lines (the real runtime's
+    //  cascade when its modules are missing)
     assert (wrp_output_reason ("FATAL: one\nerror two\n", false, line, sizeof line));
     assert (!strcmp (line, "FATAL: one"));
     assert (wrp_output_reason ("error one\nsome error here\r\nlast", true, line,
                                sizeof line));
-    assert (!strcmp (line, "some error here"));
+    assert (!strcmp (line, "error one"));
+    assert (wrp_output_reason ("ERROR old\ninfo\nERROR ChiMod not found\nERROR pool\n"
+                               "ERROR init\n",
+                               false, line, sizeof line));
+    assert (!strcmp (line, "ERROR ChiMod not found"));
     assert (wrp_output_reason ("x\nassertion failed  \nError: y\n", false, line,
                                sizeof line));
     assert (!strcmp (line, "assertion failed"));

@@ -3,8 +3,11 @@
     One guess for both sides: the agent puts it in a failed START's text,
     the controller in the table's DETAIL and the monitor's events. The last
     line that looks fatal (FATAL, fatal, panic, abort, assert) wins; else the
-    last that looks like an error (ERROR, Error, error); trailing blanks and
-    CRs cut.                                                                  */
+    first line of the last run of lines that look like an error (ERROR,
+    Error, error): a cascade names its cause first, as the real runtime's
+    "ChiMod 'chimaera_admin' not found", "Failed to create admin chimod
+    pool", "Failed to initialize Chimaera runtime"; trailing blanks and CRs
+    cut.                                                                      */
 
 #ifndef WRP_OUTPUT_H_INCLUDED
 #define WRP_OUTPUT_H_INCLUDED

@@ -8,19 +8,25 @@
       "FATAL ..." line on stderr and exits 1 before any segment exists;
     - creates the POSIX shm segments chi_main_segment_${USER},
       chi_client_data_segment_${USER}, chi_runtime_data_segment_${USER}
-      (unlinking same-named ones first), each 16 KiB larger than configured
-      and sparse; info goes to stdout;
+      (unlinking same-named ones first, mode 0644), each 16 KiB larger than
+      configured and sparse; info goes to stdout;
     - after a short delay binds its main server on the node address (the
       first line of networking.hostfile it can bind, else 127.0.0.1) at
       port, and its local server on 127.0.0.1:port+1, then prints
-      "SUCCESS: Main server started on <ip> (node=<id>)";
-    - SIGTERM: exit 0; SIGINT: exit 1; a stop request on the local server
-      (from chimaera_stop_runtime) ends in abort() (SIGABRT), segments left.
+      "SUCCESS: Main server started on <ip> (node=<id>)" (every line with
+      the real one's log prefix, FILE:LINE LEVEL TID FUNCTION), and only then
+      loads its modules (so without them it listens for ~10 ms, then
+      exits 1);
+    - SIGTERM: exit 0; SIGINT: exit 1; a stop request ends in abort()
+      (SIGABRT), segments left. The request comes through the main
+      segment, as the real one's stop task comes through its shared-memory
+      queue (a runtime whose segments were replaced never sees it); with
+      FAKE_CHI_NO_SHM, through the local server.
 
     Knobs (environment variables):
-      FAKE_CHI_FAIL_AT_START=CODE  print "FATAL: ChiMod 'chimaera_admin' not
-                                   found" and exit CODE after creating the
-                                   segments (as the real one without modules)
+      FAKE_CHI_FAIL_AT_START=CODE  once it listens, print the real one's
+                                   "ChiMod 'chimaera_admin' not found" lines
+                                   and exit CODE (as without modules)
       FAKE_CHI_IGNORE_TERM=1       ignore SIGTERM
       FAKE_CHI_CRASH_AFTER_MS=N    die by SIGSEGV N ms after start
       FAKE_CHI_NEVER_READY=1       never bind (never serves)
@@ -47,8 +53,9 @@
 #include <time.h>
 #include <unistd.h>
 
-static volatile sig_atomic_t s_term = 0;    //  SIGTERM seen
-static volatile sig_atomic_t s_int = 0;     //  SIGINT seen
+static volatile sig_atomic_t s_term = 0;     //  SIGTERM seen
+static volatile sig_atomic_t s_int = 0;      //  SIGINT seen
+static volatile char *s_stop_flag = NULL;    //  main segment's first byte: 'S' stop
 
 static void
 s_on_signal (int sig)
@@ -109,11 +116,11 @@ main (void)
     char err[512];
     const char *path = fake_chi_conf_path ();
     if (fake_chi_conf_read (path, &conf, err, sizeof err)) {
-        fprintf (stderr, "FATAL: %s\n", err);
+        FAKE_CHI_LOG (stderr, "FATAL", "%s", err);
         return 1;
     }
-    printf ("Chimaera runtime (stand-in) pid %d, config %s\n", (int) getpid (),
-            path ? path : "(built-in defaults)");
+    FAKE_CHI_LOG (stdout, "INFO", "Chimaera runtime (stand-in) pid %d, config %s",
+                  (int) getpid (), path ? path : "(built-in defaults)");
     const char *user = getenv ("USER");
     if (!user)
         user = "";
@@ -125,22 +132,20 @@ main (void)
             char name[256];
             snprintf (name, sizeof name, "/%s%s", names[i], user);
             shm_unlink (name);
-            int fd = shm_open (name, O_CREAT | O_RDWR | O_CLOEXEC, 0600);
+            int fd = shm_open (name, O_CREAT | O_RDWR | O_CLOEXEC, 0644);
             if (fd < 0 || ftruncate (fd, (off_t) (sizes[i] + 16384))) {
-                fprintf (stderr, "FATAL: cannot create shared memory %s: %s\n", name,
-                         strerror (errno));
+                FAKE_CHI_LOG (stderr, "FATAL", "cannot create shared memory %s: %s", name,
+                              strerror (errno));
                 return 1;
             }
+            if (i == 0)    //  where stop requests arrive
+                s_stop_flag = mmap (NULL, 4096, PROT_READ, MAP_SHARED, fd, 0);
             close (fd);
-            printf ("Created shared memory %s (%llu bytes)\n", name + 1,
-                    (unsigned long long) (sizes[i] + 16384));
+            FAKE_CHI_LOG (stdout, "INFO", "Created shared memory %s (%llu bytes)",
+                          name + 1, (unsigned long long) (sizes[i] + 16384));
         }
     }
     long fail = s_knob ("FAKE_CHI_FAIL_AT_START", -1);
-    if (fail >= 0) {
-        fprintf (stderr, "FATAL: ChiMod 'chimaera_admin' not found\n");
-        return (int) fail;
-    }
     struct sigaction sa = {.sa_handler = s_on_signal};
     sigemptyset (&sa.sa_mask);
     sigaction (SIGINT, &sa, NULL);
@@ -165,7 +170,8 @@ main (void)
             exit (1);
         int64_t now = s_now ();
         if (crash_ms >= 0 && now - started >= crash_ms) {
-            fprintf (stderr, "crashing on purpose (FAKE_CHI_CRASH_AFTER_MS)\n");
+            FAKE_CHI_LOG (stderr, "ERROR",
+                          "crashing on purpose (FAKE_CHI_CRASH_AFTER_MS)");
             signal (SIGSEGV, SIG_DFL);
             raise (SIGSEGV);
         }
@@ -197,17 +203,35 @@ main (void)
                 main_fd = s_listen ("127.0.0.1", conf.port);
             int local_fd = s_listen (local_addr, conf.port + 1);
             if (main_fd < 0 || local_fd < 0) {
-                fprintf (stderr, "FATAL: cannot bind port %d/%d: %s\n", conf.port,
-                         conf.port + 1, strerror (errno));
+                FAKE_CHI_LOG (stderr, "FATAL", "cannot bind port %d/%d: %s", conf.port,
+                              conf.port + 1, strerror (errno));
                 exit (1);
             }
             fds[0] = (struct pollfd){.fd = main_fd, .events = POLLIN};
             fds[1] = (struct pollfd){.fd = local_fd, .events = POLLIN};
             nfds = 2;
             ready = true;
-            printf ("SUCCESS: Main server started on %s (node=%d)\n", node_ip, node);
+            FAKE_CHI_LOG (stdout, "INFO",
+                          "IdentifyThisHost SUCCESS: Main server started on %s (node=%d)",
+                          node_ip, node);
+            if (fail >= 0) {
+                //  The real one's module scan, then its words and exit.
+                struct timespec scan = {0, 10 * 1000 * 1000};
+                nanosleep (&scan, NULL);
+                FAKE_CHI_LOG (stderr, "ERROR",
+                              "PoolManager: ChiMod 'chimaera_admin' not found");
+                FAKE_CHI_LOG (stderr, "ERROR",
+                              "PoolManager: Failed to create admin chimod pool during "
+                              "ServerInit");
+                FAKE_CHI_LOG (stderr, "ERROR", "Failed to initialize Chimaera runtime");
+                exit ((int) fail);
+            }
         }
-        int timeout = -1;
+        if (ready && s_stop_flag && s_stop_flag != MAP_FAILED && s_stop_flag[0] == 'S') {
+            FAKE_CHI_LOG (stdout, "INFO", "Received stop request");
+            abort ();    //  what the real runtime's stop ends in
+        }
+        int timeout = ready && s_stop_flag && s_stop_flag != MAP_FAILED ? 10 : -1;
         if (!ready && !never_ready)
             timeout = (int) (ready_at > now ? ready_at - now : 0);
         if (crash_ms >= 0) {
@@ -234,7 +258,7 @@ main (void)
             if (got > 0) {
                 buf[got] = 0;
                 if (strstr (buf, "stop")) {
-                    printf ("Received stop request\n");
+                    FAKE_CHI_LOG (stdout, "INFO", "Received stop request");
                     abort ();    //  what the real runtime's stop ends in
                 }
             }

@@ -1,19 +1,23 @@
 /*  chimaera_stop_runtime — stand-in for the real stop binary, for tests.
 
-    A client of the local runtime only: connects to the local server
-    (127.0.0.1, or FAKE_CHI_LOCAL_ADDR, at port+1, port from the config in
-    CHI_SERVER_CONF / WRP_RUNTIME_CONF), sends a stop request and exits 0 at
-    once, without waiting for the runtime to end. It waits up to
-    CHI_WAIT_SERVER seconds (default 30) for the server; with no server and
-    no segments it dies by SIGABRT, as the real one does.                     */
+    A client of the local runtime only, as the real one: it attaches the
+    main segment chi_main_segment_${USER} (none: it dies by SIGABRT, as the
+    real one does), leaves a stop request there and exits 0 at once, without
+    waiting for the runtime to end; with stale segments and no runtime it
+    has done nothing. With FAKE_CHI_NO_SHM (runtimes without segments) it
+    sends the request to the local server instead (127.0.0.1, or
+    FAKE_CHI_LOCAL_ADDR, at port+1, port from the config in CHI_SERVER_CONF
+    / WRP_RUNTIME_CONF), waiting up to CHI_WAIT_SERVER seconds (default 30)
+    for it.                                                                   */
 
 #include "fake_chi_conf.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -25,8 +29,24 @@ main (void)
     fake_chi_conf_t conf;
     char err[512];
     if (fake_chi_conf_read (fake_chi_conf_path (), &conf, err, sizeof err)) {
-        fprintf (stderr, "FATAL: %s\n", err);
+        FAKE_CHI_LOG (stderr, "FATAL", "%s", err);
         return 1;
+    }
+    if (!getenv ("FAKE_CHI_NO_SHM")) {
+        const char *user = getenv ("USER");
+        char name[300];
+        snprintf (name, sizeof name, "/chi_main_segment_%s", user ? user : "");
+        int fd = shm_open (name, O_RDWR | O_CLOEXEC, 0);
+        char *map = fd < 0 ? MAP_FAILED
+                           : mmap (NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        if (map == MAP_FAILED) {
+            fprintf (stderr,
+                     "terminate called after throwing an instance of 'hshm::Error'\n");
+            abort ();
+        }
+        map[0] = 'S';
+        FAKE_CHI_LOG (stdout, "INFO", "stop request left in %s", name + 1);
+        return 0;
     }
     const char *addr = getenv ("FAKE_CHI_LOCAL_ADDR");
     if (!addr || !*addr)
@@ -47,19 +67,6 @@ main (void)
         }
         if (fd >= 0)
             close (fd);
-        if (tries == 0) {
-            //  Nothing to attach to: the real one aborts here.
-            const char *user = getenv ("USER");
-            char path[300];
-            snprintf (path, sizeof path, "/dev/shm/chi_main_segment_%s",
-                      user ? user : "");
-            struct stat st;
-            if (stat (path, &st)) {
-                fprintf (stderr,
-                         "chimaera_stop_runtime: no runtime and no shared memory\n");
-                abort ();
-            }
-        }
         struct timespec pause = {0, 10 * 1000 * 1000};
         nanosleep (&pause, NULL);
     }

@@ -10,11 +10,30 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <yaml.h>
+
+//  One line shaped as the real runtime's log lines, "FILE:LINE LEVEL TID
+//  FUNCTION message" (info on stdout, errors on stderr).
+#define FAKE_CHI_LOG(stream, level, ...)                                                 \
+    fake_chi_log (stream, __FILE__, __LINE__, level, __func__, __VA_ARGS__)
+
+static void __attribute__ ((format (printf, 6, 7)))
+fake_chi_log (FILE *stream, const char *file, int line, const char *level,
+              const char *func, const char *format, ...)
+{
+    fprintf (stream, "%s:%d %s %d %s ", file, line, level, (int) gettid (), func);
+    va_list args;
+    va_start (args, format);
+    vfprintf (stream, format, args);
+    va_end (args);
+    fputc ('\n', stream);
+}
 
 typedef struct {
     uint64_t main_size;          //  memory.main_segment_size
