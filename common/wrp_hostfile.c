@@ -2,6 +2,7 @@
 
 #include "wrp_hostfile.h"
 #include "wrp_str.h"
+#include "wrp_buf.h"
 #include "wrp_file.h"
 
 #include <arpa/inet.h>
@@ -556,6 +557,257 @@ wrp_hostfile_runtime_text (const wrp_hostfile_t *self)
     return text;
 }
 
+wrp_hostfile_t *
+wrp_hostfile_from_list (const char *list, const char *name, char **ret_err)
+{
+    assert (list && name);
+    char *err = NULL;
+    char *item = NULL;
+    wrp_hostfile_t *self = s_new ();
+    size_t total = 0;
+    if (!self) {
+        wrp_str_set (ret_err, "out of memory");
+        return NULL;
+    }
+    const char *p = list;
+    while (*p) {
+        //  An item ends at a comma outside brackets.
+        const char *start = p;
+        int depth = 0;
+        for (; *p && (*p != ',' || depth > 0); p++)
+            depth += *p == '[' ? 1 : *p == ']' ? -1 : 0;
+        size_t len = (size_t) (p - start);
+        if (*p == ',')
+            p++;
+        if (len == 0)
+            continue;
+        if (len > S_LINE_MAX) {
+            err = wrp_strf ("an item longer than %d characters", S_LINE_MAX);
+            break;
+        }
+        if (!(item = strndup (start, len))) {
+            err = strdup ("out of memory");
+            break;
+        }
+        for (char *c = item; *c && !err; c++)
+            if (*c == '#' || *c == '\n' || *c == ' ' || *c == '\t')
+                err = wrp_strf ("'%s': a host list holds no spaces or '#'", item);
+        char *shown = err ? NULL : strdup (item);
+        if (!err && (err = s_parse_line (self, item, &total))) {
+            char *full = wrp_strf ("'%s': %s", shown ? shown : "?", err);
+            free (err);
+            err = full;
+        }
+        free (shown);
+        free (item);
+        item = NULL;
+        if (err)
+            break;
+    }
+    if (!err && self->size == 0)
+        err = strdup ("no hosts");
+    if (err) {
+        wrp_str_set (ret_err, "%s: %s", name, err);
+        free (err);
+        wrp_hostfile_destroy (&self);
+    }
+    return self;
+}
+
+wrp_hostfile_t *
+wrp_hostfile_from_arg (const char *arg, const char *option, char **ret_err)
+{
+    assert (arg && option);
+    if (!strcmp (arg, "-")) {
+        //  The hostfile on standard input.
+        wrp_buf_t in = {0};
+        char chunk[4096];
+        size_t got;
+        while (!in.failed && in.size <= WRP_HOSTFILE_MAX_BYTES &&
+               (got = fread (chunk, 1, sizeof chunk, stdin)) > 0)
+            wrp_buf_add (&in, chunk, got);
+        if (in.failed || ferror (stdin)) {
+            free (in.data);
+            wrp_str_set (ret_err, "<stdin>: cannot read the hostfile");
+            return NULL;
+        }
+        char *data = in.data;
+        wrp_hostfile_t *self =
+            wrp_hostfile_parse (data ? data : "", in.size, "<stdin>", ret_err);
+        free (data);
+        return self;
+    }
+    if (arg[0] == '^')    //  pdsh: ^FILE
+        return wrp_hostfile_load (arg + 1, ret_err);
+    if (strchr (arg, '/') || access (arg, F_OK) == 0)
+        return wrp_hostfile_load (arg, ret_err);
+    if (strpbrk (arg, ",[") || strchr (option, 'w') || strchr (option, 'x'))
+        return wrp_hostfile_from_list (arg, option, ret_err);
+    wrp_str_set (ret_err,
+                 "%s '%s': no such file (a host list needs a ',' or brackets: "
+                 "'%s,' or 'node[1-4]'; or use -w to pick hosts)",
+                 option, arg, arg);
+    return NULL;
+}
+
+bool
+wrp_hostfile_has (const wrp_hostfile_t *self, const char *host, int port)
+{
+    assert (self && host);
+    for (size_t i = 0; i < self->size; i++)
+        if (!strcmp (self->hosts[i], host) &&
+            (!self->ports[i] || !port || self->ports[i] == port))
+            return true;
+    return false;
+}
+
+//  One group of the fold: hosts PREFIX + number (+ zero padding to width).
+typedef struct {
+    char *prefix;     //  the text before the number
+    int width;        //  zero-padded width, 0 for plain numbers
+    long *numbers;    //  the numbers seen
+    size_t count;     //  how many
+    size_t alloc;     //  allocated
+    char *plain;      //  a name without a trailing number (numbers unused)
+} s_group_t;
+
+//  The position where name's trailing digits start (strlen when none, or
+//  when there are too many to be a range bound).
+static size_t
+s_number_start (const char *name)
+{
+    size_t len = strlen (name), i = len;
+    while (i > 0 && isdigit ((unsigned char) name[i - 1]))
+        i--;
+    return len - i > 0 && len - i <= S_DIGITS_MAX ? i : len;
+}
+
+static int
+s_long_cmp (const void *a, const void *b)
+{
+    long x = *(const long *) a, y = *(const long *) b;
+    return (x > y) - (x < y);
+}
+
+//  Append group g to text as "prefix[1-3,7]" (or the plain name).
+static void
+s_fold_group (wrp_buf_t *text, s_group_t *g)
+{
+    if (g->plain) {
+        wrp_buf_str (text, g->plain);
+        return;
+    }
+    qsort (g->numbers, g->count, sizeof *g->numbers, s_long_cmp);
+    if (g->count == 1) {
+        wrp_buf_printf (text, "%s%0*ld", g->prefix, g->width, g->numbers[0]);
+        return;
+    }
+    wrp_buf_printf (text, "%s[", g->prefix);
+    size_t item_start = text->size;
+    bool first = true;
+    for (size_t i = 0; i < g->count;) {
+        size_t j = i;
+        while (j + 1 < g->count && g->numbers[j + 1] <= g->numbers[j] + 1)
+            j++;
+        //  Keep every item of the list within a hostfile line.
+        if (!first && text->size - item_start > S_LINE_MAX / 2) {
+            wrp_buf_printf (text, "],%s[", g->prefix);
+            item_start = text->size;
+            first = true;
+        }
+        wrp_buf_printf (text, "%s%0*ld", first ? "" : ",", g->width, g->numbers[i]);
+        if (g->numbers[j] != g->numbers[i])
+            wrp_buf_printf (text, "-%0*ld", g->width, g->numbers[j]);
+        first = false;
+        i = j + 1;
+    }
+    wrp_buf_str (text, "]");
+}
+
+char *
+wrp_hostfile_fold (const char *const *names, size_t count)
+{
+    s_group_t *groups = calloc (count ? count : 1, sizeof *groups);
+    zhashx_t *index = zhashx_new ();
+    wrp_buf_t text = {0};
+    size_t used = 0;
+    zhashx_t *padded = zhashx_new ();    //  "prefix\x01width" of zero-padded numbers
+    if (!groups || !index || !padded)
+        text.failed = true;
+    for (size_t i = 0; i < count && !text.failed; i++) {
+        size_t at = s_number_start (names[i]);
+        size_t len = strlen (names[i] + at);
+        if (len > 1 && names[i][at] == '0') {
+            char *key = wrp_strf ("%.*s\x01%zu", (int) at, names[i], len);
+            if (!key)
+                text.failed = true;
+            else if (!zhashx_lookup (padded, key) && zhashx_insert (padded, key, padded))
+                text.failed = true;
+            free (key);
+        }
+    }
+    for (size_t i = 0; i < count && !text.failed; i++) {
+        const char *name = names[i];
+        size_t at = s_number_start (name);
+        const char *digits = name + at;
+        //  A number joins the padded group of its width when there is one
+        //  (node100 with node099), else the plain numbers (n10 with n9).
+        int width = (int) strlen (digits);
+        char probe[S_HOST_MAX + 16];
+        snprintf (probe, sizeof probe, "%.*s\x01%d", (int) at, name, width);
+        if (!(width > 1 && digits[0] == '0') && !zhashx_lookup (padded, probe))
+            width = 0;
+        char *key = at < strlen (name) ? wrp_strf ("%.*s\x01%d", (int) at, name, width)
+                                       : wrp_strf ("%s\x02", name);
+        if (!key) {
+            text.failed = true;
+            break;
+        }
+        s_group_t *g = zhashx_lookup (index, key);
+        if (!g) {
+            g = &groups[used++];
+            if (at < strlen (name))
+                g->prefix = strndup (name, at), g->width = width;
+            else
+                g->plain = strdup (name);
+            if ((!g->prefix && !g->plain) || zhashx_insert (index, key, g))
+                text.failed = true;
+        }
+        free (key);
+        if (text.failed || g->plain)
+            continue;
+        if (g->count == g->alloc) {
+            size_t alloc = g->alloc ? g->alloc * 2 : 4;
+            long *numbers = realloc (g->numbers, alloc * sizeof *numbers);
+            if (!numbers) {
+                text.failed = true;
+                break;
+            }
+            g->numbers = numbers;
+            g->alloc = alloc;
+        }
+        g->numbers[g->count++] = strtol (digits, NULL, 10);
+    }
+    for (size_t i = 0; i < used && !text.failed; i++) {
+        if (i)
+            wrp_buf_str (&text, ",");
+        s_fold_group (&text, &groups[i]);
+    }
+    for (size_t i = 0; i < used; i++) {
+        free (groups[i].prefix);
+        free (groups[i].plain);
+        free (groups[i].numbers);
+    }
+    free (groups);
+    zhashx_destroy (&index);
+    zhashx_destroy (&padded);
+    if (text.failed) {
+        free (text.data);
+        return NULL;
+    }
+    return text.data ? text.data : strdup ("");
+}
+
 //  Parse text, compare the hosts to expect (space-separated "host" or
 //  "host:port"), or expect an error containing needle.
 static void
@@ -687,4 +939,75 @@ wrp_hostfile_test (bool verbose)
     self = wrp_hostfile_load (path, &err);
     assert (!self && err && strstr (err, "No such file"));
     free (err);
+    //  Host lists (pdsh/clush), -H/-w arguments, membership and folding.
+    err = NULL;
+    wrp_hostfile_t *list =
+        wrp_hostfile_from_list ("node[01-03],gpu[1-2],x:6000,,node01", "-w", &err);
+    assert (list && wrp_hostfile_size (list) == 6);
+    assert (!strcmp (wrp_hostfile_host (list, 3), "gpu1"));
+    assert (wrp_hostfile_port (list, 5) == 6000);
+    assert (wrp_hostfile_has (list, "node02", 0) && wrp_hostfile_has (list, "x", 6000));
+    assert (!wrp_hostfile_has (list, "x", 7000) && !wrp_hostfile_has (list, "node04", 0));
+    wrp_hostfile_destroy (&list);
+    const char *bad_lists[][2] = {{"a,b[1-", "-w: 'b[1-': unmatched '['"},
+                                  {",", "-w: no hosts"},
+                                  {"a b", "no spaces"},
+                                  {"n[3-1]", "descending range"}};
+    for (size_t i = 0; i < sizeof bad_lists / sizeof bad_lists[0]; i++) {
+        err = NULL;
+        assert (!wrp_hostfile_from_list (bad_lists[i][0], "-w", &err));
+        if (verbose)
+            printf ("   %s -> %s\n", bad_lists[i][0], err);
+        assert (err && strstr (err, bad_lists[i][1]));
+        free (err);
+    }
+    err = NULL;
+    assert (!wrp_hostfile_from_arg ("no-such-hostfile-here", "-H", &err));
+    assert (strstr (err, "no such file") && strstr (err, "-w"));
+    free (err);
+    list = wrp_hostfile_from_arg ("single", "-w", &err);
+    assert (list && wrp_hostfile_size (list) == 1);
+    wrp_hostfile_destroy (&list);
+    list = wrp_hostfile_from_arg ("n[1-2]", "-H", &err);
+    assert (list && wrp_hostfile_size (list) == 2);
+    wrp_hostfile_destroy (&list);
+    assert (!wrp_hostfile_from_arg ("^/nonexistent/hosts", "-w", &err));
+    assert (strstr (err, "/nonexistent/hosts"));
+    free (err);
+
+    const struct {
+        const char *list;
+        const char *folded;
+    } folds[] = {
+        {"node[001-998]", "node[001-998]"},
+        {"n3,n1,n2,gpu1,n7,login", "n[1-3,7],gpu1,login"},
+        {"n8,n9,n10,n098,n099", "n[8-10],n[098-099]"},
+        {"10.0.0.1,10.0.0.2,10.0.0.4", "10.0.0.[1-2,4]"},
+        {"a,b,a1x", "a,b,a1x"},
+        {"rack[a-b]-n[1-2]", "racka-n[1-2],rackb-n[1-2]"},
+    };
+    for (size_t i = 0; i < sizeof folds / sizeof folds[0]; i++) {
+        list = wrp_hostfile_from_list (folds[i].list, "-w", &err);
+        assert (list);
+        const char **names = calloc (wrp_hostfile_size (list), sizeof *names);
+        assert (names);
+        for (size_t j = 0; j < wrp_hostfile_size (list); j++)
+            names[j] = wrp_hostfile_host (list, j);
+        char *folded = wrp_hostfile_fold (names, wrp_hostfile_size (list));
+        if (verbose)
+            printf ("   fold %s -> %s\n", folds[i].list, folded);
+        assert (folded && !strcmp (folded, folds[i].folded));
+        //  Expanding the fold gives the same hosts back.
+        wrp_hostfile_t *back = wrp_hostfile_from_list (folded, "fold", &err);
+        assert (back && wrp_hostfile_size (back) == wrp_hostfile_size (list));
+        for (size_t j = 0; j < wrp_hostfile_size (list); j++)
+            assert (wrp_hostfile_has (back, names[j], 0));
+        wrp_hostfile_destroy (&back);
+        free (folded);
+        free (names);
+        wrp_hostfile_destroy (&list);
+    }
+    char *empty = wrp_hostfile_fold (NULL, 0);
+    assert (empty && !*empty);
+    free (empty);
 }

@@ -49,6 +49,29 @@ int wrp_hostfile_port (const wrp_hostfile_t *self, size_t index);
 //  in order. Caller frees; NULL on OOM.
 char *wrp_hostfile_runtime_text (const wrp_hostfile_t *self);
 
+//  A pdsh/clush host list: items separated by commas outside brackets,
+//  each as one hostfile line ("node[01-10],gpu[1-4]", "a,b:6000").
+//  name (e.g. "-w") starts every message.
+wrp_hostfile_t *wrp_hostfile_from_list (const char *list, const char *name,
+                                        char **ret_err);
+
+//  The hosts an option names: "-" a hostfile on stdin; "^FILE" (pdsh), an
+//  existing file or anything with a '/' a hostfile; otherwise a host list.
+//  For -H (option "-H") a host list must hold a ',' or a bracket, so a
+//  mistyped file name is an error, not a host; for -w/-x any word is one.
+wrp_hostfile_t *wrp_hostfile_from_arg (const char *arg, const char *option,
+                                       char **ret_err);
+
+//  True when host is one of self's entries (port 0 matches any port).
+bool wrp_hostfile_has (const wrp_hostfile_t *self, const char *host, int port);
+
+//  Fold names into one host list as Slurm's sinfo does: names that differ
+//  only in a trailing number share brackets ("node[001-003,007],gpu1").
+//  Groups keep their first appearance's order; numbers are sorted within a
+//  group. Expanding the result gives the same set of names. Caller frees;
+//  NULL on OOM.
+char *wrp_hostfile_fold (const char *const *names, size_t count);
+
 void wrp_hostfile_test (bool verbose);
 
 #endif

@@ -7,6 +7,7 @@
 #include "wrp_params.h"
 #include "wrp_str.h"
 #include "wrp_size.h"
+#include "wrp_duration.h"
 
 #include <assert.h>
 #include <ctype.h>
@@ -152,8 +153,20 @@ s_validate (const wrp_param_def_t *def, const char *value, char **ret_text,
         goto oom;
     switch (def->type) {
     case WRP_PARAM_INT: {
-        if (s_parse_int (value, &number)) {
-            err = wrp_strf ("parameter '%s': '%s' is not an integer", def->name, shown);
+        int64_t unit_us = def->unit ? wrp_duration_unit (def->unit) : 0;
+        int64_t us = 0;
+        if (s_parse_int (value, &number) && unit_us &&
+            wrp_duration_parse (value, def->unit, &us, NULL) == 0) {
+            //  A time with a unit: "200ms" for a parameter in ms.
+            if (us % unit_us) {
+                err = wrp_strf ("parameter '%s': '%s' is not a whole number of %s",
+                                def->name, shown, def->unit);
+                break;
+            }
+            number = us / unit_us;
+        } else if (s_parse_int (value, &number)) {
+            err = wrp_strf ("parameter '%s': '%s' is not %s", def->name, shown,
+                            unit_us ? "a duration (e.g. 200ms, 30s)" : "an integer");
             break;
         }
         if (number < def->min || number > def->max) {
@@ -298,32 +311,11 @@ wrp_params_suggest (const char *name)
         return NULL;
     const char *best = NULL;
     size_t best_distance = SIZE_MAX;
-    //  Levenshtein distance (case-insensitive) to every name of the table.
     for (size_t t = 0; t < S_COUNT; t++) {
-        const char *cand = s_table[t].name;
-        size_t clen = strlen (cand);
-        size_t row[130];
-        for (size_t j = 0; j <= clen; j++)
-            row[j] = j;
-        for (size_t i = 1; i <= len; i++) {
-            size_t diagonal = row[0];
-            row[0] = i;
-            for (size_t j = 1; j <= clen; j++) {
-                size_t above = row[j];
-                size_t cost =
-                    tolower ((unsigned char) name[i - 1]) == cand[j - 1] ? 0 : 1;
-                size_t value = diagonal + cost;
-                if (row[j] + 1 < value)
-                    value = row[j] + 1;
-                if (row[j - 1] + 1 < value)
-                    value = row[j - 1] + 1;
-                row[j] = value;
-                diagonal = above;
-            }
-        }
-        if (row[clen] < best_distance) {
-            best_distance = row[clen];
-            best = cand;
+        size_t distance = wrp_str_distance (name, s_table[t].name);
+        if (distance < best_distance) {
+            best_distance = distance;
+            best = s_table[t].name;
         }
     }
     //  Close means a few edits, relative to the length of the name.
@@ -552,6 +544,19 @@ wrp_params_test (bool verbose)
     assert (wrp_params_set (params, "port", "65534", WRP_SOURCE_CONF, &err) == 0);
     assert (wrp_params_set (params, "high_latency_workers", "0", WRP_SOURCE_CONF, &err) ==
             0);
+    //  Times take units: converted to the parameter's own.
+    assert (wrp_params_set (params, "heartbeat_interval", "200ms", WRP_SOURCE_CONF,
+                            &err) == 0);
+    assert (wrp_params_int (params, "heartbeat_interval") == 200);
+    assert (!strcmp (wrp_params_str (params, "heartbeat_interval"), "200"));
+    assert (wrp_params_set (params, "timeout", "2m", WRP_SOURCE_CONF, &err) == 0);
+    assert (wrp_params_int (params, "timeout") == 120);
+    assert (wrp_params_set (params, "max_sleep", "1.5ms", WRP_SOURCE_CONF, &err) == 0);
+    assert (wrp_params_int (params, "max_sleep") == 1500);
+    assert (wrp_params_set (params, "timeout", "1500ms", WRP_SOURCE_CONF, &err) == -1);
+    assert (strstr (err, "not a whole number of s"));
+    free (err);
+    assert (wrp_params_set (params, "timeout", "300", WRP_SOURCE_CONF, &err) == 0);
 
     //  Bad values: each an error naming parameter and value, nothing changed.
     struct {

@@ -8,6 +8,8 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,6 +76,34 @@ wrp_state_destroy (wrp_state_t **self_p)
     free ((*self_p)->home);
     free (*self_p);
     *self_p = NULL;
+}
+
+//  Take the exclusive lock of the state (HOME/lock, created with HOME) for
+//  a read-modify-write: concurrent commands queue instead of losing an
+//  update. Returns the lock's fd, or -1 and *ret_err.
+static int
+s_lock (wrp_state_t *self, char **ret_err)
+{
+    if (wrp_file_mkdirs (self->home, 0700, ret_err))
+        return -1;
+    char *path = wrp_strf ("%s/lock", self->home);
+    int fd = path ? open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600) : -1;
+    if (fd < 0 || flock (fd, LOCK_EX)) {
+        s_set_err (ret_err, wrp_strf ("%s: cannot lock the state: %s",
+                                      path ? path : self->home, strerror (errno)));
+        if (fd >= 0)
+            close (fd);
+        fd = -1;
+    }
+    free (path);
+    return fd;
+}
+
+static void
+s_unlock (int fd)
+{
+    if (fd >= 0)
+        close (fd);    //  releases the flock
 }
 
 //  Write a YAML mapping of count key/value strings (values quoted except
@@ -334,6 +364,9 @@ wrp_state_parse_current (const char *data, size_t size, const char *path, char *
     return 0;
 }
 
+static int s_load_locked (wrp_state_t *self, const char *name, const char *file,
+                          uint64_t *ret_generation, char **ret_err);
+
 int
 wrp_state_current (wrp_state_t *self, char **ret_name, char **ret_file, char **ret_err)
 {
@@ -354,6 +387,23 @@ wrp_state_load (wrp_state_t *self, const char *name, const char *file,
                 uint64_t *ret_generation, char **ret_err)
 {
     assert (self && name);
+    char *err = NULL;
+    if (wrp_names_check_pipeline (name, &err)) {
+        s_set_err (ret_err, err);
+        return -1;
+    }
+    int lock = s_lock (self, ret_err);
+    if (lock < 0)
+        return -1;
+    int rc = s_load_locked (self, name, file, ret_generation, ret_err);
+    s_unlock (lock);
+    return rc;
+}
+
+static int
+s_load_locked (wrp_state_t *self, const char *name, const char *file,
+               uint64_t *ret_generation, char **ret_err)
+{
     s_conf_t conf = {0};
     //  A corrupt old conf file is replaced: loading starts afresh. Keep its
     //  generation when it is readable so generations only grow.
@@ -461,13 +511,24 @@ wrp_state_conf_set (wrp_state_t *self, const char *name, const char *const *keys
 {
     assert (self && name && (keys || count == 0) && (values || count == 0));
     s_conf_t conf = {0};
-    if (s_conf_load (self, name, &conf, ret_err))
+    char *err = NULL;
+    if (wrp_names_check_pipeline (name, &err)) {
+        s_set_err (ret_err, err);
         return -1;
+    }
+    int lock = s_lock (self, ret_err);
+    if (lock < 0)
+        return -1;
+    if (s_conf_load (self, name, &conf, ret_err)) {
+        s_unlock (lock);
+        return -1;
+    }
     //  Every pair is validated before anything is written.
     for (size_t i = 0; i < count; i++) {
         char *canonical = NULL, *err = NULL;
         if (wrp_params_check (keys[i], values[i], &canonical, &err)) {
             s_conf_free (&conf);
+            s_unlock (lock);
             s_set_err (ret_err, err);
             return -1;
         }
@@ -477,9 +538,76 @@ wrp_state_conf_set (wrp_state_t *self, const char *name, const char *const *keys
     }
     conf.generation++;
     int rc = s_conf_save (self, name, &conf, ret_err);
+    s_unlock (lock);
     if (rc == 0 && ret_generation)
         *ret_generation = conf.generation;
     s_conf_free (&conf);
+    return rc;
+}
+
+int
+wrp_state_cluster (wrp_state_t *self, char **ret_path, char **ret_err)
+{
+    assert (self && ret_path);
+    *ret_path = NULL;
+    char *path = wrp_strf ("%s/cluster", self->home);
+    if (!path) {
+        s_set_err (ret_err, NULL);
+        return -1;
+    }
+    char *data = NULL;
+    size_t size = 0;
+    yaml_document_t doc;
+    int rc = s_read (path, &data, &size, ret_err);
+    if (rc == 0 && s_parse_yaml (data, size, path, &doc, ret_err))
+        rc = -1;
+    free (data);
+    if (rc) {
+        free (path);
+        return rc < 0 ? -1 : 0;
+    }
+    yaml_node_t *root = yaml_document_get_root_node (&doc);
+    for (yaml_node_pair_t *p = root->data.mapping.pairs.start;
+         p < root->data.mapping.pairs.top; p++) {
+        const char *k = s_text (yaml_document_get_node (&doc, p->key));
+        const char *v = s_text (yaml_document_get_node (&doc, p->value));
+        if (k && v && !strcmp (k, "hostfile") && *v) {
+            free (*ret_path);
+            *ret_path = strdup (v);
+        }
+    }
+    yaml_document_delete (&doc);
+    if (!*ret_path) {
+        s_set_err (ret_err, wrp_strf ("%s:1: corrupt state file: no hostfile (run "
+                                      "`wrp-controller hostfile set FILE` again)",
+                                      path));
+        free (path);
+        return -1;
+    }
+    free (path);
+    return 0;
+}
+
+int
+wrp_state_set_cluster (wrp_state_t *self, const char *hostfile, char **ret_err)
+{
+    assert (self && hostfile);
+    int lock = s_lock (self, ret_err);
+    if (lock < 0)
+        return -1;
+    char *path = wrp_strf ("%s/cluster", self->home);
+    const char *keys[] = {"hostfile"};
+    const char *values[] = {hostfile};
+    const bool plain[] = {false};
+    int rc = path ? s_write_yaml (path,
+                                  "# wrp-controller state: the cluster's hostfile "
+                                  "(`hostfile set`).\n",
+                                  keys, values, plain, 1, NULL, ret_err)
+                  : -1;
+    if (!path)
+        s_set_err (ret_err, NULL);
+    free (path);
+    s_unlock (lock);
     return rc;
 }
 
@@ -584,6 +712,14 @@ wrp_state_test (bool verbose)
     free (err);
     assert (wrp_state_conf_set (self, "..", keys, values, 1, NULL, &err) == -1);
     free (err);
+
+    //  The cluster's hostfile: none, then the one set.
+    char *cluster = NULL;
+    assert (wrp_state_cluster (self, &cluster, &err) == 0 && !cluster);
+    assert (wrp_state_set_cluster (self, "/etc/hosts.d/x", &err) == 0);
+    assert (wrp_state_cluster (self, &cluster, &err) == 0);
+    assert (cluster && !strcmp (cluster, "/etc/hosts.d/x"));
+    free (cluster);
 
     wrp_state_destroy (&self);
     wrp_state_destroy (&self);

@@ -1,10 +1,14 @@
 /*  wrp_state — the controller's state under $WRP_HOME (default ~/.wrp).
 
         current                      name and file of the current pipeline
+        cluster                      the hostfile of `hostfile set`
+        lock                         flock(2)ed by every read-modify-write
         pipelines/NAME/conf.yaml     `pkg conf` overrides and the config
                                      generation of pipeline NAME
 
-    Every file is replaced atomically (temp file, fsync, rename). A command
+    Every file is replaced atomically (temp file, fsync, rename); every
+    read-modify-write holds HOME/lock, so two commands at once (two
+    `pkg conf` in parallel) both land. A command
     that fails validation writes nothing. `ppl load` makes a pipeline
     current, clears its overrides and bumps its generation; every successful
     `pkg conf` bumps the generation too, so agents can tell configs apart.    */
@@ -58,6 +62,13 @@ int wrp_state_parse_current (const char *data, size_t size, const char *path,
                              char **ret_name, char **ret_file, char **ret_err);
 int wrp_state_parse_conf (const char *data, size_t size, const char *path,
                           wrp_params_t *params, uint64_t *ret_generation, char **ret_err);
+
+//  The cluster's hostfile set by `hostfile set` (caller frees), *ret_path
+//  NULL when none was set. -1 and *ret_err when the state file is corrupt.
+int wrp_state_cluster (wrp_state_t *self, char **ret_path, char **ret_err);
+
+//  Remember hostfile (an absolute path) as the cluster's hostfile.
+int wrp_state_set_cluster (wrp_state_t *self, const char *hostfile, char **ret_err);
 
 void wrp_state_test (bool verbose);
 

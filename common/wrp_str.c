@@ -3,6 +3,7 @@
 #include "wrp_str.h"
 
 #include <assert.h>
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -77,6 +78,40 @@ wrp_str_replace (char **target, const char *format, ...)
 }
 
 size_t
+wrp_str_distance (const char *a, const char *b)
+{
+    size_t alen = strlen (a), blen = strlen (b);
+    if (alen > 128 || blen > 128)
+        return SIZE_MAX;
+    //  Optimal string alignment: edits plus swaps of neighbours ("stauts").
+    size_t rows[3][130];
+    size_t *prev2 = rows[0], *prev = rows[1], *row = rows[2];
+    for (size_t j = 0; j <= blen; j++)
+        prev[j] = j;
+    for (size_t i = 1; i <= alen; i++) {
+        row[0] = i;
+        for (size_t j = 1; j <= blen; j++) {
+            int ca = tolower ((unsigned char) a[i - 1]);
+            int cb = tolower ((unsigned char) b[j - 1]);
+            size_t value = prev[j - 1] + (ca != cb);
+            if (prev[j] + 1 < value)
+                value = prev[j] + 1;
+            if (row[j - 1] + 1 < value)
+                value = row[j - 1] + 1;
+            if (i > 1 && j > 1 && ca == tolower ((unsigned char) b[j - 2]) &&
+                tolower ((unsigned char) a[i - 2]) == cb && prev2[j - 2] + 1 < value)
+                value = prev2[j - 2] + 1;
+            row[j] = value;
+        }
+        size_t *spare = prev2;
+        prev2 = prev;
+        prev = row;
+        row = spare;
+    }
+    return prev[blen];
+}
+
+size_t
 wrp_str_utf8_len (const char *text, size_t len)
 {
     const unsigned char *s = (const unsigned char *) text;
@@ -129,6 +164,11 @@ wrp_str_test (bool verbose)
     assert (text && !strcmp (text, "state: bad") && errno == ENOENT);
     free (text);
     wrp_str_set (NULL, "ignored %d", 1);
+    assert (wrp_str_distance ("stauts", "status") == 1);
+    assert (wrp_str_distance ("ppl laod", "ppl load") == 1);
+    assert (wrp_str_distance ("stauts", "start") == 2);
+    assert (wrp_str_distance ("LOG_LEVEL", "log_level") == 0);
+    assert (wrp_str_distance ("", "abc") == 3);
     assert (wrp_str_null (&text, "n=%d", 2) == NULL && !strcmp (text, "n=2"));
     free (text);
     assert (wrp_str_utf8_len ("a", 1) == 1 && wrp_str_utf8_len ("\xc3\xa9", 2) == 2);

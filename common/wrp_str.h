@@ -31,6 +31,10 @@ void *wrp_str_null (char **ret, const char *format, ...)
 void wrp_str_replace (char **target, const char *format, ...)
     __attribute__ ((format (printf, 2, 3)));
 
+//  Levenshtein distance between a and b, ignoring ASCII case; SIZE_MAX when
+//  either is longer than 128 characters. For did-you-mean messages.
+size_t wrp_str_distance (const char *a, const char *b);
+
 //  Length of the valid UTF-8 sequence at s (at most len bytes; 1 for
 //  ASCII), 0 when it is not valid UTF-8 (overlong, surrogate, > U+10FFFF,
 //  cut short).

@@ -11,9 +11,10 @@ _wrp_controller()
     local options="-H --hostfile -p --pipeline --port --timeout --format --json
         --key --agent-key --insecure --write-json --textfile --interval --listen
         --tls-cert --tls-key --http-auth -v --verbose
-        -h --help --version"
+        -h --help --version -w --target -x --exclude --summary -q --quiet
+        --no-header --expect"
     local verbs="ppl pkg conf config params start stop kill clean status
-        monitor keygen"
+        monitor keygen hostfile"
 
     case $prev in
     -H | --hostfile | --key | --agent-key | --write-json | --tls-cert | --tls-key | --http-auth)
@@ -25,7 +26,10 @@ _wrp_controller()
     --format)
         COMPREPLY=($(compgen -W "table json prometheus" -- "$cur"))
         return ;;
-    --port | --timeout | --interval | --listen)
+    --port | --timeout | -w | --target | -x | --exclude | --interval | --listen)
+        return ;;
+    --expect)
+        COMPREPLY=($(compgen -W "running stopped failed starting stopping" -- "$cur"))
         return ;;
     -p | --pipeline)
         COMPREPLY=($(compgen -W "$(_wrp_controller_pipelines)" -- "$cur"))
@@ -38,8 +42,8 @@ _wrp_controller()
     for ((i = 1; i < cword; i++)); do
         case ${words[i]} in
         -H | --hostfile | -p | --pipeline | --port | --timeout | --format | --key | \
-            --agent-key | --write-json | --textfile | --interval | --listen | --tls-cert | \
-            --tls-key | --http-auth) ((i++)) ;;
+            --agent-key | --write-json | --textfile | -w | --target | -x | --exclude | \
+            --expect | --interval | --listen | --tls-cert | --tls-key | --http-auth) ((i++)) ;;
         -*) ;;
         *) args+=("${words[i]}") ;;
         esac
@@ -66,8 +70,10 @@ _wrp_controller()
     "pkg conf "* | conf | "conf "*)
         compopt -o nospace 2>/dev/null
         COMPREPLY=($(compgen -W "$(_wrp_controller_params)" -S = -- "$cur")) ;;
-    keygen)
+    keygen | "hostfile set")
         _filedir ;;
+    hostfile)
+        COMPREPLY=($(compgen -W "set" -- "$cur")) ;;
     esac
 }
 

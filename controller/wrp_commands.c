@@ -11,13 +11,17 @@
 #include "wrp_log.h"
 #include "wrp_pipeline.h"
 #include "wrp_state.h"
+#include "wrp_str.h"
 #include "wrp_transport.h"
+#include "wrp_wanted.h"
 
 #include <assert.h>
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define S_SHOW_HOSTS 10    //  hosts listed by `ppl show` (table)
@@ -70,12 +74,18 @@ wrp_commands_ppl_load (wrp_cli_t *cli)
     //  A hostfile the pipeline names must be good now, not at start.
     const char *hostfile_path =
         wrp_params_str (wrp_pipeline_params (pipeline), "hostfile");
+    wrp_state_t *state = wrp_state_new (cli->options.home, &err);
+    char *cluster = NULL;    //  else the cluster of `hostfile set`
+    if (state && !hostfile_path && wrp_state_cluster (state, &cluster, NULL) == 0)
+        hostfile_path = cluster;
     size_t hosts = 1;
     if (hostfile_path) {
         wrp_hostfile_t *hostfile = wrp_hostfile_load (hostfile_path, &err);
         if (!hostfile) {
             wrp_error ("ppl load: pipeline %s: %s", file, err);
             free (err);
+            free (cluster);
+            wrp_state_destroy (&state);
             wrp_pipeline_destroy (&pipeline);
             free (file);
             return WRP_EXIT_USAGE;
@@ -83,7 +93,7 @@ wrp_commands_ppl_load (wrp_cli_t *cli)
         hosts = wrp_hostfile_size (hostfile);
         wrp_hostfile_destroy (&hostfile);
     }
-    wrp_state_t *state = wrp_state_new (cli->options.home, &err);
+    free (cluster);
     uint64_t generation = 0;
     int rc = WRP_EXIT_OK;
     if (!state ||
@@ -105,7 +115,14 @@ int
 wrp_commands_ppl_list (wrp_cli_t *cli)
 {
     size_t count = 0;
-    wrp_index_entry_t *list = wrp_index_list (&count);
+    char *err = NULL;
+    const char *repo = cli->arg_count ? cli->args[0] : NULL;
+    wrp_index_entry_t *list = wrp_index_list (repo, &count, &err);
+    if (err) {
+        wrp_error ("ppl index list: %s", err);
+        free (err);
+        return WRP_EXIT_USAGE;
+    }
     wrp_buf_t text = {0};
     if (cli->options.format == WRP_FORMAT_JSON) {
         wrp_buf_printf (&text, "[");
@@ -119,7 +136,7 @@ wrp_commands_ppl_list (wrp_cli_t *cli)
         }
         wrp_buf_printf (&text, "]\n");
     } else if (count == 0) {
-        char **dirs = wrp_index_dirs ();
+        char **dirs = wrp_index_repo_dirs (repo, NULL);
         wrp_buf_printf (&text, "no pipelines on the index path:");
         for (char **d = dirs; d && *d; d++)
             wrp_buf_printf (&text, " %s", *d);
@@ -139,6 +156,55 @@ wrp_commands_ppl_list (wrp_cli_t *cli)
     return s_print (&text);
 }
 
+//  -w/-x: keep the members the command acts on. The membership pushed
+//  (plan->runtime_hostfile) stays the whole cluster. A -w host outside the
+//  cluster is an error: it would be told a membership that lacks it.
+static int
+s_target (wrp_plan_t *plan, wrp_cli_t *cli, char **ret_err)
+{
+    if (!cli->target && !cli->exclude)
+        return 0;
+    wrp_hostfile_t *want = NULL, *drop = NULL;
+    if ((cli->target && !(want = wrp_hostfile_from_arg (cli->target, "-w", ret_err))) ||
+        (cli->exclude && !(drop = wrp_hostfile_from_arg (cli->exclude, "-x", ret_err)))) {
+        wrp_hostfile_destroy (&want);
+        return -1;
+    }
+    int rc = 0;
+    for (size_t i = 0; want && i < wrp_hostfile_size (want) && !rc; i++) {
+        bool member = false;
+        for (size_t h = 0; h < plan->host_count && !member; h++)
+            member = !strcmp (plan->hosts[h].name, wrp_hostfile_host (want, i));
+        if (!member) {
+            wrp_str_set (ret_err,
+                         "-w: '%s' is not a member of the cluster (%s); the cluster is "
+                         "`hostfile set FILE` or -H, -w picks members",
+                         wrp_hostfile_host (want, i),
+                         plan->hostfile ? plan->hostfile : "localhost");
+            rc = -1;
+        }
+    }
+    size_t kept = 0;
+    for (size_t h = 0; h < plan->host_count && !rc; h++) {
+        wrp_plan_host_t *host = &plan->hosts[h];
+        if ((want && !wrp_hostfile_has (want, host->name, host->port)) ||
+            (drop && wrp_hostfile_has (drop, host->name, host->port)))
+            free (host->name);
+        else
+            plan->hosts[kept++] = *host;
+    }
+    if (!rc) {
+        plan->host_count = kept;
+        if (kept == 0) {
+            wrp_str_set (ret_err, "-w/-x leave no host to act on");
+            rc = -1;
+        }
+    }
+    wrp_hostfile_destroy (&want);
+    wrp_hostfile_destroy (&drop);
+    return rc;
+}
+
 //  A plan for cli; prints the error and returns NULL when it cannot be made.
 static wrp_plan_t *
 s_plan (wrp_cli_t *cli, bool need_pipeline)
@@ -147,10 +213,17 @@ s_plan (wrp_cli_t *cli, bool need_pipeline)
     options.need_pipeline = need_pipeline;
     char *err = NULL;
     wrp_plan_t *plan = wrp_plan_new (&options, &err);
+    if (plan && s_target (plan, cli, &err))
+        wrp_plan_destroy (&plan);
     if (!plan) {
         wrp_error ("%s: %s", s_verb_name (cli), err);
         free (err);
+        return NULL;
     }
+    plan->expect = cli->expect;
+    plan->summary = cli->summary;
+    plan->quiet = cli->quiet;
+    plan->no_header = cli->no_header;
     return plan;
 }
 
@@ -362,6 +435,70 @@ wrp_commands_conf (wrp_cli_t *cli)
     return s_conf (cli, "conf", NULL, cli->args, cli->arg_count);
 }
 
+//  Is path already pipeline's hostfile (with its overrides)? Sets
+//  *ret_generation to its generation.
+static bool
+s_same_hostfile (wrp_state_t *state, wrp_pipeline_t *pipeline, const char *path,
+                 uint64_t *ret_generation)
+{
+    wrp_params_t *params = wrp_params_dup (wrp_pipeline_params (pipeline));
+    bool same = false;
+    if (params && wrp_state_conf_read (state, wrp_pipeline_name (pipeline), params,
+                                       ret_generation, NULL) == 0) {
+        const char *now = wrp_params_str (params, "hostfile");
+        same = now && !strcmp (now, path);
+    }
+    wrp_params_destroy (&params);
+    return same;
+}
+
+int
+wrp_commands_hostfile_set (wrp_cli_t *cli)
+{
+    char *err = NULL;
+    char *path = realpath (cli->args[0], NULL);
+    if (!path) {
+        wrp_error ("hostfile set: %s: %s", cli->args[0], strerror (errno));
+        return WRP_EXIT_USAGE;
+    }
+    wrp_hostfile_t *hostfile = wrp_hostfile_load (path, &err);
+    size_t hosts = hostfile ? wrp_hostfile_size (hostfile) : 0;
+    wrp_hostfile_destroy (&hostfile);
+    wrp_state_t *state = NULL;
+    int rc = WRP_EXIT_USAGE;
+    if (!err) {
+        //  The current pipeline's hostfile too (a new generation).
+        wrp_plan_options_t options = cli->options;
+        options.pipeline = NULL;
+        wrp_pipeline_t *pipeline = wrp_plan_pipeline (&options, NULL, &err);
+        const char *keys[] = {"hostfile"};
+        const char *values[] = {path};
+        uint64_t generation = 0;
+        if (!err && (state = wrp_state_new (cli->options.home, &err)) && pipeline &&
+            s_same_hostfile (state, pipeline, path, &generation))
+            wrp_pipeline_destroy (
+                &pipeline);    //  the same membership: no new generation
+        if (!err && state &&
+            (!pipeline || wrp_state_conf_set (state, wrp_pipeline_name (pipeline), keys,
+                                              values, 1, &generation, &err) == 0) &&
+            wrp_state_set_cluster (state, path, &err) == 0) {
+            printf ("cluster: %s (%zu host%s)\n", path, hosts, hosts == 1 ? "" : "s");
+            if (pipeline)
+                printf ("pipeline '%s': generation %llu\n", wrp_pipeline_name (pipeline),
+                        (unsigned long long) generation);
+            rc = WRP_EXIT_OK;
+        }
+        wrp_pipeline_destroy (&pipeline);
+    }
+    if (rc) {
+        wrp_error ("hostfile set: %s", err ? err : "out of memory");
+        free (err);
+    }
+    wrp_state_destroy (&state);
+    free (path);
+    return rc;
+}
+
 int
 wrp_commands_config (wrp_cli_t *cli)
 {
@@ -414,9 +551,48 @@ wrp_commands_keygen (wrp_cli_t *cli)
         free (err);
         return WRP_EXIT_USAGE;
     }
-    printf ("wrote %s (public) and %s_secret (secret, mode 0600)\n", cli->args[0],
-            cli->args[0]);
+    //  Whatever the umask: the public half is for the other side to read.
+    char *expanded = cli->args[0][0] == '~' && getenv ("HOME")
+                         ? wrp_strf ("%s%s", getenv ("HOME"), cli->args[0] + 1)
+                         : strdup (cli->args[0]);
+    if (!expanded || chmod (expanded, 0644))
+        wrp_warning ("keygen: cannot make %s world-readable", cli->args[0]);
+    free (expanded);
+    printf (
+        "wrote %s (public, mode 0644) and %s_secret (secret, mode 0600)\n"
+        "The secret stays with the side that owns the key, readable only by the user\n"
+        "that runs it: an agent's in /etc/wrp (root); a controller's under your home\n"
+        "(--key, default " WRP_CONTROLLER_KEY_DEFAULT "). Hand out only the public "
+        "file.\n",
+        cli->args[0], cli->args[0]);
     return WRP_EXIT_OK;
+}
+
+//  The agents' public key must be readable here: a local problem is one
+//  error before any node is contacted, not one per node.
+static int
+s_check_keys (const wrp_plan_t *plan, const char *verb)
+{
+    if (plan->security.insecure || !plan->agent_key_file)
+        return 0;
+    struct stat st;
+    const char *file = plan->agent_key_file;
+    char *err = NULL;
+    if (stat (file, &st) == 0 && S_ISDIR (st.st_mode)) {
+        if (access (file, R_OK | X_OK) == 0)
+            return 0;
+        err = wrp_strf ("%s: cannot read the agent key directory: %s", file,
+                        strerror (errno));
+    } else {
+        char key[64];
+        if (wrp_cert_read_public_key (file, key, &err) == 0)
+            return 0;
+    }
+    wrp_error ("%s: %s (the agents' public key: --agent-key FILE|DIR, or agent_key in "
+               "the settings file; copy the agent's public key where you can read it)",
+               verb, err ? err : "cannot read the agent key");
+    free (err);
+    return -1;
 }
 
 int
@@ -426,6 +602,10 @@ wrp_commands_lifecycle (wrp_cli_t *cli)
     wrp_plan_t *plan = s_plan (cli, !strcmp (verb, "start"));
     if (!plan)
         return WRP_EXIT_USAGE;
+    if (s_check_keys (plan, verb)) {
+        wrp_plan_destroy (&plan);
+        return WRP_EXIT_USAGE;
+    }
     int rc = wrp_lifecycle_run (plan, verb);
     wrp_plan_destroy (&plan);
     return rc;
@@ -437,6 +617,10 @@ wrp_commands_monitor (wrp_cli_t *cli)
     wrp_plan_t *plan = s_plan (cli, false);
     if (!plan)
         return WRP_EXIT_USAGE;
+    if (s_check_keys (plan, "monitor")) {
+        wrp_plan_destroy (&plan);
+        return WRP_EXIT_USAGE;
+    }
     int rc = wrp_monitor_run (plan);
     wrp_plan_destroy (&plan);
     return rc;

@@ -17,6 +17,7 @@ int wrp_commands_ppl_show (wrp_cli_t *cli);
 int wrp_commands_pkg_conf (wrp_cli_t *cli);
 int wrp_commands_conf (wrp_cli_t *cli);
 int wrp_commands_config (wrp_cli_t *cli);
+int wrp_commands_hostfile_set (wrp_cli_t *cli);
 int wrp_commands_keygen (wrp_cli_t *cli);
 int wrp_commands_params (wrp_cli_t *cli);
 int wrp_commands_lifecycle (wrp_cli_t *cli);

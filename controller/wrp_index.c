@@ -13,6 +13,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+static bool
+s_is_file (const char *path)
+{
+    struct stat st;
+    return stat (path, &st) == 0 && S_ISREG (st.st_mode);
+}
+
 char **
 wrp_index_dirs (void)
 {
@@ -39,8 +46,97 @@ wrp_index_dirs (void)
             start = colon + 1;
         }
     }
-    if (!(dirs[used++] = strdup (WRP_DATADIR "/pipelines")))
+    if (!(dirs[used++] = strdup (WRP_DATADIR "/pipelines"))) {
         wrp_index_free_dirs (&dirs);
+        return NULL;
+    }
+    //  The shipped pipelines beside the binary: a relocated install
+    //  (BIN/../share/wrp/pipelines) or, run from a build tree
+    //  (build/bin, build/sanitize/bin), the checkout's pipelines/.
+    char exe[4096];
+    ssize_t len = readlink ("/proc/self/exe", exe, sizeof exe - 1);
+    char *slash = len > 0 ? (exe[len] = 0, strrchr (exe, '/')) : NULL;
+    if (slash) {
+        *slash = 0;
+        const char *beside[] = {"../share/wrp/pipelines", "../../pipelines",
+                                "../../../pipelines"};
+        for (int b = 0; b < 3; b++) {
+            char *dir = wrp_strf ("%s/%s", exe, beside[b]);
+            char *real = dir ? realpath (dir, NULL) : NULL;
+            if (real && b > 0) {    //  a checkout: its Makefile beside pipelines/
+                char *makefile = wrp_strf ("%s/../Makefile", real);
+                if (!makefile || !s_is_file (makefile)) {
+                    free (real);
+                    real = NULL;
+                }
+                free (makefile);
+            }
+            bool known = !real;
+            for (size_t d = 0; real && d < used && !known; d++) {
+                char *other = realpath (dirs[d], NULL);
+                known = other && !strcmp (other, real);
+                free (other);
+            }
+            free (dir);
+            char **grown = known ? NULL : realloc (dirs, (used + 2) * sizeof *dirs);
+            if (grown) {
+                dirs = grown;
+                dirs[used++] = real;
+                dirs[used] = NULL;
+                real = NULL;
+            }
+            free (real);
+        }
+    }
+    return dirs;
+}
+
+//  Is dir the repository REPO? Its own name or its parent's (REPO/pipelines);
+//  jarvis_wrp_runtime (the seed's name) and wrp name every directory.
+static bool
+s_repo_is (const char *dir, const char *repo)
+{
+    if (!strcmp (repo, "jarvis_wrp_runtime") || !strcmp (repo, "wrp"))
+        return true;
+    char *copy = strdup (dir);
+    bool match = false;
+    for (int up = 0; copy && up < 2 && !match; up++) {
+        char *end = copy + strlen (copy);
+        while (end > copy && end[-1] == '/')
+            *--end = 0;
+        char *slash = strrchr (copy, '/');
+        match = !strcmp (slash ? slash + 1 : copy, repo);
+        if (slash)
+            *slash = 0;
+    }
+    free (copy);
+    return match;
+}
+
+char **
+wrp_index_repo_dirs (const char *repo, char **ret_err)
+{
+    char **dirs = wrp_index_dirs ();
+    if (!dirs || !repo) {
+        if (!dirs)
+            wrp_str_set (ret_err, "out of memory");
+        return dirs;
+    }
+    size_t kept = 0;
+    for (char **d = dirs; *d; d++)
+        if (s_repo_is (*d, repo))
+            dirs[kept++] = *d;
+        else
+            free (*d);
+    dirs[kept] = NULL;
+    if (kept == 0) {
+        wrp_str_set (ret_err,
+                     "no pipeline repository '%s' on the index path (a directory of "
+                     "$WRP_PIPELINE_PATH or its parent, or jarvis_wrp_runtime for "
+                     "all)",
+                     repo);
+        wrp_index_free_dirs (&dirs);
+    }
     return dirs;
 }
 
@@ -53,13 +149,6 @@ wrp_index_free_dirs (char ***dirs_p)
         free (*d);
     free (*dirs_p);
     *dirs_p = NULL;
-}
-
-static bool
-s_is_file (const char *path)
-{
-    struct stat st;
-    return stat (path, &st) == 0 && S_ISREG (st.st_mode);
 }
 
 static bool
@@ -107,10 +196,15 @@ wrp_index_find (const char *arg, char **ret_err)
     } else {
         char **dirs = wrp_index_dirs ();
         char *path = dirs ? s_search (dirs, arg) : NULL;
-        //  Jarvis names pipelines REPO.NAME.
+        //  Jarvis names pipelines REPO.NAME: NAME in that repository.
         const char *dot = strrchr (arg, '.');
-        if (dirs && !path && dot && dot[1])
-            path = s_search (dirs, dot + 1);
+        if (dirs && !path && dot && dot[1] && dot > arg) {
+            char *repo = strndup (arg, (size_t) (dot - arg));
+            char **repo_dirs = repo ? wrp_index_repo_dirs (repo, NULL) : NULL;
+            path = s_search (repo_dirs ? repo_dirs : dirs, dot + 1);
+            wrp_index_free_dirs (&repo_dirs);
+            free (repo);
+        }
         if (path) {
             wrp_index_free_dirs (&dirs);
             return path;
@@ -145,11 +239,11 @@ s_compare (const void *a, const void *b)
 }
 
 wrp_index_entry_t *
-wrp_index_list (size_t *ret_count)
+wrp_index_list (const char *repo, size_t *ret_count, char **ret_err)
 {
     assert (ret_count);
     *ret_count = 0;
-    char **dirs = wrp_index_dirs ();
+    char **dirs = wrp_index_repo_dirs (repo, ret_err);
     if (!dirs)
         return NULL;
     wrp_index_entry_t *list = NULL;
@@ -273,7 +367,7 @@ wrp_index_test (bool verbose)
     free (err);
 
     size_t count = 0;
-    wrp_index_entry_t *list = wrp_index_list (&count);
+    wrp_index_entry_t *list = wrp_index_list (NULL, &count, NULL);
     if (verbose)
         for (size_t i = 0; i < count; i++)
             printf ("   %s %s%s\n", list[i].name, list[i].file,
@@ -284,6 +378,17 @@ wrp_index_test (bool verbose)
     assert (!strcmp (list[2].name, "one") && list[2].shadowed);
     assert (!strcmp (list[3].name, "three"));
     wrp_index_free_list (&list, count);
+    list = wrp_index_list ("b", &count, &err);
+    assert (list && count == 2 && !strcmp (list[1].name, "three"));
+    wrp_index_free_list (&list, count);
+    err = NULL;
+    assert (!wrp_index_list ("nosuchrepo", &count, &err) && count == 0);
+    assert (err && strstr (err, "no pipeline repository 'nosuchrepo'"));
+    free (err);
+    found = wrp_index_find ("b.one", &err);
+    snprintf (path, sizeof path, "%s/one.yaml", b);
+    assert (found && !strcmp (found, path));
+    free (found);
 
     if (saved) {
         setenv ("WRP_PIPELINE_PATH", saved, 1);

@@ -25,11 +25,14 @@
 #include "wrp_msg.h"
 #include "wrp_proto.h"
 #include "wrp_render.h"
+#include "wrp_render_fold.h"
+#include "wrp_wanted.h"
 #include "wrp_sha256.h"
 
 #define S_EXIT_OK     0
 #define S_EXIT_USAGE  1
 #define S_EXIT_FAILED 2
+#define S_EXIT_EXPECT 3    //  status --expect: some node is not as expected
 
 //  Time on top of the agent-side timeout for the agent's own TIMEOUT reply
 //  to reach us.
@@ -84,8 +87,12 @@ static void
 s_render (s_run_t *run)
 {
     wrp_render_node_t *nodes = calloc (run->count ? run->count : 1, sizeof *nodes);
-    if (!nodes)
+    wrp_wanted_t *wanted = wrp_wanted_new (run->plan);
+    if (!nodes || !wanted) {
+        free (nodes);
+        wrp_wanted_destroy (&wanted);
         return;
+    }
     for (size_t i = 0; i < run->count; i++) {
         wrp_client_node_t *cn = wrp_client_node (run->client, i);
         s_row_t *row = &run->rows[i];
@@ -98,7 +105,10 @@ s_render (s_run_t *run)
         nodes[i].error = row->error ? row->error : cn->error;
         nodes[i].note = row->note;
         nodes[i].removed = row->removed;
+        int stale = cn->reachable ? wrp_wanted_stale (wanted, cn->status) : -1;
+        nodes[i].stale = stale > 0 ? 1 : stale == 0 ? -1 : 0;
     }
+    wrp_wanted_destroy (&wanted);
     wrp_render_view_t view = {
         .pipeline = run->plan->pipeline,
         .generation = run->plan->generation,
@@ -106,9 +116,13 @@ s_render (s_run_t *run)
         .nodes = nodes,
         .count = run->count,
         .color = run->plan->color,
+        .no_header = run->plan->no_header,
+        .quiet = run->plan->quiet,
     };
     char *text = NULL;
-    if (run->plan->format == WRP_FORMAT_JSON)
+    if (run->plan->summary)
+        text = wrp_render_fold (&view);
+    else if (run->plan->format == WRP_FORMAT_JSON)
         text = wrp_render_json (&view);
     else if (run->plan->format == WRP_FORMAT_PROMETHEUS)
         text = wrp_render_prometheus (&view);
@@ -159,6 +173,27 @@ s_exit_code (s_run_t *run)
     return S_EXIT_OK;
 }
 
+//  status --expect STATE: 3 (as systemctl is-active) unless every node is
+//  in STATE and, when a pipeline is known, runs the wanted config.
+static int
+s_expect (s_run_t *run)
+{
+    wrp_wanted_t *wanted = wrp_wanted_new (run->plan);
+    size_t off = 0;
+    for (size_t i = 0; wanted && i < run->count; i++) {
+        const wrp_msg_t *status = wrp_client_node (run->client, i)->status;
+        const char *state = status ? wrp_msg_str (status, WRP_F_STATE) : NULL;
+        if (!state || strcmp (state, run->plan->expect) ||
+            wrp_wanted_stale (wanted, status) > 0)
+            off++;
+    }
+    wrp_wanted_destroy (&wanted);
+    if (off)
+        wrp_error ("%zu of %zu nodes are not %s%s", off, run->count, run->plan->expect,
+                   run->plan->pipeline ? " with the wanted config" : "");
+    return off ? S_EXIT_EXPECT : S_EXIT_OK;
+}
+
 //  --------------------------------------------------------------------------
 
 static int
@@ -171,7 +206,8 @@ s_status (s_run_t *run)
                                   s_liveness (run->plan));
     wrp_msg_destroy (&status);
     s_render (run);
-    return rc < 0 ? S_EXIT_FAILED : s_exit_code (run);
+    rc = rc < 0 ? S_EXIT_FAILED : s_exit_code (run);
+    return rc == S_EXIT_OK && run->plan->expect ? s_expect (run) : rc;
 }
 
 //  A generated config for one agent state dir (the hostfile path in it is

@@ -9,6 +9,7 @@
 #include "wrp_index.h"
 #include "wrp_log.h"
 #include "wrp_pipeline.h"
+#include "wrp_sha256.h"
 #include "wrp_state.h"
 
 #include <assert.h>
@@ -178,16 +179,27 @@ wrp_plan_pipeline (const wrp_plan_options_t *options, bool *ret_current, char **
 }
 
 static int
-s_resolve_hosts (wrp_plan_t *self, const wrp_plan_options_t *options, char **ret_err)
+s_resolve_hosts (wrp_plan_t *self, const wrp_plan_options_t *options, wrp_state_t *state,
+                 char **ret_err)
 {
     const char *path =
         options->hostfile ? options->hostfile : wrp_params_str (self->params, "hostfile");
+    char *cluster = NULL;
+    if (!path && wrp_state_cluster (state, &cluster, ret_err))
+        return -1;
+    path = path ? path : cluster;
     wrp_hostfile_t *hostfile = NULL;
     if (path) {
-        if (!(hostfile = wrp_hostfile_load (path, ret_err)))
+        hostfile = options->hostfile ? wrp_hostfile_from_arg (path, "-H", ret_err)
+                                     : wrp_hostfile_load (path, ret_err);
+        if (hostfile && !(self->hostfile = strdup (path))) {
+            wrp_hostfile_destroy (&hostfile);
+            *ret_err = strdup ("out of memory");
+        }
+        free (cluster);
+        if (!hostfile)
             return -1;
-        if (!(self->hostfile = strdup (path)) ||
-            !(self->runtime_hostfile = wrp_hostfile_runtime_text (hostfile))) {
+        if (!(self->runtime_hostfile = wrp_hostfile_runtime_text (hostfile))) {
             wrp_hostfile_destroy (&hostfile);
             *ret_err = strdup ("out of memory");
             return -1;
@@ -307,7 +319,7 @@ wrp_plan_new (const wrp_plan_options_t *options, char **ret_err)
     if (self->pipeline && wrp_state_conf_read (state, self->pipeline, self->params,
                                                &self->generation, &err))
         goto fail;
-    if (s_resolve_hosts (self, options, &err))
+    if (s_resolve_hosts (self, options, state, &err))
         goto fail;
 
     if (s_resolve_env (self, pipeline) || s_resolve_options (self, options)) {
@@ -351,6 +363,20 @@ wrp_plan_config (const wrp_plan_t *self, const char *state_dir, size_t *ret_size
                                   log, ret_size, ret_err);
     free (hostfile);
     free (log);
+    if (config && self->runtime_hostfile) {
+        //  The membership, so that a node told another one runs another hash.
+        char sha[WRP_SHA256_HEX];
+        wrp_sha256_hex (self->runtime_hostfile, strlen (self->runtime_hostfile), sha);
+        size_t hosts = 0;
+        for (const char *p = self->runtime_hostfile; *p; p++)
+            hosts += *p == '\n';
+        char *full = wrp_strf ("%s# cluster: %zu host%s, hostfile sha256 %s\n", config,
+                               hosts, hosts == 1 ? "" : "s", sha);
+        free (config);
+        if (!(config = full))
+            *ret_err = strdup ("out of memory");
+        *ret_size = config ? strlen (config) : 0;
+    }
     return config;
 }
 

@@ -52,13 +52,19 @@ typedef struct {
     char *hostfile;             //  the hostfile used (NULL: none, localhost)
     char *key_file;             //  storage behind security.key_file
     bool current;               //  the pipeline is the current (loaded) one
+    //  Set by the CLI after wrp_plan_new (borrowed from argv):
+    const char *expect;    //  status --expect STATE: exit 3 unless every node is
+                           //  in STATE and none is stale (NULL: no such check)
+    bool summary;          //  --summary: per-state folded host lists
+    bool quiet;            //  -q: only the nodes needing the eye
+    bool no_header;        //  --no-header
 } wrp_plan_t;
 
 //  What the command line asks for; zero means "not given".
 typedef struct {
     const char *pipeline;          //  -p NAME|FILE (NULL: the current pipeline)
     bool need_pipeline;            //  error when there is no pipeline (start, config)
-    const char *hostfile;          //  -H FILE
+    const char *hostfile;          //  -H FILE|HOSTLIST|- (the cluster, for one command)
     int agent_port;                //  --port (0: WRP_DEFAULT_PORT)
     int timeout_ms;                //  --timeout (0: the timeout parameter)
     wrp_format_t format;           //  --format / --json
@@ -77,10 +83,10 @@ typedef struct {
 
 //  Resolve everything a verb needs: the pipeline (-p, else the current one)
 //  re-read and re-checked from its file, its `pkg conf` overrides and
-//  generation, the hostfile (-H, else the hostfile parameter, else
-//  localhost) expanded, the variables to forward, security and output
-//  options. Writes nothing. Returns NULL and *ret_err (caller frees) naming
-//  what is wrong (file:line where there is one).
+//  generation, the hostfile (-H, else the hostfile parameter, else the
+//  cluster's hostfile of `hostfile set`, else localhost) expanded, the variables to
+//  forward, security and output options. Writes nothing. Returns NULL and *ret_err
+//  (caller frees) naming what is wrong (file:line where there is one).
 wrp_plan_t *wrp_plan_new (const wrp_plan_options_t *options, char **ret_err);
 
 //  Just the pipeline of options (-p, else the current one), re-read from
@@ -99,8 +105,10 @@ wrp_transport_t *wrp_plan_transport (const wrp_plan_t *self);
 
 //  The chimaera_config.yaml for the nodes whose agent keeps its files in
 //  state_dir (the pushed hostfile and the runtime log are named by their
-//  place in it, proto/wrp_proto.h). Returns the text (caller frees) and
-//  *ret_size, or NULL and *ret_err.
+//  place in it, proto/wrp_proto.h). With hosts known it ends in a comment
+//  naming the cluster's membership (host count, SHA-256 of the expanded
+//  hostfile), so that the membership is part of the config's hash.
+//  Returns the text (caller frees) and *ret_size, or NULL and *ret_err.
 char *wrp_plan_config (const wrp_plan_t *self, const char *state_dir, size_t *ret_size,
                        char **ret_err);
 

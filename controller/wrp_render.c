@@ -162,8 +162,32 @@ wrp_render_summarize (const wrp_render_view_t *view, wrp_render_summary_t *ret_s
         if (!node->reachable || (node->result && strcmp (node->result, "ok")) ||
             (!node->result && node->error))
             sum.errors++;
+        if (node->reachable && node->stale > 0)
+            sum.stale++;
     }
     *ret_summary = sum;
+}
+
+void
+wrp_render_summary_line (const wrp_render_view_t *view, wrp_buf_t *b)
+{
+    wrp_render_summary_t sum;
+    wrp_render_summarize (view, &sum);
+    wrp_buf_printf (b, "%zu node%s: %zu reachable, %zu running", sum.total,
+                    sum.total == 1 ? "" : "s", sum.reachable, sum.running);
+    if (sum.failed)
+        wrp_buf_printf (b, ", %zu failed", sum.failed);
+    if (sum.stale)
+        wrp_buf_printf (b, ", %zu stale (not the config start would push)", sum.stale);
+    if (view->command && strcmp (view->command, "status")) {
+        if (sum.errors)
+            wrp_buf_printf (b, "; %s did not succeed on %zu of %zu", view->command,
+                            sum.errors, sum.total);
+        else
+            wrp_buf_printf (b, "; %s done on all", view->command);
+    } else if (sum.total > sum.reachable)
+        wrp_buf_printf (b, "; %zu not answering", sum.total - sum.reachable);
+    wrp_buf_str (b, "\n");
 }
 
 //  --------------------------------------------------------------------------

@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "wrp_buf.h"
 #include "wrp_msg.h"
 
 typedef struct {
@@ -29,8 +30,9 @@ typedef struct {
     const char *error;     //  one line: what went wrong on this node; NULL if nothing
     const char *note;      //  table DETAIL when all went well ("started"); may be NULL
     const char
-        *removed;         //  clean: "path\tbytes" lines the agent removed; NULL otherwise
-    double last_seen;     //  monitor: wall clock of its last reply (0: never / omit)
+        *removed;        //  clean: "path\tbytes" lines the agent removed; NULL otherwise
+    double last_seen;    //  monitor: wall clock of its last reply (0: never / omit)
+    int stale;    //  1: runs another config than the one wanted; -1: runs it; 0: n/a
     double changed_at;    //  monitor: wall clock of its last state change (0: omit)
 } wrp_render_node_t;
 
@@ -43,13 +45,15 @@ typedef struct {
 } wrp_render_monitor_t;
 
 typedef struct {
-    const char *pipeline;                   //  pipeline name
-    uint64_t generation;                    //  the controller's config generation
-    const char *command;                    //  "status", "start", "stop", "kill", "clean"
-    const wrp_render_node_t *nodes;         //  one entry per node, in hostfile order
-    size_t count;                           //  number of entries
-    bool color;                             //  table: ANSI colours
-    double updated_at;                      //  monitor: wall clock of the poll (0: omit)
+    const char *pipeline;              //  pipeline name
+    uint64_t generation;               //  the controller's config generation
+    const char *command;               //  "status", "start", "stop", "kill", "clean"
+    const wrp_render_node_t *nodes;    //  one entry per node, in hostfile order
+    size_t count;                      //  number of entries
+    bool color;                        //  table: ANSI colours
+    double updated_at;                 //  monitor: wall clock of the poll (0: omit)
+    bool no_header;                    //  table: no header line (--no-header)
+    bool quiet;    //  table: only nodes needing the eye, no summary (-q)
     const wrp_render_monitor_t *monitor;    //  monitor: its counters (NULL: omit)
 } wrp_render_view_t;
 
@@ -61,10 +65,15 @@ typedef struct {
     size_t running;      //  runtimes in state running
     size_t failed;       //  runtimes in state failed
     size_t errors;       //  nodes with result "error" or no answer
+    size_t stale;        //  nodes running another config than the one wanted
 } wrp_render_summary_t;
 
 void wrp_render_summarize (const wrp_render_view_t *view,
                            wrp_render_summary_t *ret_summary);
+
+//  Append the table's closing line ("4 nodes: 4 reachable, 4 running")
+//  to b.
+void wrp_render_summary_line (const wrp_render_view_t *view, wrp_buf_t *b);
 
 //  True when the node needs the operator's eye: unreachable, an error, a
 //  failed runtime.

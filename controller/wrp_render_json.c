@@ -92,7 +92,7 @@ s_json_runtime (wrp_buf_t *b, const wrp_msg_t *st, const char *state)
 //  "config": the pipeline, generation and hash the runtime was started
 //  with, or null.
 static void
-s_json_config (wrp_buf_t *b, const wrp_msg_t *st)
+s_json_config (wrp_buf_t *b, const wrp_msg_t *st, int stale)
 {
     if (!st || !(wrp_msg_has (st, WRP_F_GENERATION) || wrp_msg_has (st, WRP_F_SHA256))) {
         wrp_buf_str (b, ",\"config\":null");
@@ -104,7 +104,9 @@ s_json_config (wrp_buf_t *b, const wrp_msg_t *st)
     s_json_number_or_null (b, st, WRP_F_GENERATION);
     wrp_buf_str (b, ",\"sha256\":");
     wrp_json_string (b, wrp_msg_str (st, WRP_F_SHA256));
-    wrp_buf_str (b, "}");
+    wrp_buf_str (b, stale > 0   ? ",\"stale\":true}"
+                    : stale < 0 ? ",\"stale\":false}"
+                                : ",\"stale\":null}");
 }
 
 //  "error": what went wrong with the command or the node; for a failed
@@ -172,7 +174,7 @@ s_json_node (wrp_buf_t *b, const wrp_render_view_t *view, const wrp_render_node_
     wrp_buf_str (b, ",\"agent_version\":");
     wrp_json_string (b, st ? wrp_msg_str (st, WRP_F_AGENT_VERSION) : NULL);
     s_json_runtime (b, st, state);
-    s_json_config (b, st);
+    s_json_config (b, st, node->stale);
     wrp_buf_str (b, ",\"shm\":");
     s_json_pairs (b, st ? wrp_msg_str (st, WRP_F_SHM) : NULL, "name", "bytes");
     s_json_error (b, node, st, state);
@@ -209,8 +211,8 @@ wrp_render_json (const wrp_render_view_t *view)
     }
     wrp_buf_printf (&b,
                     ",\"summary\":{\"total\":%zu,\"reachable\":%zu,\"running\":%zu,"
-                    "\"failed\":%zu},\"nodes\":[",
-                    sum.total, sum.reachable, sum.running, sum.failed);
+                    "\"failed\":%zu,\"stale\":%zu},\"nodes\":[",
+                    sum.total, sum.reachable, sum.running, sum.failed, sum.stale);
     for (size_t i = 0; i < view->count; i++) {
         wrp_buf_str (&b, i ? "," : "");
         s_json_node (&b, view, &view->nodes[i]);

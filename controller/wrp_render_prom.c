@@ -233,6 +233,13 @@ wrp_render_prometheus (const wrp_render_view_t *view)
     s_prom_field (&b, view, "wrp_config_generation", "gauge",
                   "Generation of the config the node's runtime was started with.",
                   WRP_F_GENERATION, 1);
+    s_prom_head (&b, "wrp_config_stale", "gauge",
+                 "1 when the node's runtime runs another config than start would push.");
+    for (size_t i = 0; i < view->count; i++)
+        if (view->nodes[i].reachable && view->nodes[i].stale) {
+            s_prom_host (&b, "wrp_config_stale", view->nodes[i].host);
+            wrp_buf_printf (&b, "} %d\n", view->nodes[i].stale > 0);
+        }
     s_prom_shm (&b, view);
     s_prom_field (&b, view, "wrp_runtime_pid", "gauge", "Process id of the runtime.",
                   WRP_F_PID, 1);

@@ -48,6 +48,15 @@ s_order (s_table_t *self)
         for (size_t i = 0; i < self->rows; i++)
             if (wrp_render_node_failing (&self->view->nodes[i]) == (pass == 0))
                 self->order[n++] = i;
+    if (self->view->quiet) {    //  -q: only the nodes that need the eye
+        size_t kept = 0;
+        for (size_t r = 0; r < n; r++) {
+            const wrp_render_node_t *node = &self->view->nodes[self->order[r]];
+            if (wrp_render_node_failing (node) || node->stale > 0)
+                self->order[kept++] = self->order[r];
+        }
+        self->rows = kept;
+    }
 }
 
 //  Total bytes and count of the shm list of a status.
@@ -95,7 +104,8 @@ s_row_cells (const wrp_render_node_t *node, char cell[S_COLS][S_CELL_MAX])
          !strcmp (state, WRP_STATE_STOPPING)))
         wrp_render_duration ((double) v / 1000.0, cell[4], S_CELL_MAX);
     if (wrp_render_int (st, WRP_F_GENERATION, &v))
-        snprintf (cell[5], S_CELL_MAX, "%" PRId64, v);
+        snprintf (cell[5], S_CELL_MAX, "%" PRId64 "%s", v,
+                  node->stale > 0 ? " stale" : "");
     size_t segs;
     uint64_t bytes = s_shm_total (st, &segs);
     if (segs > 0) {
@@ -257,23 +267,11 @@ s_print_outputs (s_table_t *self)
 static void
 s_print_summary (s_table_t *self, bool after_outputs)
 {
-    const wrp_render_view_t *view = self->view;
-    wrp_render_summary_t sum;
-    wrp_render_summarize (view, &sum);
-    wrp_buf_printf (&self->out, "%s%zu node%s: %zu reachable, %zu running",
-                    after_outputs ? "\n" : "", sum.total, sum.total == 1 ? "" : "s",
-                    sum.reachable, sum.running);
-    if (sum.failed)
-        wrp_buf_printf (&self->out, ", %zu failed", sum.failed);
-    if (view->command && strcmp (view->command, "status")) {
-        if (sum.errors)
-            wrp_buf_printf (&self->out, "; %s did not succeed on %zu of %zu",
-                            view->command, sum.errors, sum.total);
-        else
-            wrp_buf_printf (&self->out, "; %s done on all", view->command);
-    } else if (sum.total > sum.reachable)
-        wrp_buf_printf (&self->out, "; %zu not answering", sum.total - sum.reachable);
-    wrp_buf_str (&self->out, "\n");
+    if (self->view->quiet)
+        return;
+    if (after_outputs)
+        wrp_buf_str (&self->out, "\n");
+    wrp_render_summary_line (self->view, &self->out);
 }
 
 static void
@@ -298,7 +296,8 @@ wrp_render_table (const wrp_render_view_t *view)
     if (self.cells && self.order) {
         s_order (&self);
         if (s_fill (&self) == 0) {
-            s_print_header (&self);
+            if (!view->no_header && (self.rows || !view->quiet))
+                s_print_header (&self);
             for (size_t r = 0; r < self.rows; r++)
                 s_print_row (&self, r);
             s_print_summary (&self, s_print_outputs (&self) > 0);
