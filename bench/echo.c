@@ -2,10 +2,13 @@
     sends every message straight back to its sender, nothing else.
 
     Usage: echo [--curve CERT] ENDPOINT...
+           echo [--curve CERT] @EPFILE     one ROUTER bound to every endpoint
 
     One ROUTER per endpoint, all in one poll loop. bench/run.sh starts one
     process per endpoint (as many processes as there are agents), so the
-    floor pays the same per-process scheduling the agents do. With --curve,
+    floor pays the same per-process scheduling the agents do. With @EPFILE
+    (one endpoint a line) one ROUTER binds them all: the floor beside
+    bench/simagent, which serves its simulated agents the same way. With --curve,
     CERT (and CERT_secret) is the server key pair and every socket is a
     CURVE server; no ZAP handler runs (any client key is accepted), which
     is the cheapest CURVE server there is. Stops on SIGINT/SIGTERM.          */
@@ -29,6 +32,13 @@ main (int argc, char **argv)
         return 1;
     }
     int count = argc - first;
+    FILE *many = argv[first][0] == '@' ? fopen (argv[first] + 1, "re") : NULL;
+    if (argv[first][0] == '@' && !many) {
+        fprintf (stderr, "echo: cannot open %s\n", argv[first] + 1);
+        return 1;
+    }
+    if (many)
+        count = 1;
     zsys_set_max_sockets (count + 16);
 
     zcert_t *cert = NULL;
@@ -52,7 +62,16 @@ main (int argc, char **argv)
             zcert_apply (cert, socks[i]);
             zsock_set_curve_server (socks[i], 1);
         }
-        if (zsock_bind (socks[i], "%s", argv[first + i]) < 0) {
+        char line[256];
+        while (many && fgets (line, sizeof line, many)) {
+            line[strcspn (line, "\r\n")] = 0;
+            if (*line && zsock_bind (socks[i], "%s", line) < 0) {
+                fprintf (stderr, "echo: cannot bind %s: %s\n", line,
+                         zmq_strerror (zmq_errno ()));
+                return 1;
+            }
+        }
+        if (!many && zsock_bind (socks[i], "%s", argv[first + i]) < 0) {
             fprintf (stderr, "echo: cannot bind %s: %s\n", argv[first + i],
                      zmq_strerror (zmq_errno ()));
             return 1;

@@ -15,14 +15,25 @@
 #              controller's peak RSS at the largest N
 #   truth      runtime SIGSEGV -> the agent says `failed`; agent SIGKILL ->
 #              `monitor` prints the change
-# Prints one table at the end and writes it to $BUILD/bench/results.md.
+#   sim        wrp-controller against simulated agents (bench/simagent.c:
+#              one process serving many endpoints with the product's codec
+#              and transport) at 1000, 3000 and 10000 nodes: time, CPU, peak
+#              RSS and descriptors; and the floor against bench/echo serving
+#              the same endpoints the same way
+# The floor is measured first: how much slower this machine is than the one
+# in docs/PERFORMANCE.md scales the waits (agents coming up) and, on a slow
+# machine, cuts the runs per measure. A size whose agents do not come up is
+# a row saying so; past the time bound the remaining measures are rows
+# saying so. Prints one table at the end (always) and writes it to
+# $BUILD/bench/results.md.
 #
 # Environment:
 #   BENCH_QUICK=1      smoke test: N = 1 16 64, one run each, short idle window
 #   BENCH_SIZES="..."  override the agent counts
 #   BENCH_RUNS=K       runs per measure (default 5; 3 from N = 256 up and for ssh)
 #   BENCH_MAX_SECS=S   hard bound on the whole run (default 900)
-#   BENCH_ONLY="..."   only these parts: scale floor anchor truth footprint
+#   BENCH_ONLY="..."   only these parts: scale floor anchor truth footprint sim
+#   BENCH_SIM_SIZES="..."  simulated-agent sizes (default 1000 3000 10000)
 #   BENCH_MODES="..."  curve and/or insecure (default both)
 #   BENCH_KEEP=1       keep the scratch directory (agent logs) for a post-mortem
 # Everything it starts carries WRP_BENCH_TAG in its environment and is killed
@@ -47,6 +58,7 @@ if [ "$QUICK" = 1 ]; then
     IDLE_SECS=10
     TRACE_SECS=3
     TRUTH_RUNS=2
+    SIM_SIZES=${BENCH_SIM_SIZES:-"1000"}
     MAX_SECS=${BENCH_MAX_SECS:-400}
 else
     SIZES=${BENCH_SIZES:-"1 16 64 256 1000"}
@@ -57,12 +69,19 @@ else
     IDLE_SECS=60
     TRACE_SECS=10
     TRUTH_RUNS=5
-    MAX_SECS=${BENCH_MAX_SECS:-900}
+    SIM_SIZES=${BENCH_SIM_SIZES:-"1000 3000 10000"}
+    MAX_SECS=${BENCH_MAX_SECS:-840}
 fi
 MODES=${BENCH_MODES:-"curve insecure"}
 AGENT_PORT=5560
 RT_PORT=5555
 ECHO_PORT=5570
+SIM_PORT=5580
+SIM_ECHO_PORT=5590
+# The floor's cold 1000-node round inside the process on the machine of
+# docs/PERFORMANCE.md (--insecure), in ms: the yardstick for SLOW.
+FLOOR_REF_MS=330
+SLOW=1
 
 W=$(mktemp -d /tmp/wrp-bench.XXXXXX)
 TAG="wrp-bench-$$-${W##*.}"
@@ -109,17 +128,22 @@ cleanup () {
 trap cleanup EXIT
 trap 'say "interrupted"; exit 130' INT TERM
 
-# The whole run is bounded: past MAX_SECS the watchdog ends it (and the trap
-# kills everything it started).
-# bash runs the TERM trap only once the foreground command is done, so the
-# watchdog also kills what the script started, which ends that command.
+# The whole run is bounded: past MAX_SECS the watchdog marks the run over
+# time and kills what it started (which ends the command being measured);
+# every part then records "not measured" instead of measuring, and the table
+# is still printed. Two minutes later it ends the script itself.
+OVERTIME=$W/overtime
 (
     WRP_BENCH_TAG=$TAG sleep "$MAX_SECS"
-    echo "bench: over ${MAX_SECS}s, stopping" >&2
-    kill -TERM $$
+    echo "bench: over ${MAX_SECS}s: the remaining measures are skipped" >&2
+    touch "$OVERTIME"
     kill_tagged
+    WRP_BENCH_TAG=$TAG sleep 120
+    kill -TERM $$
 ) &
 WATCHDOG=$!
+over () { [ -e "$OVERTIME" ]; }
+OVER_NOTE="not measured: over the time bound"
 
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 [ "$(ulimit -n)" -ge 8192 ] || say "warning: ulimit -n is $(ulimit -n); 1000 agents need more"
@@ -159,6 +183,7 @@ record () {
 # note KEY TEXT: a cell that is a message instead of a number
 declare -A NOTE
 note () { NOTE[$1]=$2; }
+med_of () { local v=${R[$1]:-}; [ -n "$v" ] && echo "${v%% *}"; }
 
 addr_of () { # addr_of I -> 127.0.x.y of agent I (1-based)
     printf '127.0.%d.%d' $((10 + ($1 - 1) / 250)) $((1 + ($1 - 1) % 250))
@@ -221,6 +246,16 @@ if [ -f "$BUILD/lib/libwrp.a" ] && cc -std=c17 -O2 -Wall -Wextra -Werror -D_GNU_
     PROBE=$OUT/wrpprobe
 else
     say "cannot build bench/wrpprobe.c against libwrp.a: warm-poll and crash figures skipped"
+fi
+
+SIM=
+if [ -f "$BUILD/lib/libwrp.a" ] && cc -std=c17 -O2 -Wall -Wextra -Werror -D_GNU_SOURCE \
+        -Icommon -Iproto $(pkg-config --cflags libczmq libzmq yaml-0.1 libsystemd) \
+        -o "$OUT/simagent" bench/simagent.c "$BUILD/lib/libwrp.a" \
+        $(pkg-config --libs libczmq libzmq yaml-0.1 libsystemd) -lm >>"$LOG" 2>&1; then
+    SIM=$OUT/simagent
+else
+    say "cannot build bench/simagent.c against libwrp.a: simulated-agent figures skipped"
 fi
 
 AGENTD=$BIN/wrp-agentd
@@ -325,7 +360,7 @@ agents_up () {
         agent_spawn "n$i" "$(addr_of $i)" "$mode"
         AGENT_PIDS+=("$SPAWNED")
     done
-    local bound=$((20 + n / 10))
+    local bound=$(((20 + n / 10) * SLOW))
     if ! wait_until "$bound" ctl "$mode" "$W/hosts" status --timeout 3000; then
         say "  $n agents ($mode) did not all answer within ${bound}s; first agent log:"
         tail -n 5 "$W/a/n1/agent.log" >&2
@@ -390,6 +425,80 @@ if [ $WRP_OK = 1 ] && part_on footprint; then
     done
 fi
 
+# ---------------------------------------------------------------- floor
+# N echo processes (one ROUTER each, on the agents' addresses, port
+# ECHO_PORT); bench/floor connects one DEALER to each and does one round
+# (cold: as a process, end to end, and inside the process), then 20 warm
+# rounds. "curve" uses CURVE servers without a ZAP handler.
+FLOOR_SIZES=$SIZES
+part_on floor || FLOOR_SIZES=""
+for n in $FLOOR_SIZES; do
+    runs=$RUNS
+    [ "$n" -ge 256 ] && runs=$RUNS_BIG
+    for mode in $MODES; do
+        if over; then
+            note "floorcold|$n|$mode" "$OVER_NOTE"
+            continue
+        fi
+        say "floor: $n echo servers, $mode ($(elapsed_s)s elapsed)"
+        fsec=()
+        esec=()
+        if [ "$mode" = curve ]; then
+            fsec=(--curve "$K/echo.key")
+            esec=(--curve "$K/echo.key")
+        fi
+        : >"$W/eps-floor"
+        epids=()
+        for ((i = 1; i <= n; i++)); do
+            ep="tcp://$(addr_of $i):$ECHO_PORT"
+            echo "$ep" >>"$W/eps-floor"
+            WRP_BENCH_TAG=$TAG "$OUT/echo" "${esec[@]}" "$ep" 2>>"$LOG" &
+            epids+=($!)
+        done
+        if ! wait_until 30 "$OUT/floor" "${fsec[@]}" --rounds 0 --timeout 2000 "$W/eps-floor"; then
+            note "floorcold|$n|$mode" "echo servers did not answer"
+        else
+            proc=() inproc=() failed=0
+            for ((r = 1; r <= runs; r++)); do
+                t=
+                if timed t "$OUT/floor" "${fsec[@]}" --rounds 0 --timeout 30000 "$W/eps-floor"; then
+                    proc+=("$t")
+                    inproc+=("$(tail -n 1 "$LOG" | sed -n 's/.*cold_ms=\([0-9.]*\).*/\1/p')")
+                else
+                    failed=$((failed + 1))
+                fi
+            done
+            record "floorcold|$n|$mode" ms "$failed" "${proc[@]}"
+            record "floorin|$n|$mode" ms "$failed" "${inproc[@]}"
+            if out=$("$OUT/floor" "${fsec[@]}" --rounds 20 --timeout 30000 "$W/eps-floor"); then
+                echo "floor: $out" >>"$LOG"
+                eval "$(echo "$out" | tr ' ' '\n' | sed -n 's/^\(warm_[a-z]*_ms\)=/P_\1=/p')"
+                R["floorwarm|$n|$mode"]="$P_warm_median_ms $P_warm_min_ms $P_warm_max_ms 20 0 ms"
+            fi
+        fi
+        kill -TERM "${epids[@]}" 2>/dev/null
+        wait "${epids[@]}" 2>/dev/null
+    done
+done
+
+# How much slower than the reference machine: the cold round inside the
+# process at the largest size, --insecure (else CURVE, at a quarter of the
+# cost), against FLOOR_REF_MS scaled to that size. On a machine at least
+# twice as slow, fewer runs per measure keep the whole run in bounds.
+big=${FLOOR_SIZES##* }
+if [ -n "$big" ]; then
+    f=$(med_of "floorin|$big|insecure")
+    ref=$((FLOOR_REF_MS * big / 1000))
+    [ -z "$f" ] && f=$(med_of "floorin|$big|curve") && ref=$((ref * 4))
+    if [ -n "$f" ] && [ "$f" != - ] && [ "$ref" -gt 0 ]; then
+        SLOW=$(awk -v f="$f" -v r="$ref" 'BEGIN {s = f / r; printf "%d", s < 1 ? 1 : s + 0.5}')
+    fi
+fi
+say "floor: this machine is ${SLOW}x the reference (waits scaled by it)"
+if [ "$SLOW" -ge 2 ] && [ "$QUICK" != 1 ]; then
+    RUNS=$(( RUNS > 2 ? 2 : RUNS )) RUNS_BIG=1 SSH_RUNS=1 TRUTH_RUNS=2 IDLE_SECS=30
+fi
+
 # ---------------------------------------------------------------- scale
 SIZES_DONE=""
 SCALE_SIZES=$SIZES
@@ -399,9 +508,15 @@ for n in $SCALE_SIZES; do
     [ "$n" -ge 256 ] && runs=$RUNS_BIG
     for mode in $MODES; do
         [ $WRP_OK = 1 ] || break
+        if over; then
+            for v in status start stop clean; do note "$v|$n|$mode" "$OVER_NOTE"; done
+            continue
+        fi
         say "scale: $n agents, $mode, $runs runs ($(elapsed_s)s elapsed)"
         if ! agents_up "$n" "$mode"; then
-            for v in status start stop clean; do note "$v|$n|$mode" "agents did not come up"; done
+            for v in status start stop clean; do
+                note "$v|$n|$mode" "agents did not all come up within $(((20 + n / 10) * SLOW)) s"
+            done
             agents_down "$mode"
             continue
         fi
@@ -409,6 +524,7 @@ for n in $SCALE_SIZES; do
         declare -A F=()
         for v in status start stop clean; do S[$v]=""; F[$v]=0; done
         for ((r = 1; r <= runs; r++)); do
+            over && break
             for v in start status stop clean; do
                 t=
                 rsscmd=()
@@ -455,58 +571,6 @@ for n in $SCALE_SIZES; do
     SIZES_DONE="$SIZES_DONE $n"
 done
 
-# ---------------------------------------------------------------- floor
-# N echo processes (one ROUTER each, on the agents' addresses, port
-# ECHO_PORT); bench/floor connects one DEALER to each and does one round
-# (cold: as a process, end to end, and inside the process), then 20 warm
-# rounds. "curve" uses CURVE servers without a ZAP handler.
-FLOOR_SIZES=$SIZES
-part_on floor || FLOOR_SIZES=""
-for n in $FLOOR_SIZES; do
-    runs=$RUNS
-    [ "$n" -ge 256 ] && runs=$RUNS_BIG
-    for mode in $MODES; do
-        say "floor: $n echo servers, $mode ($(elapsed_s)s elapsed)"
-        fsec=()
-        esec=()
-        if [ "$mode" = curve ]; then
-            fsec=(--curve "$K/echo.key")
-            esec=(--curve "$K/echo.key")
-        fi
-        : >"$W/eps-floor"
-        epids=()
-        for ((i = 1; i <= n; i++)); do
-            ep="tcp://$(addr_of $i):$ECHO_PORT"
-            echo "$ep" >>"$W/eps-floor"
-            WRP_BENCH_TAG=$TAG "$OUT/echo" "${esec[@]}" "$ep" 2>>"$LOG" &
-            epids+=($!)
-        done
-        if ! wait_until 30 "$OUT/floor" "${fsec[@]}" --rounds 0 --timeout 2000 "$W/eps-floor"; then
-            note "floorcold|$n|$mode" "echo servers did not answer"
-        else
-            proc=() inproc=() failed=0
-            for ((r = 1; r <= runs; r++)); do
-                t=
-                if timed t "$OUT/floor" "${fsec[@]}" --rounds 0 --timeout 30000 "$W/eps-floor"; then
-                    proc+=("$t")
-                    inproc+=("$(tail -n 1 "$LOG" | sed -n 's/.*cold_ms=\([0-9.]*\).*/\1/p')")
-                else
-                    failed=$((failed + 1))
-                fi
-            done
-            record "floorcold|$n|$mode" ms "$failed" "${proc[@]}"
-            record "floorin|$n|$mode" ms "$failed" "${inproc[@]}"
-            if out=$("$OUT/floor" "${fsec[@]}" --rounds 20 --timeout 30000 "$W/eps-floor"); then
-                echo "floor: $out" >>"$LOG"
-                eval "$(echo "$out" | tr ' ' '\n' | sed -n 's/^\(warm_[a-z]*_ms\)=/P_\1=/p')"
-                R["floorwarm|$n|$mode"]="$P_warm_median_ms $P_warm_min_ms $P_warm_max_ms 20 0 ms"
-            fi
-        fi
-        kill -TERM "${epids[@]}" 2>/dev/null
-        wait "${epids[@]}" 2>/dev/null
-    done
-done
-
 # ---------------------------------------------------------------- anchor
 # A private sshd on 127.0.0.1 (own config, port, host key, client key);
 # hosts b001..bNNN all resolve to it through the client's config, so
@@ -516,6 +580,7 @@ SSH_OK=1
 command -v parallel-ssh >/dev/null && [ -x /usr/sbin/sshd ] || SSH_OK=0
 [ "$(id -u)" -eq 0 ] || SSH_OK=0
 part_on anchor || SSH_OK=0
+if [ $SSH_OK = 1 ] && over; then SSH_OK=0; note "pssh_true|16" "$OVER_NOTE"; fi
 if [ $SSH_OK = 1 ]; then
     say "anchor: private sshd and parallel-ssh ($(elapsed_s)s elapsed)"
     S=$W/ssh
@@ -624,6 +689,11 @@ TRUTH_ADDR[curve]=127.0.9.2
 TRUTH_ADDR[insecure]=127.0.9.3
 for mode in $MODES; do
     [ $WRP_OK = 1 ] && part_on truth || break
+    if over; then
+        note "crash|1|$mode" "$OVER_NOTE"
+        note "agentloss|1|$mode" "$OVER_NOTE"
+        continue
+    fi
     a=${TRUTH_ADDR[$mode]}
     h=$W/hosts-truth-$mode
     echo "$a" >"$h"
@@ -691,6 +761,141 @@ for mode in $MODES; do
     wait "$tpid" 2>/dev/null
 done
 
+# ---------------------------------------------------------------- sim
+# wrp-controller against simulated agents: bench/simagent processes serve
+# the endpoints (SIM_CHUNK each, so a process stays within the descriptor
+# limit: a listener and a connection per endpoint) with the product's own
+# transport and codec, one ROUTER per process. The controller starts with a
+# soft descriptor limit of 1024 and raises its own; its peak descriptors
+# are sampled every 20 ms. One run per verb. The floor beside it: bench/echo
+# serving the same endpoints the same way, bench/floor's cold round.
+SIM_CHUNK=4000
+HARD_FDS=$(ulimit -Hn)
+# sim_hosts N FORMAT: the N simulated addresses through printf FORMAT (one
+# %s), without a fork per line.
+sim_hosts () {
+    local i
+    for ((i = 0; i < $1; i++)); do
+        printf "$2" "127.2.$((i / 250)).$((1 + i % 250))"
+    done
+}
+
+# sim_serve N PORT PREFIX AT CMD...: N endpoints into PREFIX.all, one server
+# (CMD ... AT+chunkfile) per SIM_CHUNK of them; pids in SIM_PIDS, stderr of
+# each in chunkfile.err.
+sim_serve () {
+    local n=$1 port=$2 prefix=$3 at=$4 i f
+    shift 4
+    sim_hosts "$n" "tcp://%s:$port\n" >"$prefix.all"
+    rm -f "$prefix".part*
+    split -l "$SIM_CHUNK" -d -a 3 "$prefix.all" "$prefix.part"
+    SIM_PIDS=()
+    for f in "$prefix".part[0-9][0-9][0-9]; do
+        WRP_BENCH_TAG=$TAG "$@" "$at$f" 2>"$f.err" &
+        SIM_PIDS+=($!)
+    done
+}
+sim_down () {
+    [ ${#SIM_PIDS[@]} -gt 0 ] || return 0
+    kill -TERM "${SIM_PIDS[@]}" 2>/dev/null
+    local i
+    for ((i = 0; i < 40; i++)); do
+        kill -0 "${SIM_PIDS[@]}" 2>/dev/null || break
+        sleep 0.05
+    done
+    kill -KILL "${SIM_PIDS[@]}" 2>/dev/null
+    wait "${SIM_PIDS[@]}" 2>/dev/null
+    SIM_PIDS=()
+}
+sim_ready () { # every simagent has bound all its endpoints
+    local f
+    for f in "$W"/sim.part[0-9][0-9][0-9]; do grep -q endpoints "$f.err" || return 1; done
+}
+
+# sim_ctl KEY MODE N VERB: one controller run, recorded under KEY.
+sim_ctl () {
+    local key=$1 mode=$2 n=$3 v=$4 s e tpid cpid=
+    local max=0 c rc=0
+    echo "+ sim: wrp-controller $v ($n simulated agents, $mode)" >>"$LOG"
+    now_us s
+    (ulimit -Sn 1024; exec /usr/bin/time -f '%M %U %S' -o "$W/sim-time" "$CTL" -H "$W/sim.hosts" \
+        -p "$PIPELINE" ${CSEC[$mode]} --timeout $((120000 * SLOW)) "$v" >"$W/sim-out" 2>>"$LOG") &
+    tpid=$!
+    while kill -0 "$tpid" 2>/dev/null; do
+        [ -n "$cpid" ] || cpid=$(cat "/proc/$tpid/task/$tpid/children" 2>/dev/null | awk '{print $1}')
+        if [ -n "$cpid" ]; then
+            c=$(ls "/proc/$cpid/fd" 2>/dev/null | wc -l)
+            [ "$c" -gt "$max" ] && max=$c
+        fi
+        sleep 0.02
+    done
+    wait "$tpid" || rc=$?
+    now_us e
+    tail -n 1 "$W/sim-out" >>"$LOG"
+    local kb us ss
+    read -r kb us ss < <(tail -n 1 "$W/sim-time")
+    record "$key|$n|$mode" ms "$([ $rc -eq 0 ] && echo 0 || echo 1)" \
+        "$(printf '%d.%03d' $(((e - s) / 1000)) $(((e - s) % 1000)))"
+    RSS["$key|$n|$mode"]=$kb
+    CPU["$key|$n|$mode"]=$(awk -v u="$us" -v s="$ss" 'BEGIN {printf "%.2f", u + s}')
+    FDS["$key|$n|$mode"]=$max
+    [ $rc -eq 0 ] || note "${key}_why|$n|$mode" "exit $rc: $(tail -n 1 "$W/sim-out")"
+}
+
+declare -A FDS
+SIM_DONE=""
+sims=""
+[ -n "$SIM" ] && [ $WRP_OK = 1 ] && part_on sim && sims=$SIM_SIZES
+for n in $sims; do
+    need=$((2 * n + 64))
+    if [ "$need" -gt "$HARD_FDS" ]; then
+        fit=$(((HARD_FDS - 64) / 2 / 100 * 100))
+        for mode in $MODES; do
+            note "sim_status|$n|$mode" "needs ~$need descriptors; the hard limit here is $HARD_FDS (measured at $fit)"
+        done
+        SIM_DONE="$SIM_DONE $n"
+        n=$fit
+    fi
+    SIM_DONE="$SIM_DONE $n"
+    for mode in $MODES; do
+        if over; then
+            note "sim_status|$n|$mode" "$OVER_NOTE"
+            continue
+        fi
+        say "sim: $n simulated agents, $mode ($(elapsed_s)s elapsed)"
+        sim_hosts "$n" "%s:$SIM_PORT\n" >"$W/sim.hosts"
+        if [ "$mode" = curve ]; then
+            sim_serve "$n" "$SIM_PORT" "$W/sim" "" "$SIM" --key "$K/agent.key" --authorized-keys "$K/authorized"
+        else
+            sim_serve "$n" "$SIM_PORT" "$W/sim" "" "$SIM" --insecure
+        fi
+        if ! wait_until $((30 * SLOW)) sim_ready; then
+            note "sim_status|$n|$mode" "simulated agents did not come up"
+            sim_down
+            continue
+        fi
+        for v in status start stop; do
+            over || sim_ctl "sim_$v" "$mode" "$n" "$v"
+        done
+        sim_down
+        over && continue
+        fsec=()
+        [ "$mode" = curve ] && fsec=(--curve "$K/echo.key")
+        sim_serve "$n" "$SIM_ECHO_PORT" "$W/simecho" "@" "$OUT/echo" "${fsec[@]}"
+        if wait_until $((30 * SLOW)) "$OUT/floor" "${fsec[@]}" --rounds 0 --timeout 5000 "$W/simecho.all"; then
+            t=
+            if timed t "$OUT/floor" "${fsec[@]}" --rounds 0 --timeout $((60000 * SLOW)) "$W/simecho.all"; then
+                record "simfloor|$n|$mode" ms 0 "$t"
+            else
+                record "simfloor|$n|$mode" ms 1
+            fi
+        else
+            note "simfloor|$n|$mode" "echo servers did not answer"
+        fi
+        sim_down
+    done
+done
+
 # ---------------------------------------------------------------- footprint (end)
 TCK=$(getconf CLK_TCK)
 for mode in $MODES; do
@@ -756,7 +961,6 @@ cell () {
     return 0
 }
 num () { awk -v x="$1" 'BEGIN {if (x >= 100) printf "%.0f", x; else if (x >= 10) printf "%.1f", x; else printf "%.2f", x}'; }
-med_of () { local v=${R[$1]:-}; [ -n "$v" ] && echo "${v%% *}"; }
 # ratio A B: median(A) / median(B), or "—"
 ratio () {
     local a b
@@ -827,6 +1031,24 @@ row () { printf '| %s | %s | %s | %s | %s | %s |\n' "$@"; }
         row "controller peak RSS, \`$v\` (MiB)" "$big" "$(mib "$c")" "$(mib "$p")" \
             "target < 64 MiB; CPU (user+sys) of the controller: ${CPU[$v|curve]:-—} s / ${CPU[$v|insecure]:-—} s, of all agents: ${ACPU[$v|curve]:-—} s / ${ACPU[$v|insecure]:-—} s" ""
     done
+    for n in $SIM_DONE; do
+        for v in status start stop; do
+            cmp="" rat=""
+            if [ "$v" = status ]; then
+                cmp="floor against echo serving the same way: $(cell "simfloor|$n|curve") / $(cell "simfloor|$n|insecure")"
+                rat="wrp/floor $(ratio "sim_status|$n|curve" "simfloor|$n|curve") / $(ratio "sim_status|$n|insecure" "simfloor|$n|insecure")"
+            fi
+            row "\`wrp-controller $v\`, simulated agents" "$n" "$(cell "sim_$v|$n|curve")" \
+                "$(cell "sim_$v|$n|insecure")" "$cmp" "$rat"
+        done
+        for v in status start stop; do
+            [ -n "${RSS[sim_$v|$n|curve]:-}${RSS[sim_$v|$n|insecure]:-}" ] || continue
+            row "controller peak RSS (MiB) / CPU (s) / descriptors, \`$v\`, simulated" "$n" \
+                "$(mib "${RSS[sim_$v|$n|curve]:-}") / ${CPU[sim_$v|$n|curve]:-—} / ${FDS[sim_$v|$n|curve]:-—}" \
+                "$(mib "${RSS[sim_$v|$n|insecure]:-}") / ${CPU[sim_$v|$n|insecure]:-—} / ${FDS[sim_$v|$n|insecure]:-—}" \
+                "target RSS < 256 MiB at 10000; started with a soft limit of 1024 descriptors" ""
+        done
+    done
     row "runtime SIGSEGV → agent says \`failed\` (ms)" 1 "$(cell "crash|1|curve")" \
         "$(cell "crash|1|insecure")" "target ≤ 50 ms; STATUS back to back" ""
     row "agent SIGKILL → \`monitor\` prints it (ms)" 1 "$(cell "agentloss|1|curve")" \
@@ -836,6 +1058,7 @@ row () { printf '| %s | %s | %s | %s | %s | %s |\n' "$@"; }
         echo; echo "parallel-ssh anchor skipped (needs root, pssh and openssh-server)."
     fi
 } >"$OUT/results.md"
+over && echo "The run went over its ${MAX_SECS} s bound: the rows saying so were not measured." >>"$OUT/results.md"
 say "done in $(elapsed_s)s; table in ${OUT#$TOP/}/results.md, log in ${LOG#$TOP/}"
 echo
 cat "$OUT/results.md"

@@ -42,6 +42,9 @@
 #define S_HEARTBEAT_TMO    6000
 #define S_TCP_MAXRT_MS     15000
 #define S_HANDSHAKE_MS     10000
+//  A handshake cut off this soon after the connect is the agent refusing it
+//  (a wrong key, or CURVE against plain); later, a busy agent timing it out.
+#define S_MISMATCH_MS 1000
 
 //  ZMQ_ZAP_ENFORCE_DOMAIN is draft API in libzmq 4.3 (Debian's build has no
 //  drafts); the option number is stable, so set it and ignore EINVAL.
@@ -53,12 +56,14 @@
 typedef enum { S_HS_NONE, S_HS_OK, S_HS_FAILED } s_hs_state_t;
 
 typedef struct {
-    zsock_t *pair;           //  receives the DEALER's monitor events
-    char *endpoint;          //  what the DEALER connects to
-    char *agent_key_file;    //  the agent key it was given (may be NULL)
-    s_hs_state_t state;      //  last handshake outcome
-    char *reason;            //  why it failed (S_HS_FAILED)
-    int dropped;             //  plain handshakes cut off in a row
+    zsock_t *pair;                //  receives the DEALER's monitor events
+    char *endpoint;               //  what the DEALER connects to
+    char *agent_key_file;         //  the agent key it was given (may be NULL)
+    s_hs_state_t state;           //  last handshake outcome
+    char *reason;                 //  why it failed (S_HS_FAILED)
+    int dropped;                  //  plain handshakes cut off in a row
+    int64_t connected_ms;         //  when the last TCP connection was made
+    wrp_transport_link_t link;    //  what the connection did so far
 } s_monitor_t;
 
 struct _wrp_transport_t {
@@ -82,7 +87,12 @@ static void
 s_raise_limits (void)
 {
     zmq_ctx_set (zsys_init (), ZMQ_MAX_SOCKETS, S_MAX_SOCKETS);
-    struct rlimit limit;
+    //  Up to 2^20 descriptors (a controller at 10,000 agents needs ~30,000):
+    //  the hard limit too when we may (root), else the soft one up to it.
+    struct rlimit limit, want = {1 << 20, 1 << 20};
+    if (getrlimit (RLIMIT_NOFILE, &limit) == 0 && limit.rlim_max < want.rlim_max &&
+        setrlimit (RLIMIT_NOFILE, &want) == 0)
+        return;
     if (getrlimit (RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
         limit.rlim_cur = limit.rlim_max > (1 << 20) ? (1 << 20) : limit.rlim_max;
         setrlimit (RLIMIT_NOFILE, &limit);
@@ -364,7 +374,8 @@ wrp_transport_connect (wrp_transport_t *self, const char *endpoint,
               __atomic_add_fetch (&sequence, 1, __ATOMIC_RELAXED));
     if (!monitor ||
         zmq_socket_monitor (zsock_resolve (sock), name,
-                            ZMQ_EVENT_HANDSHAKE_SUCCEEDED |
+                            ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_CONNECTED |
+                                ZMQ_EVENT_CONNECT_RETRIED | ZMQ_EVENT_DISCONNECTED |
                                 ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
                                 ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
                                 ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL) != 0 ||
@@ -442,6 +453,8 @@ s_monitor_fail (wrp_transport_t *self, s_monitor_t *monitor, uint16_t event,
         wrp_str_null (&reason,
                       "handshake with the agent at %s failed (protocol error 0x%08x)",
                       monitor->endpoint, value);
+    else if (zclock_mono () - monitor->connected_ms >= S_MISMATCH_MS)
+        return;    //  cut off late: a busy agent timing the handshake out
     else if (!self->insecure)
         wrp_str_null (
             &reason,
@@ -464,18 +477,29 @@ s_monitor_fail (wrp_transport_t *self, s_monitor_t *monitor, uint16_t event,
     monitor->state = reason ? S_HS_FAILED : S_HS_NONE;
 }
 
-int
-wrp_transport_auth_failed (wrp_transport_t *self, zsock_t *sock, char **ret_reason)
+//  Reads every event waiting on a client socket's monitor into its record.
+static void
+s_monitor_drain (wrp_transport_t *self, s_monitor_t *monitor)
 {
-    assert (self);
-    s_monitor_t *monitor = sock ? zhashx_lookup (self->monitors, sock) : NULL;
-    if (!monitor)
-        return -1;
     uint16_t event;
     uint32_t value;
     char endpoint[256];
     while (wrp_zap_event_read (monitor->pair, &event, &value, endpoint,
                                sizeof endpoint) == 0) {
+        wrp_transport_link_t *link = &monitor->link;
+        if (event == ZMQ_EVENT_CONNECTED) {
+            link->tcp = true;
+            monitor->connected_ms = zclock_mono ();
+        } else if (event == ZMQ_EVENT_CONNECT_RETRIED)
+            link->retries++;
+        else if (event == ZMQ_EVENT_DISCONNECTED) {
+            if (link->up)
+                link->drops++;
+            link->tcp = link->up = false;
+        } else if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
+            link->up = true;
+            link->handshakes++;
+        }
         if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
             monitor->state = S_HS_OK;
             monitor->dropped = 0;
@@ -488,6 +512,29 @@ wrp_transport_auth_failed (wrp_transport_t *self, zsock_t *sock, char **ret_reas
                   ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL))
             s_monitor_fail (self, monitor, event, value);
     }
+}
+
+int
+wrp_transport_link (wrp_transport_t *self, zsock_t *sock, wrp_transport_link_t *ret_link)
+{
+    assert (self);
+    assert (ret_link);
+    s_monitor_t *monitor = sock ? zhashx_lookup (self->monitors, sock) : NULL;
+    if (!monitor)
+        return -1;
+    s_monitor_drain (self, monitor);
+    *ret_link = monitor->link;
+    return 0;
+}
+
+int
+wrp_transport_auth_failed (wrp_transport_t *self, zsock_t *sock, char **ret_reason)
+{
+    assert (self);
+    s_monitor_t *monitor = sock ? zhashx_lookup (self->monitors, sock) : NULL;
+    if (!monitor)
+        return -1;
+    s_monitor_drain (self, monitor);
     if (monitor->state != S_HS_FAILED)
         return 0;
     if (ret_reason)

@@ -109,6 +109,20 @@ void wrp_transport_close (wrp_transport_t *self, zsock_t **sock_p);
 //  wrp_transport_monitor (sock) to its poller.
 int wrp_transport_auth_failed (wrp_transport_t *self, zsock_t *sock, char **ret_reason);
 
+//  Controller side: what the connection of a monitored DEALER did so far,
+//  from its socket monitor (never blocks; drains the pending events).
+typedef struct {
+    bool tcp;               //  a TCP connection exists now (maybe handshaking)
+    bool up;                //  a ZMTP session is up now (handshake done)
+    unsigned handshakes;    //  sessions made so far
+    unsigned drops;         //  sessions lost so far (closed, reset, heartbeat timeout)
+    unsigned retries;       //  connect attempts that failed (refused, no route)
+} wrp_transport_link_t;
+
+//  Returns 0 and *ret_link, or -1 when sock is not a monitored DEALER.
+int wrp_transport_link (wrp_transport_t *self, zsock_t *sock,
+                        wrp_transport_link_t *ret_link);
+
 //  Controller side: the monitor socket of a DEALER (borrowed; NULL if sock
 //  is unknown). It becomes readable when a connection event arrives; then
 //  call wrp_transport_auth_failed, which drains it.

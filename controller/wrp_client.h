@@ -2,16 +2,21 @@
     agent, all polled in one loop.
 
     A call sends one request to every node at once and collects the replies,
-    matched by id, under one deadline. A node that is down, slow or refusing
-    only costs its own entry: every other node's reply is taken as it comes.
-    For a command the agent answers late (START waits for the runtime, STOP
-    for the process to end) a STATUS probe goes along with it, so the
-    controller can tell "the agent does not answer at all" (unreachable,
-    given up after the liveness window) from "the agent answers, but the
-    command did not finish in time" (timed out).
+    matched by id, under one deadline: the user's --timeout. A node is
+    decided without a reply only on evidence about its transport, each said
+    at the moment it is known: the name does not resolve, the connection is
+    refused or has no route, the handshake is refused (every DEALER has a
+    socket monitor). A node that is connected but has not replied is busy
+    and is waited for until the deadline; then what the evidence shows is
+    said ("connected, heartbeats answered, no reply to START within 120 s",
+    or "timed out" when the agent answers its STATUS probes but the command
+    did not finish). A connection re-made during a call gets the request
+    again with the same id: the agent answers a repeat from its record.
+    A deferred command (START, STOP...) carries a STATUS probe, repeated
+    every 2 s while the node is busy: its reply is the node's latest state.
 
     The connections stay open for the client's life, so wrp_monitor can keep
-    polling through them (wrp_client_send / wrp_client_recv).                */
+    polling through them (wrp_client_send / wrp_client_recv / wrp_client_link). */
 
 #ifndef WRP_CLIENT_H_INCLUDED
 #define WRP_CLIENT_H_INCLUDED
@@ -23,10 +28,6 @@
 #include "wrp_msg.h"
 #include "wrp_plan.h"
 #include "wrp_transport.h"
-
-//  Default liveness window: a node that answers nothing within it is
-//  reported unreachable (the command's own timeout may be shorter).
-#define WRP_CLIENT_LIVENESS_MS 5000
 
 typedef struct {
     const char *host;      //  host name or address (borrowed from the plan)
@@ -67,17 +68,15 @@ wrp_client_node_t *wrp_client_node (wrp_client_t *self, size_t index);
 void wrp_client_set_progress (wrp_client_t *self, const char *label);
 
 //  Send requests[i] to node i (NULL: leave node i out) all at once and
-//  collect the replies until every node answered, timeout_ms passed or the
-//  process was interrupted. A node that has sent nothing within liveness_ms
-//  is given up as unreachable. Node entries of the nodes asked are reset
-//  and filled in. Returns the number of nodes that answered the command,
-//  or -1 when interrupted (entries filled as far as known).
-int wrp_client_call (wrp_client_t *self, wrp_msg_t **requests, int timeout_ms,
-                     int liveness_ms);
+//  collect the replies until every node answered or was decided down,
+//  timeout_ms passed or the process was interrupted. Node entries of the
+//  nodes asked are reset and filled in. Returns the number of nodes that
+//  answered the command, or -1 when interrupted (entries filled as far as
+//  known).
+int wrp_client_call (wrp_client_t *self, wrp_msg_t **requests, int timeout_ms);
 
 //  Same request to every connected node (the id is shared).
-int wrp_client_call_all (wrp_client_t *self, const wrp_msg_t *request, int timeout_ms,
-                         int liveness_ms);
+int wrp_client_call_all (wrp_client_t *self, const wrp_msg_t *request, int timeout_ms);
 
 //  Low level (monitor): queue msg to node index without waiting. Returns 0,
 //  or -1 when the node is not connected or its queue is full.
@@ -94,6 +93,11 @@ int wrp_client_recv (wrp_client_t *self, int timeout_ms, size_t *ret_index,
 //  key not authorized, or a security mismatch)? Returns 1 and *ret_reason
 //  (one line, caller frees), else 0. Never blocks.
 int wrp_client_auth_failed (wrp_client_t *self, size_t index, char **ret_reason);
+
+//  Low level (monitor): what node index's connection did so far (drops
+//  counts connections closed or timed out by heartbeats). Never blocks.
+//  Returns 0 and *ret_link, or -1 when the node has no socket.
+int wrp_client_link (wrp_client_t *self, size_t index, wrp_transport_link_t *ret_link);
 
 //  Wall clock in seconds since the epoch (sub-second precision).
 double wrp_client_now (void);

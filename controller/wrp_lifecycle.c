@@ -75,13 +75,6 @@ s_timeout (const wrp_plan_t *plan)
     return plan->timeout_ms > 0 ? plan->timeout_ms : 300000;
 }
 
-static int
-s_liveness (const wrp_plan_t *plan)
-{
-    int timeout = s_timeout (plan);
-    return timeout < WRP_CLIENT_LIVENESS_MS ? timeout : WRP_CLIENT_LIVENESS_MS;
-}
-
 //  Print the view in the plan's format on stdout.
 static void
 s_render (s_run_t *run)
@@ -202,8 +195,7 @@ s_status (s_run_t *run)
     wrp_msg_t *status = wrp_msg_new (WRP_CMD_STATUS, NULL);
     if (!status)
         return S_EXIT_FAILED;
-    int rc = wrp_client_call_all (run->client, status, s_timeout (run->plan),
-                                  s_liveness (run->plan));
+    int rc = wrp_client_call_all (run->client, status, s_timeout (run->plan));
     wrp_msg_destroy (&status);
     s_render (run);
     rc = rc < 0 ? S_EXIT_FAILED : s_exit_code (run);
@@ -301,8 +293,7 @@ s_start_ask_status (s_start_t *self)
     if (!status)
         return -1;
     wrp_client_set_progress (self->run->client, "start (asking every agent)");
-    int answered = wrp_client_call_all (self->run->client, status, self->timeout,
-                                        s_liveness (self->plan));
+    int answered = wrp_client_call_all (self->run->client, status, self->timeout);
     wrp_msg_destroy (&status);
     return answered;
 }
@@ -413,8 +404,7 @@ s_start_sleep_and_check (s_start_t *self, int64_t sleep_s)
             if (self->asked[i] && !strcmp (run->rows[i].result, "ok"))
                 again[i] = probe;
         wrp_client_set_progress (run->client, "start (final status)");
-        wrp_client_call (run->client, again, s_liveness (self->plan),
-                         s_liveness (self->plan));
+        wrp_client_call (run->client, again, self->timeout);
         for (size_t i = 0; i < run->count; i++) {
             if (!again[i])
                 continue;
@@ -454,8 +444,7 @@ s_start (s_run_t *run)
     s_start_prepare (&self);
     wrp_client_set_progress (run->client, "start");
     int started =
-        wrp_client_call (run->client, self.requests, self.timeout + S_REPLY_MARGIN_MS,
-                         s_liveness (run->plan));
+        wrp_client_call (run->client, self.requests, self.timeout + S_REPLY_MARGIN_MS);
     s_collect (run, self.asked);
     for (size_t i = 0; i < run->count; i++)
         if (self.asked[i] && !strcmp (run->rows[i].result, "ok")) {
@@ -482,8 +471,7 @@ s_one_round (s_run_t *run, wrp_cmd_t cmd)
     wrp_msg_set_int (request, WRP_F_TIMEOUT_MS, timeout);
     if (cmd == WRP_CMD_CLEAN && plan->pipeline)
         wrp_msg_set_str (request, WRP_F_PIPELINE, plan->pipeline);
-    int rc = wrp_client_call_all (run->client, request, timeout + S_REPLY_MARGIN_MS,
-                                  s_liveness (plan));
+    int rc = wrp_client_call_all (run->client, request, timeout + S_REPLY_MARGIN_MS);
     wrp_msg_destroy (&request);
     s_collect (run, NULL);
     for (size_t i = 0; i < run->count; i++) {

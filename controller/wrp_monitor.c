@@ -21,6 +21,10 @@
 #include "wrp_render.h"
 #include "wrp_render_html.h"
 
+//  How often the connections are looked at: a closed one is reported
+//  within this time.
+#define S_LINK_CHECK_MS 50
+
 //  What the monitor remembers of one node.
 typedef struct {
     bool known;               //  we have had an answer or declared it down
@@ -333,11 +337,18 @@ s_check_silent (s_monitor_t *self, int64_t now, int64_t *wake)
     for (size_t i = 0; i < self->count; i++) {
         s_node_t *n = &self->nodes[i];
         int64_t since = n->last_reply_ms ? n->last_reply_ms : self->start;
-        if (n->up && now - since >= self->down_after) {
+        //  A closed connection (socket monitor) is down at once.
+        wrp_transport_link_t link;
+        bool closed = n->up && wrp_client_link (self->client, i, &link) == 0 &&
+                      link.handshakes > 0 && !link.up;
+        if (n->up && (closed || now - since >= self->down_after)) {
             n->up = false;
             char text[128];
-            snprintf (text, sizeof text, "agent down: no reply for %.1f s",
-                      (double) (now - since) / 1000.0);
+            if (closed)
+                snprintf (text, sizeof text, "agent down: connection closed");
+            else
+                snprintf (text, sizeof text, "agent down: no reply for %.1f s",
+                          (double) (now - since) / 1000.0);
             s_event (self, i, "down", text);
             self->counters.errors++;
         } else if (n->up && since + self->down_after < *wake)
@@ -507,6 +518,8 @@ wrp_monitor_run (wrp_plan_t *plan)
             s_check_silent (&self, now, &wake);
         else if (s_check_initial (&self, now, &wake))
             continue;
+        if (self.initial_done && wake > now + S_LINK_CHECK_MS)
+            wake = now + S_LINK_CHECK_MS;    //  look at the connections this often
         if (self.dirty && self.initial_done) {
             if (now - self.published >= S_PUBLISH_GAP)
                 s_publish (&self, false);

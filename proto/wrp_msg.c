@@ -26,7 +26,51 @@ typedef struct {
     char key[WRP_MSG_MAX_KEY + 1];    //  NUL-terminated key
     uint8_t *data;                    //  value bytes + one NUL (not sent)
     size_t size;                      //  value size without the NUL
+    zmq_msg_t *shared;                //  a large value as sent, shared by reference
 } s_field_t;
+
+//  Values from this size up are sent by reference: the first send makes one
+//  libzmq message of the value, every send shares it (zmq_msg_copy counts
+//  references), so one START to a thousand agents holds its config once.
+#define S_SHARE_MIN 1024
+
+//  Frees a field's value (and its shared message).
+static void
+s_field_clear (s_field_t *field)
+{
+    free (field->data);
+    field->data = NULL;
+    if (field->shared) {
+        zmq_msg_close (field->shared);
+        free (field->shared);
+        field->shared = NULL;
+    }
+}
+
+//  Sends a field's value: a large one by reference. Returns 0 or -1.
+static int
+s_send_value (void *handle, s_field_t *field, int flags)
+{
+    if (field->size < S_SHARE_MIN)
+        return zmq_send (handle, field->data, field->size, flags) == -1 ? -1 : 0;
+    if (!field->shared) {
+        field->shared = malloc (sizeof *field->shared);
+        if (!field->shared || zmq_msg_init_size (field->shared, field->size) != 0) {
+            free (field->shared);
+            field->shared = NULL;
+            return -1;
+        }
+        memcpy (zmq_msg_data (field->shared), field->data, field->size);
+    }
+    zmq_msg_t copy;
+    zmq_msg_init (&copy);
+    if (zmq_msg_copy (&copy, field->shared) != 0 ||
+        zmq_msg_send (&copy, handle, flags) == -1) {
+        zmq_msg_close (&copy);
+        return -1;
+    }
+    return 0;
+}
 
 struct _wrp_msg_t {
     wrp_cmd_t cmd;                  //  the command
@@ -158,7 +202,7 @@ wrp_msg_destroy (wrp_msg_t **self_p)
         return;
     wrp_msg_t *self = *self_p;
     for (size_t i = 0; i < self->count; i++)
-        free (self->fields[i].data);
+        s_field_clear (&self->fields[i]);
     free (self->fields);
     free (self);
     *self_p = NULL;
@@ -200,6 +244,7 @@ s_append (wrp_msg_t *self, const char *key, size_t key_size, const void *value,
     field->key[key_size] = 0;
     field->data = data;
     field->size = size;
+    field->shared = NULL;
     self->total += key_size + size;
     return 0;
 }
@@ -286,7 +331,7 @@ wrp_msg_set (wrp_msg_t *self, const char *key, const void *value, size_t size)
     uint8_t *data = s_copy_value (value, size);
     if (!data)
         return -1;
-    free (field->data);
+    s_field_clear (field);
     field->data = data;
     field->size = size;
     self->total = total;
@@ -341,7 +386,7 @@ wrp_msg_unset (wrp_msg_t *self, const char *key)
     if (!field)
         return -1;
     self->total -= strlen (field->key) + field->size;
-    free (field->data);
+    s_field_clear (field);
     size_t index = (size_t) (field - self->fields);
     memmove (field, field + 1, (self->count - index - 1) * sizeof *field);
     self->count--;
@@ -747,11 +792,12 @@ wrp_msg_send (const wrp_msg_t *self, zsock_t *sock, zframe_t *routing_id)
             return -1;
     }
     for (size_t i = 0; i < self->count; i++) {
-        const s_field_t *field = &self->fields[i];
+        //  The value cache is not part of the message's meaning.
+        s_field_t *field = (s_field_t *) &self->fields[i];
         int more = i + 1 < self->count ? ZMQ_SNDMORE : 0;
         if (zmq_send (handle, field->key, strlen (field->key),
                       ZMQ_SNDMORE | ZMQ_DONTWAIT) == -1 ||
-            zmq_send (handle, field->data, field->size, more | ZMQ_DONTWAIT) == -1)
+            s_send_value (handle, field, more | ZMQ_DONTWAIT) != 0)
             return -1;
     }
     return 0;

@@ -59,6 +59,11 @@ netns_clean_stale () {
 # only the runtime it re-adopts keeps the old segments visible through
 # /proc/PID/root). Waits until the agent listens.
 netns_start_agent () {
+    _netns_spawn_agent "$1"
+    _netns_wait_agent "$1"
+}
+
+_netns_spawn_agent () {
     local i=$1 ns=${NETNS_NS[$1]} dir=${NETNS_DIR[$1]}
     local envvar="NETNS_ENV_$i"
     local extra=${!envvar:-}
@@ -71,10 +76,21 @@ netns_start_agent () {
         >>"$dir/agent.log" 2>&1 &
     NETNS_AGENT_PID[$i]=$!
     disown "${NETNS_AGENT_PID[$i]}"      # no job-control chatter when killed
+}
+
+# _netns_wait_agent I: wait until node I's agent listens (its own
+# /proc/PID/net/tcp, once the pid is wrp-agentd in its namespace: no fork
+# per look).
+_netns_wait_agent () {
+    local i=$1 pid=${NETNS_AGENT_PID[$1]} comm
+    local port_hex
+    printf -v port_hex ':%04X 00000000:0000 0A' "$NETNS_PORT"
     local deadline=$(( $(date +%s) + 10 ))
-    until ip netns exec "$ns" ss -Htln "sport = :$NETNS_PORT" 2>/dev/null | grep -q LISTEN; do
-        if ! kill -0 "${NETNS_AGENT_PID[$i]}" 2>/dev/null; then
-            sed 's/^/    agent: /' "$dir/agent.log" >&2
+    while :; do
+        comm=$(<"/proc/$pid/comm") 2>/dev/null || comm=
+        [ "$comm" = wrp-agentd ] && [[ $(<"/proc/$pid/net/tcp") == *"$port_hex"* ]] && break
+        if ! kill -0 "$pid" 2>/dev/null; then
+            sed 's/^/    agent: /' "${NETNS_DIR[$i]}/agent.log" >&2
             fail "node $i: wrp-agentd exited at start"
         fi
         [ "$(date +%s)" -lt "$deadline" ] || fail "node $i: wrp-agentd does not listen on :$NETNS_PORT"
@@ -94,6 +110,10 @@ netns_up () {
     ip addr add "$NETNS_NET.254/24" dev "$NETNS_BRIDGE"
     ip link set "$NETNS_BRIDGE" up
     : >"$NETNS_HOSTFILE"
+    # The links in one ip -batch, each namespace's own setup in one more:
+    # hundreds of nodes come up in seconds, not minutes.
+    local batch=$T/netns.batch
+    : >"$batch"
     for ((i = 1; i <= n; i++)); do
         NETNS_NS[$i]=wrpt-$NETNS_TAG-$i
         NETNS_IP[$i]=$NETNS_NET.$i
@@ -102,15 +122,20 @@ netns_up () {
         mkdir -p "${NETNS_STATE[$i]}"
         ip netns add "${NETNS_NS[$i]}" || fail "cannot create namespace ${NETNS_NS[$i]}"
         NETNS_N=$i
-        ip link add "wrv${NETNS_TAG}h$i" type veth peer name eth0 netns "${NETNS_NS[$i]}"
-        ip link set "wrv${NETNS_TAG}h$i" master "$NETNS_BRIDGE" up
-        ip -n "${NETNS_NS[$i]}" link set lo up
-        ip -n "${NETNS_NS[$i]}" addr add "${NETNS_IP[$i]}/24" dev eth0
-        ip -n "${NETNS_NS[$i]}" link set eth0 up
+        echo "link add wrv${NETNS_TAG}h$i type veth peer name eth0 netns ${NETNS_NS[$i]}" >>"$batch"
+        echo "link set wrv${NETNS_TAG}h$i master $NETNS_BRIDGE up" >>"$batch"
         echo "${NETNS_IP[$i]}" >>"$NETNS_HOSTFILE"
     done
+    ip -batch "$batch" || fail "cannot create the veths"
     for ((i = 1; i <= n; i++)); do
-        netns_start_agent "$i"
+        printf 'link set lo up\naddr add %s/24 dev eth0\nlink set eth0 up\n' "${NETNS_IP[$i]}" \
+            | ip -n "${NETNS_NS[$i]}" -batch - || fail "cannot set up ${NETNS_NS[$i]}"
+    done
+    for ((i = 1; i <= n; i++)); do
+        _netns_spawn_agent "$i"
+    done
+    for ((i = 1; i <= n; i++)); do
+        _netns_wait_agent "$i"
     done
 }
 
