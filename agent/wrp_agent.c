@@ -121,6 +121,10 @@ wrp_agent_decide (const wrp_agent_view_t *view, wrp_msg_t *msg, wrp_agent_decisi
     ret->action = WRP_DECIDE_REPLY;
     if (ret->cmd == WRP_CMD_STATUS)
         return;    //  an OK with the status fields
+    if (ret->cmd == WRP_CMD_OK || ret->cmd == WRP_CMD_ERROR) {
+        ret->action = WRP_DECIDE_DROP;
+        return;
+    }
     if (!s_lifecycle (ret->cmd)) {
         ret->code = WRP_ERR_BAD_REQUEST;
         snprintf (ret->text, sizeof ret->text, "%s is not a request",
@@ -235,7 +239,9 @@ s_reply_new (wrp_agent_t *self, const char *id, const char *code, const char *te
         return NULL;
     if (code) {
         wrp_msg_set_str (reply, WRP_F_CODE, code);
-        wrp_msg_set_str (reply, WRP_F_TEXT, text ? text : code);
+        char *valid = text ? wrp_str_utf8 (text, strlen (text)) : NULL;
+        wrp_msg_set_str (reply, WRP_F_TEXT, valid ? valid : code);
+        free (valid);
     }
     wrp_supervisor_status (self->supervisor, reply);
     return reply;
@@ -315,14 +321,13 @@ s_log_drop (wrp_agent_t *self, const char *why)
 
 static void
 s_reply_now (wrp_agent_t *self, zframe_t *who, wrp_cmd_t cmd, const char *id,
-             const char *code, const char *text, const char *extra_key,
-             const char *extra_value)
+             const char *code, const char *text, const char *const *extra)
 {
     wrp_msg_t *reply = s_reply_new (self, id, code, text);
     if (!reply)
         return;
-    if (extra_key)
-        wrp_msg_set_str (reply, extra_key, extra_value);
+    for (; extra && extra[0]; extra += 2)
+        wrp_msg_set_str (reply, extra[0], extra[1]);
     s_record (self, cmd, reply, code);
     s_send (self, reply, who);
     if (cmd != WRP_CMD_STATUS)
@@ -336,13 +341,19 @@ static void
 s_execute_clean (wrp_agent_t *self, zframe_t *who, wrp_agent_decision_t *d)
 {
     const char *code = NULL;
-    char *removed = NULL, *err = NULL;
+    char *removed = NULL, *kept = NULL, *err = NULL;
     const char *pipeline = wrp_msg_str (d->msg, WRP_F_PIPELINE);
-    if (wrp_supervisor_clean (self->supervisor, pipeline, &removed, &code, &err) == 0)
-        s_reply_now (self, who, d->cmd, d->id, NULL, NULL, WRP_F_REMOVED, removed);
-    else
-        s_reply_now (self, who, d->cmd, d->id, code, err, NULL, NULL);
+    if (wrp_supervisor_clean (self->supervisor, pipeline, &removed, &kept, &code, &err) ==
+        0) {
+        const char *fields[] = {WRP_F_REMOVED, removed, *kept ? WRP_F_KEPT : NULL, kept,
+                                NULL};
+        s_reply_now (self, who, d->cmd, d->id, NULL, NULL, fields);
+        if (*kept)
+            wrp_warning ("CLEAN %s: left in the shm dir: %s", d->id, kept);
+    } else
+        s_reply_now (self, who, d->cmd, d->id, code, err, NULL);
     free (removed);
+    free (kept);
     free (err);
 }
 
@@ -356,14 +367,15 @@ s_execute (wrp_agent_t *self, zframe_t *who, wrp_agent_decision_t *d)
     case WRP_CMD_START:
         rc = wrp_supervisor_start (self->supervisor, &d->start, &code, &text);
         if (rc == 1)
-            s_reply_now (self, who, d->cmd, d->id, NULL, NULL, WRP_F_NOOP, "1");
+            s_reply_now (self, who, d->cmd, d->id, NULL, NULL,
+                         (const char *const[]){WRP_F_NOOP, "1", NULL});
         else if (rc < 0)
-            s_reply_now (self, who, d->cmd, d->id, code, text, NULL, NULL);
+            s_reply_now (self, who, d->cmd, d->id, code, text, NULL);
         break;
     case WRP_CMD_STOP:
         rc = wrp_supervisor_stop (self->supervisor, d->timeout_ms);
         if (rc == 1)
-            s_reply_now (self, who, d->cmd, d->id, NULL, NULL, NULL, NULL);
+            s_reply_now (self, who, d->cmd, d->id, NULL, NULL, NULL);
         break;
     case WRP_CMD_KILL:
         if (self->pending) {
@@ -374,7 +386,7 @@ s_execute (wrp_agent_t *self, zframe_t *who, wrp_agent_decision_t *d)
         }
         rc = wrp_supervisor_kill (self->supervisor, d->timeout_ms);
         if (rc == 1)
-            s_reply_now (self, who, d->cmd, d->id, NULL, NULL, NULL, NULL);
+            s_reply_now (self, who, d->cmd, d->id, NULL, NULL, NULL);
         break;
     case WRP_CMD_CLEAN:
         s_execute_clean (self, who, d);
@@ -411,7 +423,7 @@ s_handle (wrp_agent_t *self, zframe_t *who, wrp_msg_t *msg)
         if (d.code && strcmp (d.code, WRP_ERR_BUSY))
             wrp_warning ("%s %s refused: %s: %s", wrp_msg_cmd_name (d.cmd), d.id, d.code,
                          d.text);
-        s_reply_now (self, who, d.cmd, d.id, d.code, d.code ? d.text : NULL, NULL, NULL);
+        s_reply_now (self, who, d.cmd, d.id, d.code, d.code ? d.text : NULL, NULL);
         break;
     case WRP_DECIDE_RECORDED:
         wrp_info ("%s %s: repeated; answered from the record", wrp_msg_cmd_name (d.cmd),
@@ -425,6 +437,13 @@ s_handle (wrp_agent_t *self, zframe_t *who, wrp_msg_t *msg)
     case WRP_DECIDE_EXECUTE:
         s_execute (self, who, &d);
         break;
+    case WRP_DECIDE_DROP: {
+        char why[160];
+        snprintf (why, sizeof why, "%s %s is a reply, not a request (not answered)",
+                  wrp_msg_cmd_name (d.cmd), d.id);
+        s_log_drop (self, why);
+        break;
+    }
     }
     wrp_msg_destroy (&d.msg);
 }
@@ -499,11 +518,13 @@ s_open_state (wrp_agent_t *self, char **ret_err)
         *ret_err = wrp_strf ("out of memory");
         return -1;
     }
-    char *note = wrp_supervisor_adopt (self->supervisor);
-    if (note) {
+    bool warn = false;
+    char *note = wrp_supervisor_adopt (self->supervisor, &warn);
+    if (note && warn)
+        wrp_warning ("%s", note);
+    else if (note)
         wrp_info ("%s", note);
-        free (note);
-    }
+    free (note);
     return 0;
 }
 
@@ -755,6 +776,9 @@ wrp_agent_test (bool verbose)
     s_test_expect (&view, msg, WRP_DECIDE_REPLY, WRP_ERR_REFUSED);
     wrp_msg_destroy (&msg);
     msg = wrp_msg_new (WRP_CMD_OK, "o1");
-    s_test_expect (&view, msg, WRP_DECIDE_REPLY, WRP_ERR_BAD_REQUEST);
+    s_test_expect (&view, msg, WRP_DECIDE_DROP, NULL);
+    wrp_msg_destroy (&msg);
+    msg = wrp_msg_new (WRP_CMD_ERROR, "e1");
+    s_test_expect (&view, msg, WRP_DECIDE_DROP, NULL);
     wrp_msg_destroy (&msg);
 }

@@ -35,6 +35,7 @@ typedef enum {
     WRP_DECIDE_RECORDED,     //  repeated id: answer with the recorded reply
     WRP_DECIDE_JOIN,         //  id of the command in progress: answer when done
     WRP_DECIDE_EXECUTE,      //  carry the command out
+    WRP_DECIDE_DROP,         //  a reply (OK/ERROR): never answered, so peers cannot loop
 } wrp_decide_action_t;
 
 //  What the decision may look at (read-only).

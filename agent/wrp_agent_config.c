@@ -9,6 +9,7 @@
 #include <assert.h>
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pwd.h>
 #include <stdarg.h>
@@ -443,7 +444,8 @@ wrp_agent_config_load (wrp_agent_config_t *self, const char *path, bool required
     char *err = NULL;
     free (self->file);
     self->file = strdup (path);
-    if (wrp_file_read (path, WRP_AGENT_CONFIG_MAX_FILE, &data, &size, &err)) {
+    if (wrp_file_read_at (AT_FDCWD, path, WRP_AGENT_CONFIG_MAX_FILE, WRP_FILE_TRUSTED,
+                          &data, &size, &err)) {
         if (errno == ENOENT) {
             //  Missing: fine when optional, else plainly "PATH: No such file ...".
             free (err);

@@ -8,6 +8,9 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
+
+#include "wrp_proto.h"
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -199,6 +202,33 @@ wrp_proc_resolve (const char *name, const char *path)
     }
     free (copy);
     return result;
+}
+
+int
+wrp_proc_is_runtime (pid_t pid, const char *conf, char **ret_why)
+{
+    if (getsid (pid) != pid) {
+        wrp_str_set (ret_why, "it does not lead a session of its own, as every runtime "
+                              "the agent starts does");
+        return -1;
+    }
+    //  The agent gives each runtime CHI_SERVER_CONF naming the config it
+    //  pushed; nobody can set that in another user's process afterwards.
+    char **env = wrp_proc_env_read (pid);
+    char *want = conf ? wrp_strf ("%s=%s", WRP_ENV_SERVER_CONF, conf) : NULL;
+    bool found = false;
+    for (char **entry = env; entry && *entry && want && !found; entry++)
+        found = !strcmp (*entry, want);
+    wrp_proc_env_destroy (&env);
+    free (want);
+    if (!found) {
+        wrp_str_set (ret_why,
+                     "its environment has no %s=%s: not a runtime this agent "
+                     "started",
+                     WRP_ENV_SERVER_CONF, conf ? conf : "?");
+        return -1;
+    }
+    return 0;
 }
 
 pid_t

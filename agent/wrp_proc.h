@@ -52,6 +52,13 @@ void wrp_proc_describe_end (int status, int *ret_code, int *ret_signal, char *te
 //  Returns the path (caller frees) or NULL.
 char *wrp_proc_resolve (const char *name, const char *path);
 
+//  Is pid a runtime this agent started: it leads its own session and its
+//  environment holds CHI_SERVER_CONF=conf (the config the agent pushed for
+//  it; a wrapper script that execs the runtime keeps both)? Returns 0, or
+//  -1 and why not (caller frees). A record naming some other process (pid
+//  and start time copied from /proc) is thus not adopted.
+int wrp_proc_is_runtime (pid_t pid, const char *conf, char **ret_why);
+
 //  Spawn path with env, in its own session, a clean signal mask and default
 //  dispositions, stdin from /dev/null, stdout and stderr to log_fd, no
 //  other fds. Returns the pid or -1 (errno set).

@@ -17,15 +17,18 @@
 
 //  List the chi_* entries of dir, sorted by name, one line each:
 //  "name\tbytes" for a file, "name\t0\tsymlink" / "name\t0\tdirectory" for
-//  the others. Returns 0 and the text (caller frees; "" when none), or -1
-//  and a message (caller frees).
+//  the others. A name's bytes outside printable ASCII, and '\\', are shown
+//  as "\\xNN" (no name can forge a line or a column). Returns 0 and the
+//  text (caller frees; "" when none), or -1 and a message (caller frees).
 int wrp_shm_list (const char *dir, char **ret_text, char **ret_err);
 
-//  Remove every chi_* entry of dir that is not a directory. Returns 0 and
-//  one line per removed entry, "path\tbytes" (caller frees; "" when none),
-//  or -1 and a message (caller frees). Entries removed before an error are
-//  still reported in the message.
-int wrp_shm_clean (const char *dir, char **ret_removed, char **ret_err);
+//  Remove every chi_* entry of dir owned by this process's user (the
+//  runtime's) that is not a directory, going on past any that cannot be
+//  removed. Returns 0, the removed entries "path\tbytes" and the entries
+//  left "path\treason" (one a line, names escaped as listed; both caller
+//  frees, "" when none), or -1 and a message (caller frees) when dir cannot
+//  be read.
+int wrp_shm_clean (const char *dir, char **ret_removed, char **ret_kept, char **ret_err);
 
 void wrp_shm_test (bool verbose);
 

@@ -22,6 +22,8 @@
 
 struct _wrp_store_t {
     char *dir;                             //  state dir
+    int dfd;                               //  the state dir, open
+    int pfd;                               //  its pipelines/, open
     char *state_path;                      //  dir/agent.state
     char *commands_path;                   //  dir/commands
     wrp_store_state_t state;               //  last saved state
@@ -77,13 +79,41 @@ static const s_field_t s_fields[] = {
 };
 #define S_FIELDS (sizeof s_fields / sizeof s_fields[0])
 
-static void
+//  Is value a whole decimal number (what a numeric field must hold)?
+static bool
+s_number (const char *value)
+{
+    char *end = NULL;
+    errno = 0;
+    strtoll (value, &end, 10);
+    return *value && end && !*end && errno == 0;
+}
+
+//  Is value one of the protocol's states?
+static bool
+s_state_known (const char *value)
+{
+    static const char *const known[] = {WRP_STATE_STOPPED, WRP_STATE_STARTING,
+                                        WRP_STATE_RUNNING, WRP_STATE_STOPPING,
+                                        WRP_STATE_FAILED};
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+        if (!strcmp (value, known[i]))
+            return true;
+    return false;
+}
+
+//  One line of agent.state. Returns 0, or -1 when the key is unknown or its
+//  value malformed (then nothing is taken from it).
+static int
 s_parse_state_line (wrp_store_state_t *state, const char *key, const char *value)
 {
     for (size_t i = 0; i < S_FIELDS; i++) {
         const s_field_t *f = &s_fields[i];
         if (strcmp (key, f->key))
             continue;
+        if (f->kind == S_TEXT ? !strcmp (key, "state") && !s_state_known (value)
+                              : !s_number (value))
+            return -1;
         void *field = (char *) state + f->offset;
         if (f->kind == S_INT)
             *(int *) field = atoi (value);
@@ -95,8 +125,9 @@ s_parse_state_line (wrp_store_state_t *state, const char *key, const char *value
             *(bool *) field = atoi (value) != 0;
         else
             s_copy_field ((char *) field, f->size, value);
-        return;
+        return 0;
     }
+    return -1;
 }
 
 //  Appends the line of one field.
@@ -119,25 +150,29 @@ s_format_field (wrp_buf_t *buf, const wrp_store_state_t *state, const s_field_t 
     }
 }
 
-void
+int
 wrp_store_state_parse (const char *data, size_t size, wrp_store_state_t *ret_state)
 {
     s_state_defaults (ret_state);
     char *text = size < S_MAX_STATE_FILE ? malloc (size + 1) : NULL;
     if (!text)
-        return;
+        return -1;
     memcpy (text, data, size);
     text[size] = 0;
+    int rc = size && memchr (data, 0, size) ? -1 : 0;
     char *save = NULL;
     for (char *line = strtok_r (text, "\n", &save); line;
          line = strtok_r (NULL, "\n", &save)) {
         char *eq = strchr (line, '=');
         if (eq) {
             *eq = 0;
-            s_parse_state_line (ret_state, line, eq + 1);
-        }
+            if (s_parse_state_line (ret_state, line, eq + 1))
+                rc = -1;
+        } else
+            rc = -1;
     }
     free (text);
+    return rc;
 }
 
 char *
@@ -159,7 +194,8 @@ wrp_store_save_state (wrp_store_t *self, const wrp_store_state_t *state, char **
         *ret_err = wrp_strf ("out of memory");
         return -1;
     }
-    int rc = wrp_file_write_atomic (self->state_path, text, strlen (text), 0600, ret_err);
+    int rc = wrp_file_write_atomic_at (self->dfd, WRP_LAYOUT_STATE_FILE, text,
+                                       strlen (text), 0600, ret_err);
     free (text);
     return rc;
 }
@@ -198,7 +234,8 @@ s_save_commands (wrp_store_t *self, char **ret_err)
         *ret_err = wrp_strf ("out of memory");
         return -1;
     }
-    int rc = wrp_file_write_atomic (self->commands_path, data, size, 0600, ret_err);
+    int rc = wrp_file_write_atomic_at (self->dfd, WRP_LAYOUT_COMMANDS_FILE, data, size,
+                                       0600, ret_err);
     free (data);
     return rc;
 }
@@ -270,28 +307,51 @@ wrp_store_pipeline_path (wrp_store_t *self, const char *pipeline, const char *fi
     return wrp_strf (WRP_LAYOUT_PIPELINE_FILE_FMT, self->dir, pipeline, file);
 }
 
+//  Opens pipeline's directory under pipelines/ (made when create), never
+//  through a symbolic link: whoever can write the state dir must not make
+//  the agent write or remove files elsewhere. Returns the fd, or -1 and
+//  *ret_err (may be NULL).
+static int
+s_pipeline_dir (wrp_store_t *self, const char *pipeline, bool create, char **ret_err)
+{
+    if (create && mkdirat (self->pfd, pipeline, 0700) && errno != EEXIST) {
+        wrp_str_set (ret_err, "%s/" WRP_LAYOUT_PIPELINES "/%s: cannot create: %s",
+                     self->dir, pipeline, strerror (errno));
+        return -1;
+    }
+    int fd =
+        openat (self->pfd, pipeline, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        wrp_str_set (ret_err, "%s/" WRP_LAYOUT_PIPELINES "/%s: %s", self->dir, pipeline,
+                     errno == ELOOP || errno == ENOTDIR
+                         ? "not a directory (a symbolic link?): refused"
+                         : strerror (errno));
+    return fd;
+}
+
 int
 wrp_store_push (wrp_store_t *self, const char *pipeline, const void *config,
                 size_t config_size, const void *hostfile, size_t hostfile_size,
                 char **ret_config_path, char **ret_err)
 {
-    char *dir = wrp_store_pipeline_path (self, pipeline, NULL);
+    int fd = s_pipeline_dir (self, pipeline, true, ret_err);
+    if (fd < 0)
+        return -1;
     char *conf = wrp_store_pipeline_path (self, pipeline, WRP_LAYOUT_CONFIG);
-    char *hosts = wrp_store_pipeline_path (self, pipeline, WRP_LAYOUT_HOSTFILE);
     int rc = -1;
-    if (!dir || !conf || !hosts)
+    if (!conf)
         *ret_err = wrp_strf ("out of memory");
-    else if (wrp_file_mkdirs (dir, 0700, ret_err) == 0 &&
-             wrp_file_write_atomic (conf, config, config_size, 0644, ret_err) == 0 &&
-             (!hostfile || wrp_file_write_atomic (hosts, hostfile, hostfile_size, 0644,
-                                                  ret_err) == 0)) {
+    else if (wrp_file_write_atomic_at (fd, WRP_LAYOUT_CONFIG, config, config_size, 0644,
+                                       ret_err) == 0 &&
+             (!hostfile ||
+              wrp_file_write_atomic_at (fd, WRP_LAYOUT_HOSTFILE, hostfile, hostfile_size,
+                                        0644, ret_err) == 0)) {
         *ret_config_path = conf;
         conf = NULL;
         rc = 0;
     }
-    free (dir);
+    close (fd);
     free (conf);
-    free (hosts);
     return rc;
 }
 
@@ -299,21 +359,23 @@ int
 wrp_store_log_open (wrp_store_t *self, const char *pipeline, off_t *ret_size,
                     char **ret_err)
 {
-    char *log = wrp_store_pipeline_path (self, pipeline, WRP_LAYOUT_RUNTIME_LOG);
-    if (!log) {
-        *ret_err = wrp_strf ("out of memory");
+    int dir = s_pipeline_dir (self, pipeline, true, ret_err);
+    if (dir < 0)
         return -1;
-    }
-    int fd = open (log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0640);
+    int fd = openat (dir, WRP_LAYOUT_RUNTIME_LOG,
+                     O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK,
+                     0640);
     struct stat st;
-    if (fd < 0 || fstat (fd, &st)) {
-        *ret_err = wrp_strf ("%s: %s", log, strerror (errno));
+    if (fd < 0 || fstat (fd, &st) || !S_ISREG (st.st_mode)) {
+        *ret_err = wrp_strf (
+            "%s/" WRP_LAYOUT_PIPELINES "/%s/" WRP_LAYOUT_RUNTIME_LOG ": %s", self->dir,
+            pipeline, fd < 0 ? strerror (errno) : "not a regular file");
         if (fd >= 0)
             close (fd);
         fd = -1;
     } else
         *ret_size = st.st_size;
-    free (log);
+    close (dir);
     return fd;
 }
 
@@ -341,15 +403,18 @@ wrp_store_log_tail (wrp_store_t *self, const char *pipeline, off_t from)
 {
     if (!pipeline || !*pipeline)
         return NULL;
-    char *path = wrp_store_pipeline_path (self, pipeline, WRP_LAYOUT_RUNTIME_LOG);
-    int fd = path ? open (path, O_RDONLY | O_CLOEXEC) : -1;
-    free (path);
+    int dir = s_pipeline_dir (self, pipeline, false, NULL);
+    int fd = dir >= 0 ? openat (dir, WRP_LAYOUT_RUNTIME_LOG,
+                                O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
+                      : -1;
+    if (dir >= 0)
+        close (dir);
     if (fd < 0)
         return NULL;
     struct stat st;
     char buf[WRP_OUTPUT_BYTES + 1];
     ssize_t got = -1;
-    if (fstat (fd, &st) == 0) {
+    if (fstat (fd, &st) == 0 && S_ISREG (st.st_mode)) {
         off_t at = st.st_size - WRP_OUTPUT_BYTES;
         if (at < from)
             at = from;
@@ -364,12 +429,13 @@ wrp_store_log_tail (wrp_store_t *self, const char *pipeline, off_t from)
     return s_last_lines (buf, got);
 }
 
-//  Removes path; adds "path\tbytes" to removed when it was there.
+//  Removes name in dir; adds "path\tbytes" to removed when it was there.
 static void
-s_remove (const char *path, wrp_buf_t *removed)
+s_remove (int dir, const char *name, const char *path, wrp_buf_t *removed)
 {
     struct stat st;
-    if (!path || lstat (path, &st) || unlink (path))
+    if (fstatat (dir, name, &st, AT_SYMLINK_NOFOLLOW) || S_ISDIR (st.st_mode) ||
+        unlinkat (dir, name, 0))
         return;
     wrp_buf_printf (removed, "%s%s\t%lld", removed->size ? "\n" : "", path,
                     S_ISREG (st.st_mode) ? (long long) st.st_size : 0LL);
@@ -383,15 +449,22 @@ wrp_store_clean (wrp_store_t *self, const char *pipeline, char **ret_removed,
                                   WRP_LAYOUT_RUNTIME_LOG};
     wrp_buf_t removed = {0};
     wrp_buf_str (&removed, "");
-    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
-        char *path = wrp_store_pipeline_path (self, pipeline, files[i]);
-        s_remove (path, &removed);
-        free (path);
-    }
-    char *dir = wrp_store_pipeline_path (self, pipeline, NULL);
-    if (dir)
-        rmdir (dir);    //  only when empty: other files stay
-    free (dir);
+    char *path = wrp_store_pipeline_path (self, pipeline, NULL);
+    int dir = s_pipeline_dir (self, pipeline, false, NULL);
+    if (dir >= 0) {
+        for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+            char *file = wrp_store_pipeline_path (self, pipeline, files[i]);
+            if (file)
+                s_remove (dir, files[i], file, &removed);
+            free (file);
+        }
+        close (dir);
+        unlinkat (self->pfd, pipeline, AT_REMOVEDIR);    //  only when empty
+    } else if (path)
+        //  Not a directory: a link (or a file) in our state dir goes, as a
+        //  name; whatever it points to stays.
+        s_remove (self->pfd, pipeline, path, &removed);
+    free (path);
     *ret_removed = wrp_buf_finish (&removed, NULL);
     if (!*ret_removed) {
         *ret_err = wrp_strf ("out of memory");
@@ -403,19 +476,22 @@ wrp_store_clean (wrp_store_t *self, const char *pipeline, char **ret_removed,
 // ---------------------------------------------------------------------------
 //  Life
 
-//  Reads a record file; NULL when it is missing (nothing to say) or
-//  unreadable (said in *ret_warning, replacing an earlier warning).
+//  Reads a record file of the state dir (a regular file, not through a
+//  link, bounded); NULL when it is missing (nothing to say) or unreadable
+//  (said in *ret_warning, replacing an earlier warning).
 static char *
-s_read_record (const char *path, size_t limit, size_t *ret_size, char **ret_warning)
+s_read_record (wrp_store_t *self, const char *name, size_t limit, size_t *ret_size,
+               char **ret_warning)
 {
     char *data = NULL, *err = NULL;
-    if (wrp_file_read (path, limit, &data, ret_size, &err) == 0)
+    if (wrp_file_read_at (self->dfd, name, limit, WRP_FILE_NOFOLLOW, &data, ret_size,
+                          &err) == 0)
         return data;
     if (errno != ENOENT) {
         free (*ret_warning);
-        *ret_warning = err;
-    } else
-        free (err);
+        *ret_warning = wrp_strf ("%s/%s; ignored", self->dir, err ? err : name);
+    }
+    free (err);
     return NULL;
 }
 
@@ -423,12 +499,19 @@ static void
 s_load (wrp_store_t *self, char **ret_warning)
 {
     size_t size = 0;
-    char *text = s_read_record (self->state_path, S_MAX_STATE_FILE, &size, ret_warning);
-    if (text)
-        wrp_store_state_parse (text, size, &self->state);
+    char *text =
+        s_read_record (self, WRP_LAYOUT_STATE_FILE, S_MAX_STATE_FILE, &size, ret_warning);
+    if (text && wrp_store_state_parse (text, size, &self->state)) {
+        //  Not what this agent writes: nothing in it is trusted.
+        s_state_defaults (&self->state);
+        free (*ret_warning);
+        *ret_warning = wrp_strf ("%s: not a state record written by this agent (unknown "
+                                 "or malformed lines); reset to stopped",
+                                 self->state_path);
+    }
     free (text);
-    char *data =
-        s_read_record (self->commands_path, S_MAX_RECORD_FILE, &size, ret_warning);
+    char *data = s_read_record (self, WRP_LAYOUT_COMMANDS_FILE, S_MAX_RECORD_FILE, &size,
+                                ret_warning);
     if (data && wrp_store_replies_parse (data, size, s_remember, self)) {
         free (*ret_warning);
         *ret_warning = wrp_strf ("%s: damaged after %zu records; the rest ignored",
@@ -437,32 +520,56 @@ s_load (wrp_store_t *self, char **ret_warning)
     free (data);
 }
 
-//  Creates state_dir and its pipelines/ and checks the dir is writable
-//  now rather than at the first command.
+//  Opens (creating it) the state dir and its pipelines/. The state dir
+//  must belong to the agent's user and be writable by nobody else: whoever
+//  can write it can make the agent start, adopt and kill what they name.
 static int
-s_make_dirs (const char *state_dir, char **ret_err)
+s_open_dirs (wrp_store_t *self, char **ret_err)
 {
-    char *pipelines = wrp_strf ("%s/" WRP_LAYOUT_PIPELINES, state_dir);
-    if (!pipelines) {
-        *ret_err = wrp_strf ("out of memory");
+    if (wrp_file_mkdirs (self->dir, 0700, ret_err))
+        return -1;
+    self->dfd = open (self->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    struct stat st;
+    if (self->dfd < 0 || fstat (self->dfd, &st)) {
+        *ret_err = wrp_strf ("%s: %s", self->dir, strerror (errno));
         return -1;
     }
-    int rc = wrp_file_mkdirs (pipelines, 0700, ret_err);
-    free (pipelines);
-    if (rc == 0 && access (state_dir, W_OK | X_OK)) {
-        *ret_err = wrp_strf ("%s: %s", state_dir, strerror (errno));
-        rc = -1;
+    if (st.st_uid != geteuid ()) {
+        *ret_err =
+            wrp_strf ("state dir %s: owned by uid %u, not by the agent's user (uid "
+                      "%u): refused",
+                      self->dir, (unsigned) st.st_uid, (unsigned) geteuid ());
+        return -1;
     }
-    return rc;
+    if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+        *ret_err = wrp_strf ("state dir %s: writable by group or others (mode %04o): "
+                             "refused; run 'chmod 700 %s'",
+                             self->dir, (unsigned) (st.st_mode & 07777), self->dir);
+        return -1;
+    }
+    if (mkdirat (self->dfd, WRP_LAYOUT_PIPELINES, 0700) && errno != EEXIST) {
+        *ret_err =
+            wrp_strf ("%s/" WRP_LAYOUT_PIPELINES ": %s", self->dir, strerror (errno));
+        return -1;
+    }
+    self->pfd = openat (self->dfd, WRP_LAYOUT_PIPELINES,
+                        O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    //  Writable now rather than at the first command.
+    if (self->pfd < 0 || faccessat (self->dfd, ".", W_OK | X_OK, 0)) {
+        *ret_err = wrp_strf ("%s/" WRP_LAYOUT_PIPELINES ": %s", self->dir,
+                             errno == ELOOP || errno == ENOTDIR ? "not a directory"
+                                                                : strerror (errno));
+        return -1;
+    }
+    return 0;
 }
 
 wrp_store_t *
 wrp_store_new (const char *state_dir, char **ret_warning, char **ret_err)
 {
-    if (wrp_file_mkdirs (state_dir, 0700, ret_err) || s_make_dirs (state_dir, ret_err))
-        return NULL;
     wrp_store_t *self = calloc (1, sizeof *self);
     if (self) {
+        self->dfd = self->pfd = -1;
         self->dir = strdup (state_dir);
         self->state_path = wrp_strf ("%s/" WRP_LAYOUT_STATE_FILE, state_dir);
         self->commands_path = wrp_strf ("%s/" WRP_LAYOUT_COMMANDS_FILE, state_dir);
@@ -470,6 +577,10 @@ wrp_store_new (const char *state_dir, char **ret_warning, char **ret_err)
     if (!self || !self->dir || !self->state_path || !self->commands_path) {
         wrp_store_destroy (&self);
         *ret_err = wrp_strf ("out of memory");
+        return NULL;
+    }
+    if (s_open_dirs (self, ret_err)) {
+        wrp_store_destroy (&self);
         return NULL;
     }
     s_state_defaults (&self->state);
@@ -485,6 +596,10 @@ wrp_store_destroy (wrp_store_t **self_p)
     wrp_store_t *self = *self_p;
     for (size_t i = 0; i < WRP_RECORD_MAX; i++)
         wrp_msg_destroy (&self->replies[i]);
+    if (self->dfd >= 0)
+        close (self->dfd);
+    if (self->pfd >= 0)
+        close (self->pfd);
     free (self->dir);
     free (self->state_path);
     free (self->commands_path);

@@ -44,9 +44,11 @@ typedef struct {
 typedef struct _wrp_store_t wrp_store_t;
 
 //  Open the store in state_dir (created, mode 0700, with pipelines/), read
-//  the state and command record. A damaged record is reported in
-//  *ret_warning (caller frees; may stay NULL) and the readable part kept.
-//  Returns NULL and a message (caller frees) when the dir is unusable.
+//  the state and command record. The state dir must be owned by this
+//  process's user and not writable by group or others; every file under it
+//  is opened relative to it, never through a symbolic link. A damaged record is reported
+//  in *ret_warning (caller frees; may stay NULL) and the readable part kept. Returns NULL
+//  and a message (caller frees) when the dir is unusable.
 wrp_store_t *wrp_store_new (const char *state_dir, char **ret_warning, char **ret_err);
 
 //  Destroy; accepts NULL, nulls the caller's pointer.
@@ -64,8 +66,10 @@ int wrp_store_save_state (wrp_store_t *self, const wrp_store_state_t *state,
                           char **ret_err);
 
 //  Parse the text of an agent.state file into *ret_state (defaults for
-//  what it lacks; unknown and malformed lines are ignored). Pure.
-void wrp_store_state_parse (const char *data, size_t size, wrp_store_state_t *ret_state);
+//  what it lacks). Returns 0, or -1 when a line is not a known key with a
+//  well-formed value (that line is skipped; the caller should trust none
+//  of it). Pure.
+int wrp_store_state_parse (const char *data, size_t size, wrp_store_state_t *ret_state);
 
 //  The text of an agent.state file for state (each value on one line:
 //  line breaks become spaces). Caller frees; NULL when out of memory.

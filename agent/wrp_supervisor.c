@@ -663,7 +663,7 @@ wrp_supervisor_kill (wrp_supervisor_t *self, int timeout_ms)
 
 int
 wrp_supervisor_clean (wrp_supervisor_t *self, const char *pipeline, char **ret_removed,
-                      const char **ret_code, char **ret_err)
+                      char **ret_kept, const char **ret_code, char **ret_err)
 {
     *ret_code = WRP_ERR_REFUSED;
     if (self->pidfd >= 0) {
@@ -679,7 +679,7 @@ wrp_supervisor_clean (wrp_supervisor_t *self, const char *pipeline, char **ret_r
     char *files = NULL, *segments = NULL, *err = NULL;
     if (pipeline && wrp_store_clean (self->store, pipeline, &files, ret_err))
         return -1;
-    if (wrp_shm_clean (self->config->shm_dir, &segments, &err)) {
+    if (wrp_shm_clean (self->config->shm_dir, &segments, ret_kept, &err)) {
         *ret_err = wrp_strf ("%s%s%s", err ? err : "shm clean failed",
                              files && *files ? "; removed: " : "", files ? files : "");
         free (err);
@@ -691,6 +691,8 @@ wrp_supervisor_clean (wrp_supervisor_t *self, const char *pipeline, char **ret_r
     free (files);
     free (segments);
     if (!*ret_removed) {
+        free (*ret_kept);
+        *ret_kept = NULL;
         *ret_err = wrp_strf ("out of memory");
         return -1;
     }
@@ -720,11 +722,18 @@ s_status_failure (wrp_supervisor_t *self, wrp_msg_t *reply)
 {
     if (self->state != WRP_RT_FAILED)
         return;
-    if (self->rec.error[0])
-        wrp_msg_set_str (reply, WRP_F_ERROR, self->rec.error);
-    char *output = s_log_tail (self);
+    //  Strings on the wire are UTF-8: whatever the runtime printed is made so.
+    char *error = self->rec.error[0]
+                      ? wrp_str_utf8 (self->rec.error, strlen (self->rec.error))
+                      : NULL;
+    if (error)
+        wrp_msg_set_str (reply, WRP_F_ERROR, error);
+    free (error);
+    char *tail = s_log_tail (self);
+    char *output = tail ? wrp_str_utf8 (tail, strlen (tail)) : NULL;
     if (output)
         wrp_msg_set_str (reply, WRP_F_OUTPUT, output);
+    free (tail);
     free (output);
 }
 
@@ -857,9 +866,27 @@ s_adopt_gone (wrp_supervisor_t *self)
     return wrp_strf ("%s", self->rec.error);
 }
 
-char *
-wrp_supervisor_adopt (wrp_supervisor_t *self)
+//  The recorded process lives but is not a runtime this agent started (a
+//  forged or stale record): never adopted, never signalled; reset.
+static char *
+s_adopt_refused (wrp_supervisor_t *self, int fd, const char *why)
 {
+    close (fd);
+    int pid = self->rec.pid;
+    self->rec.pid = 0;
+    self->rec.start_time = 0;
+    self->rec.stop_requested = false;
+    self->rec.error[0] = 0;
+    s_set_state (self, WRP_RT_STOPPED);
+    return wrp_strf ("not adopting pid %d named by %s/" WRP_LAYOUT_STATE_FILE
+                     ": %s; the record is reset to stopped",
+                     pid, wrp_store_dir (self->store), why ? why : "not the runtime");
+}
+
+char *
+wrp_supervisor_adopt (wrp_supervisor_t *self, bool *ret_warning)
+{
+    *ret_warning = false;
     if (self->rec.pid <= 0) {
         //  Nothing ran; a state claiming otherwise cannot be true.
         if (self->state != WRP_RT_STOPPED && self->state != WRP_RT_FAILED)
@@ -867,7 +894,18 @@ wrp_supervisor_adopt (wrp_supervisor_t *self)
         return NULL;
     }
     int fd = s_open_recorded (self);
-    return fd >= 0 ? s_adopt_live (self, fd) : s_adopt_gone (self);
+    if (fd < 0)
+        return s_adopt_gone (self);
+    char *conf =
+        wrp_store_pipeline_path (self->store, self->rec.pipeline, WRP_LAYOUT_CONFIG);
+    char *why = NULL;
+    int rc =
+        wrp_proc_is_runtime (self->rec.pid, self->rec.pipeline[0] ? conf : NULL, &why);
+    free (conf);
+    char *note = rc ? s_adopt_refused (self, fd, why) : s_adopt_live (self, fd);
+    *ret_warning = rc != 0;
+    free (why);
+    return note;
 }
 
 void

@@ -59,10 +59,12 @@ wrp_supervisor_t *wrp_supervisor_new (const wrp_agent_config_t *config,
 void wrp_supervisor_destroy (wrp_supervisor_t **self_p);
 
 //  After an agent (re)start: take back the recorded runtime if it still
-//  runs (same pid and start time), else record honestly how it ended.
-//  Returns a line for the log (caller frees) or NULL when nothing was
-//  recorded.
-char *wrp_supervisor_adopt (wrp_supervisor_t *self);
+//  runs (same pid and start time, and wrp_proc_is_runtime: its own
+//  session, CHI_SERVER_CONF naming the pushed config), else record honestly how it ended.
+//  Returns a line for the log (caller frees) or NULL when nothing was recorded;
+//  *ret_warning when the record named a process that is not a runtime
+//  (not adopted; the record is reset).
+char *wrp_supervisor_adopt (wrp_supervisor_t *self, bool *ret_warning);
 
 //  Start the runtime. Returns 1 when one already runs (nothing done), 0
 //  when started (the result callback follows), -1 with *ret_code (WRP_ERR_*)
@@ -80,11 +82,13 @@ int wrp_supervisor_stop (wrp_supervisor_t *self, int timeout_ms);
 int wrp_supervisor_kill (wrp_supervisor_t *self, int timeout_ms);
 
 //  Remove the pipeline's pushed files and log (pipeline NULL: the last
-//  started) and the chi_* entries of the shm dir. Returns 0 and the
-//  removed lines "path\tbytes" (caller frees), or -1 with *ret_code and
-//  *ret_err (caller frees).
+//  started) and the runtime user's chi_* entries of the shm dir. Returns 0,
+//  the removed lines "path\tbytes" and the entries left "path\treason"
+//  (wrp_shm_clean; both caller frees), or -1 with *ret_code and *ret_err
+//  (caller frees).
 int wrp_supervisor_clean (wrp_supervisor_t *self, const char *pipeline,
-                          char **ret_removed, const char **ret_code, char **ret_err);
+                          char **ret_removed, char **ret_kept, const char **ret_code,
+                          char **ret_err);
 
 //  Add the status fields (PROTOCOL.md) to reply.
 void wrp_supervisor_status (wrp_supervisor_t *self, wrp_msg_t *reply);

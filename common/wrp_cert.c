@@ -96,6 +96,17 @@ wrp_cert_load (const char *file, char **ret_err)
                              strerror (errno), hint);
     if (!S_ISREG (st.st_mode))
         return wrp_str_null (ret_err, "key %s: %s is not a regular file", file, secret);
+    //  Both files decide who this process is: as ssh, trust only files
+    //  that nobody else could have written.
+    char *why = NULL;
+    struct stat public_st;
+    if (wrp_file_check_trusted (&st, secret, &why) ||
+        (stat (file, &public_st) == 0 &&
+         wrp_file_check_trusted (&public_st, file, &why))) {
+        wrp_str_null (ret_err, "key %s", why);
+        free (why);
+        return NULL;
+    }
     if (st.st_mode & 077)
         return wrp_str_null (ret_err,
                              "key %s: %s is accessible by group or others (mode %04o); "

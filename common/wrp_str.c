@@ -1,6 +1,7 @@
 /*  wrp_str — small string helpers every class shares. See wrp_str.h.       */
 
 #include "wrp_str.h"
+#include "wrp_buf.h"
 
 #include <assert.h>
 #include <ctype.h>
@@ -144,6 +145,51 @@ wrp_str_utf8_len (const char *text, size_t len)
     return need;
 }
 
+char *
+wrp_str_utf8 (const char *text, size_t size)
+{
+    wrp_buf_t b = {0};
+    for (size_t i = 0; i < size;) {
+        size_t n = text[i] ? wrp_str_utf8_len (text + i, size - i) : 0;
+        if (n)
+            wrp_buf_add (&b, text + i, n);
+        else
+            wrp_buf_str (&b, "\xef\xbf\xbd");    //  U+FFFD
+        i += n ? n : 1;
+    }
+    return wrp_buf_finish (&b, NULL);
+}
+
+char *
+wrp_str_escape (const char *text, bool keep_newlines)
+{
+    wrp_buf_t b = {0};
+    size_t size = text ? strlen (text) : 0;
+    for (size_t i = 0; i < size;) {
+        unsigned char c = (unsigned char) text[i];
+        size_t n = wrp_str_utf8_len (text + i, size - i);
+        if (c == '\n' && keep_newlines)
+            wrp_buf_str (&b, "\n");
+        else if (c == 0x1b)
+            wrp_buf_str (&b, "\\e");
+        else if (c == '\n')
+            wrp_buf_str (&b, "\\n");
+        else if (c == '\r')
+            wrp_buf_str (&b, "\\r");
+        else if (c == '\t')
+            wrp_buf_str (&b, "\\t");
+        else if (c < 0x20 || c == 0x7f || n == 0)
+            wrp_buf_printf (&b, "\\x%02x", c);
+        else if (n == 2 && c == 0xc2 && (unsigned char) text[i + 1] < 0xa0)
+            //  A C1 control (U+0080..U+009F): CSI, OSC, ... on some terminals.
+            wrp_buf_printf (&b, "\\u%04x", (unsigned char) text[i + 1]);
+        else
+            wrp_buf_add (&b, text + i, n);
+        i += n ? n : 1;
+    }
+    return wrp_buf_finish (&b, NULL);
+}
+
 void
 wrp_str_test (bool verbose)
 {
@@ -175,4 +221,15 @@ wrp_str_test (bool verbose)
     assert (wrp_str_utf8_len ("\xc3\xa9", 1) == 0 &&
             wrp_str_utf8_len ("\xc0\x80", 2) == 0);
     assert (wrp_str_utf8_len ("\xf4\x90\x80\x80", 4) == 0);
+    char *fixed = wrp_str_utf8 ("a\xff\xc3\xa9\0b", 6);
+    assert (fixed && !strcmp (fixed, "a\xef\xbf\xbd\xc3\xa9\xef\xbf\xbd"
+                                     "b"));
+    free (fixed);
+    char *shown =
+        wrp_str_escape ("\x1b[2J\x1b]0;t\x07\r\xff\xc2\x9b\xc3\xa9\t\n.", false);
+    assert (shown && !strcmp (shown, "\\e[2J\\e]0;t\\x07\\r\\xff\\u009b\xc3\xa9\\t\\n."));
+    free (shown);
+    shown = wrp_str_escape ("a\nb\x01", true);
+    assert (shown && !strcmp (shown, "a\nb\\x01"));
+    free (shown);
 }

@@ -40,6 +40,17 @@ size_t wrp_str_distance (const char *a, const char *b);
 //  cut short).
 size_t wrp_str_utf8_len (const char *s, size_t len);
 
+//  A copy of size bytes of text as valid UTF-8 without NUL: every byte that
+//  does not start a valid sequence (and every NUL) becomes U+FFFD. NULL when
+//  out of memory. For strings sent on the wire (PROTOCOL.md: UTF-8).
+char *wrp_str_utf8 (const char *text, size_t size);
+
+//  A copy of text that is safe on a terminal: C0 controls, DEL, C1 controls
+//  (U+0080..U+009F) and bytes that are not valid UTF-8 are shown escaped
+//  ("\e", "\r", "\t", "\n", "\x07", "\u009b", "\xff"); newlines kept
+//  when keep_newlines. NULL text gives "". NULL when out of memory.
+char *wrp_str_escape (const char *text, bool keep_newlines);
+
 void wrp_str_test (bool verbose);
 
 #endif

@@ -12,6 +12,7 @@
 #include "wrp_zap.h"
 #include "wrp_msg.h"
 #include "wrp_file.h"
+#include "wrp_gate.h"
 #include "wrp_str.h"
 
 #include <assert.h>
@@ -29,6 +30,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <sodium.h>
 
 //  Socket options (why each one is set: see the s_set_common comments).
 #define S_MAX_SOCKETS      65536
@@ -66,6 +68,13 @@ typedef struct {
     wrp_transport_link_t link;    //  what the connection did so far
 } s_monitor_t;
 
+//  An insecure TCP listener and the gate in front of it.
+typedef struct _s_gated_t {
+    zsock_t *sock;       //  the ROUTER (owned by the caller)
+    wrp_gate_t *gate;    //  owned
+    struct _s_gated_t *next;
+} s_gated_t;
+
 struct _wrp_transport_t {
     bool server;             //  agent side (ROUTER, ZAP handler)
     bool insecure;           //  plain TCP
@@ -74,6 +83,8 @@ struct _wrp_transport_t {
     char *authorized_dir;    //  server: directory of client certificates
     wrp_zap_t *zap;          //  server: ZAP handler and notice source
     zhashx_t *monitors;      //  client: zsock_t * -> s_monitor_t *
+    s_gated_t *gated;        //  server, insecure: listeners behind a gate
+    unsigned sequence;       //  numbers the gates' endpoints
 };
 
 //  ---------------------------------------------------------------------------
@@ -201,6 +212,12 @@ wrp_transport_destroy (wrp_transport_t **self_p)
         return;
     wrp_transport_t *self = *self_p;
     zhashx_destroy (&self->monitors);
+    while (self->gated) {
+        s_gated_t *next = self->gated->next;
+        wrp_gate_destroy (&self->gated->gate);
+        free (self->gated);
+        self->gated = next;
+    }
     wrp_zap_destroy (&self->zap);
     zcert_destroy (&self->cert);
     free (self->key_file);
@@ -244,6 +261,44 @@ s_set_common (zsock_t *sock)
 //  ---------------------------------------------------------------------------
 //  Agent side: a ROUTER bound to endpoint.
 
+//  Plain TCP: libzmq would buffer a message of any number of frames until
+//  its last one, so the ROUTER listens on an abstract unix socket only this
+//  process may connect to (ZMQ_IPC_FILTER_PID) and a wrp_gate, which bounds
+//  each message as it arrives, takes the TCP connections.
+static zsock_t *
+s_listen_gated (wrp_transport_t *self, zsock_t *sock, const char *endpoint,
+                char **ret_err)
+{
+    char inner[80], notices[80];
+    ++self->sequence;
+    snprintf (inner, sizeof inner, "ipc://@wrp-agent-%d-%u-%08x", getpid (),
+              self->sequence, randombytes_random ());
+    snprintf (notices, sizeof notices, "inproc://wrp-gate-%p-%u", (void *) self,
+              self->sequence);
+    int pid = getpid ();
+    wrp_gate_t *gate = NULL;
+    if (zmq_setsockopt (zsock_resolve (sock), ZMQ_IPC_FILTER_PID, &pid, sizeof pid) ||
+        zsock_bind (sock, "%s", inner) == -1) {
+        wrp_str_set (ret_err, "cannot listen on %s: %s", inner,
+                     zmq_strerror (zmq_errno ()));
+        zsock_destroy (&sock);
+        return NULL;
+    }
+    gate = wrp_gate_new (endpoint, inner, notices, ret_err);
+    s_gated_t *gated = gate ? calloc (1, sizeof *gated) : NULL;
+    if (!gated || wrp_zap_watch_endpoint (self->zap, notices)) {
+        if (gate)
+            wrp_str_set (ret_err, "cannot listen on %s: out of memory", endpoint);
+        free (gated);
+        wrp_gate_destroy (&gate);
+        zsock_destroy (&sock);
+        return NULL;
+    }
+    *gated = (s_gated_t){.sock = sock, .gate = gate, .next = self->gated};
+    self->gated = gated;
+    return sock;
+}
+
 zsock_t *
 wrp_transport_listen (wrp_transport_t *self, const char *endpoint, char **ret_err)
 {
@@ -279,6 +334,8 @@ wrp_transport_listen (wrp_transport_t *self, const char *endpoint, char **ret_er
     //  Watch failed handshakes for the notices. Set up before bind so that
     //  no connection is missed.
     wrp_zap_watch (self->zap, sock);
+    if (self->insecure && !strncmp (endpoint, "tcp://", 6))
+        return s_listen_gated (self, sock, endpoint, ret_err);
     if (zsock_bind (sock, "%s", endpoint) == -1) {
         int error = zmq_errno ();
         zsock_destroy (&sock);
@@ -286,6 +343,16 @@ wrp_transport_listen (wrp_transport_t *self, const char *endpoint, char **ret_er
                              zmq_strerror (error));
     }
     return sock;
+}
+
+char *
+wrp_transport_endpoint (wrp_transport_t *self, zsock_t *sock)
+{
+    assert (self && sock);
+    for (s_gated_t *gated = self->gated; gated; gated = gated->next)
+        if (gated->sock == sock)
+            return strdup (wrp_gate_endpoint (gated->gate));
+    return zsock_last_endpoint (sock);
 }
 
 zsock_t *
@@ -824,7 +891,7 @@ wrp_transport_test (bool verbose)
     assert (server);
     router = wrp_transport_listen (server, "tcp://127.0.0.1:*", &err);
     assert (router);
-    char *bound = zsock_last_endpoint (router);
+    char *bound = wrp_transport_endpoint (server, router);
     snprintf (endpoint, sizeof endpoint, "%s", bound);
     zstr_free (&bound);
     plain_dealer = s_connect (plain_client, endpoint, NULL);
@@ -834,7 +901,7 @@ wrp_transport_test (bool verbose)
     //  A second listener on the same transport works too
     zsock_t *router2 = wrp_transport_listen (server, "tcp://127.0.0.1:*", &err);
     assert (router2);
-    bound = zsock_last_endpoint (router2);
+    bound = wrp_transport_endpoint (server, router2);
     plain_dealer = s_connect (plain_client, bound, NULL);
     zstr_free (&bound);
     assert (s_round_trip (router2, plain_dealer, 5000));

@@ -9,8 +9,9 @@
     reconnect back-off, ZMTP heartbeats, TCP_MAXRT, linger, message size
     limit (see the comments in wrp_transport.c and PROTOCOL.md).
 
-    Plain TCP only when insecure is set; a caller asking for neither keys nor
-    insecure gets an error telling how to make keys.
+    Plain TCP only when insecure is set; an insecure TCP listener is
+    fronted by a wrp_gate that bounds every message as it arrives; a caller asking for
+   neither keys nor insecure gets an error telling how to make keys.
 
     Security outcomes are reported, not printed:
     - agent: poll wrp_transport_notices (); when readable, each
@@ -62,6 +63,11 @@ const char *wrp_transport_public_key (wrp_transport_t *self);
 //  Caller owns the socket (zsock_destroy it before the transport).
 zsock_t *wrp_transport_listen (wrp_transport_t *self, const char *endpoint,
                                char **ret_err);
+
+//  Agent side: the endpoint a listener from wrp_transport_listen serves
+//  controllers on, with the port it got ("tcp://127.0.0.1:41235"; for an
+//  insecure TCP listener that of its wrp_gate). Caller frees.
+char *wrp_transport_endpoint (wrp_transport_t *self, zsock_t *sock);
 
 //  Agent side: a socket that becomes readable when a security notice is
 //  waiting (add it to the server loop's zpoller; borrowed). Never NULL for

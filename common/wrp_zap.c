@@ -3,6 +3,8 @@
 
 #include "wrp_zap.h"
 #include "wrp_cert.h"
+#include "wrp_file.h"
+#include "wrp_gate.h"
 #include "wrp_proto.h"
 #include "wrp_str.h"
 
@@ -31,21 +33,48 @@
 typedef struct {
     char *dir;                //  directory path
     zhashx_t *keys;           //  Z85 public key -> file name
+    zlistx_t *problems;       //  what the last scan refused, one line each
     struct timespec mtime;    //  directory mtime at the last scan
+    struct timespec ctime;    //  and its ctime (a chmod or chown changes it)
     int64_t scanned_ms;       //  when it was last scanned
 } s_keyring_t;
 
 static void
+s_keyring_problem (s_keyring_t *self, char *text)
+{
+    if (text && zlistx_size (self->problems) < 100)
+        zlistx_add_end (self->problems, text);
+    else
+        free (text);
+}
+
+//  Reads the directory as ssh reads authorized_keys: the directory and each
+//  file must be owned by root or the agent's user and not writable by
+//  group or others, each file a regular file (no link, no FIFO: opened
+//  O_NONBLOCK|O_NOFOLLOW), at most WRP_CERT_MAX bytes. What fails is left
+//  out and described in self->problems.
+static void
 s_keyring_scan (s_keyring_t *self)
 {
     zhashx_purge (self->keys);
+    zlistx_purge (self->problems);
     self->scanned_ms = zclock_mono ();
     DIR *dir = opendir (self->dir);
     if (!dir)
         return;    //  gone: no key is authorized
     struct stat st;
-    if (fstat (dirfd (dir), &st) == 0)
+    char *why = NULL;
+    if (fstat (dirfd (dir), &st) == 0) {
         self->mtime = st.st_mtim;
+        self->ctime = st.st_ctim;
+    }
+    if (fstat (dirfd (dir), &st) || wrp_file_check_trusted (&st, self->dir, &why)) {
+        s_keyring_problem (
+            self, wrp_strf ("authorized keys directory %s: every key refused", why));
+        free (why);
+        closedir (dir);
+        return;
+    }
     struct dirent *entry;
     size_t files = 0;
     while ((entry = readdir (dir)) && files < S_AUTHORIZED_MAX) {
@@ -55,13 +84,22 @@ s_keyring_scan (s_keyring_t *self)
              !strcmp (entry->d_name + length - S_SUFFIX, WRP_KEY_SECRET_SUFFIX)))
             continue;
         files++;
-        char path[PATH_MAX];
-        if (snprintf (path, sizeof path, "%s/%s", self->dir, entry->d_name) >=
-            (int) sizeof path)
+        char *text = NULL;
+        size_t size;
+        if (wrp_file_read_at (dirfd (dir), entry->d_name, WRP_CERT_MAX,
+                              WRP_FILE_NOFOLLOW | WRP_FILE_TRUSTED, &text, &size, &why)) {
+            if (errno != ENOENT)
+                s_keyring_problem (self,
+                                   wrp_strf ("ignored an authorized key file in %s: %s",
+                                             self->dir, why));
+            free (why);
+            why = NULL;
             continue;
+        }
         char key[WRP_CERT_KEY_TEXT + 1];
-        if (wrp_cert_read_public_key (path, key, NULL) == 0)
+        if (wrp_cert_parse_public_key (text, key) == 0)
             zhashx_update (self->keys, key, entry->d_name);
+        free (text);
     }
     closedir (dir);
 }
@@ -74,14 +112,17 @@ s_keyring_new (const char *dir)
         return NULL;
     self->dir = strdup (dir);
     self->keys = zhashx_new ();
-    if (!self->dir || !self->keys) {
+    self->problems = zlistx_new ();
+    if (!self->dir || !self->keys || !self->problems) {
         free (self->dir);
         zhashx_destroy (&self->keys);
+        zlistx_destroy (&self->problems);
         free (self);
         return NULL;
     }
     zhashx_set_duplicator (self->keys, (zhashx_duplicator_fn *) strdup);
     zhashx_set_destructor (self->keys, (zhashx_destructor_fn *) zstr_free);
+    zlistx_set_destructor (self->problems, (zlistx_destructor_fn *) zstr_free);
     s_keyring_scan (self);
     return self;
 }
@@ -91,6 +132,7 @@ s_keyring_destroy (s_keyring_t **self_p)
 {
     if (*self_p) {
         zhashx_destroy (&(*self_p)->keys);
+        zlistx_destroy (&(*self_p)->problems);
         free ((*self_p)->dir);
         free (*self_p);
         *self_p = NULL;
@@ -107,7 +149,9 @@ s_keyring_lookup (s_keyring_t *self, const char *key)
     struct stat st;
     bool changed = stat (self->dir, &st) != 0 ||
                    st.st_mtim.tv_sec != self->mtime.tv_sec ||
-                   st.st_mtim.tv_nsec != self->mtime.tv_nsec;
+                   st.st_mtim.tv_nsec != self->mtime.tv_nsec ||
+                   st.st_ctim.tv_sec != self->ctime.tv_sec ||
+                   st.st_ctim.tv_nsec != self->ctime.tv_nsec;
     if (changed || zclock_mono () - self->scanned_ms >= S_RESCAN_MS)
         s_keyring_scan (self);
     return zhashx_lookup (self->keys, key);
@@ -227,7 +271,13 @@ s_zap_handle (s_actor_t *self)
     else if (credential && zframe_size (credential) == 32) {
         char key[WRP_CERT_KEY_TEXT + 1];
         zmq_z85_encode (key, zframe_data (credential), 32);
-        if (s_keyring_lookup (self->keyring, key)) {
+        const char *file = s_keyring_lookup (self->keyring, key);
+        //  What the directory scan refused, once a minute each.
+        for (char *problem = self->keyring ? zlistx_first (self->keyring->problems)
+                                           : NULL;
+             problem; problem = zlistx_next (self->keyring->problems))
+            s_notice (self, problem, "%s", problem);
+        if (file) {
             status = "200";
             text = "OK";
         } else
@@ -295,6 +345,8 @@ s_listener_event (s_actor_t *self, zsock_t *monitor)
                           "CURVE handshake failed on %s: a client used another "
                           "agent public key",
                           endpoint);
+            else if (value == WRP_GATE_DROPPED)
+                s_notice (self, "gate", "dropped a client from %s", endpoint);
             else
                 s_notice (self, "protocol",
                           "handshake failed on %s: a client sent bytes that "
@@ -397,6 +449,12 @@ wrp_zap_new (const char *authorized_dir, char **ret_err)
                          authorized_dir, failed ? strerror (failed) : "not a directory");
             return NULL;
         }
+        char *why = NULL;
+        if (wrp_file_check_trusted (&st, authorized_dir, &why)) {
+            wrp_str_set (ret_err, "authorized keys directory %s", why);
+            free (why);
+            return NULL;
+        }
     }
     wrp_zap_t *self = calloc (1, sizeof *self);
     s_actor_t *state = self ? calloc (1, sizeof *state) : NULL;
@@ -463,7 +521,14 @@ wrp_zap_watch (wrp_zap_t *self, zsock_t *listener)
     if (zmq_socket_monitor (zsock_resolve (listener), monitor,
                             ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL) != 0)
         return -1;
-    if (zstr_sendx (self->actor, "MONITOR", monitor, NULL))
+    return wrp_zap_watch_endpoint (self, monitor);
+}
+
+int
+wrp_zap_watch_endpoint (wrp_zap_t *self, const char *endpoint)
+{
+    assert (self);
+    if (zstr_sendx (self->actor, "MONITOR", endpoint, NULL))
         return -1;
     return zsock_wait (self->actor) == 0 ? 0 : -1;
 }

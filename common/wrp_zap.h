@@ -45,6 +45,10 @@ void wrp_zap_destroy (wrp_zap_t **self_p);
 //  or -1 when the socket cannot be monitored.
 int wrp_zap_watch (wrp_zap_t *self, zsock_t *listener);
 
+//  Report the events a monitor-style PAIR bound at endpoint sends (a
+//  wrp_gate's drops). Returns 0, or -1.
+int wrp_zap_watch_endpoint (wrp_zap_t *self, const char *endpoint);
+
 //  A socket that becomes readable when a notice is waiting (borrowed).
 zsock_t *wrp_zap_notices (wrp_zap_t *self);
 

@@ -993,7 +993,7 @@ wrp_client_test (bool verbose)
     for (int r = 0; r < 2; r++) {
         routers[r] = wrp_transport_listen (server, "tcp://127.0.0.1:*", &err);
         assert (routers[r]);
-        char *ep = zsock_last_endpoint (routers[r]);    //  caller frees
+        char *ep = wrp_transport_endpoint (server, routers[r]);
         ports[r] = atoi (strrchr (ep, ':') + 1);
         zstr_free (&ep);
     }
@@ -1053,7 +1053,7 @@ wrp_client_test (bool verbose)
     //  A ROUTER that never answers: connected, so only the deadline decides.
     zsock_t *mute = wrp_transport_listen (server, "tcp://127.0.0.1:*", &err);
     assert (mute);
-    char *mute_ep = zsock_last_endpoint (mute);
+    char *mute_ep = wrp_transport_endpoint (server, mute);
     wrp_plan_host_t mute_host = {"127.0.0.1", atoi (strrchr (mute_ep, ':') + 1)};
     zstr_free (&mute_ep);
     wrp_client_t *hung = wrp_client_new (transport, &mute_host, 1, NULL);

@@ -496,13 +496,27 @@ s_one_round (s_run_t *run, wrp_cmd_t cmd)
                 line = end ? end + 1 : NULL;
             }
             row->removed = strdup (removed ? removed : "");
-            char human[32], note[96];
+            char human[32], note[512];
             wrp_render_bytes (bytes, human, sizeof human);
+            int len;
             if (entries)
-                snprintf (note, sizeof note, "removed %zu entr%s (%s)", entries,
-                          entries == 1 ? "y" : "ies", human);
+                len = snprintf (note, sizeof note, "removed %zu entr%s (%s)", entries,
+                                entries == 1 ? "y" : "ies", human);
             else
-                snprintf (note, sizeof note, "nothing to remove");
+                len = snprintf (note, sizeof note, "nothing to remove");
+            //  Entries the agent left (another user's, or not removable).
+            const char *kept = wrp_msg_str (cn->reply, WRP_F_KEPT);
+            size_t left = 0;
+            for (const char *k = kept; k && *k;
+                 k = strchr (k, '\n') ? strchr (k, '\n') + 1 : "")
+                left++;
+            if (left && len > 0 && (size_t) len < sizeof note)
+                snprintf (note + len, sizeof note - (size_t) len, "; left %zu: %.*s%s",
+                          left, (int) strcspn (kept, "\n"), kept,
+                          left > 1 ? ", ..." : "");
+            for (char *p = note; *p; p++)
+                if (*p == '\t')
+                    *p = ' ';
             s_row_note (row, note);
         }
     }

@@ -1,6 +1,7 @@
 /*  wrp_monitor — poll every agent, print each change. See wrp_monitor.h.    */
 
 #include "wrp_monitor.h"
+#include "wrp_str.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -156,10 +157,15 @@ s_line (s_monitor_t *self, const char *host, const char *event, const char *text
         if (line)
             puts (line);
         free (line);
-    } else if (host)
-        printf ("%s %s %s\n", when, host, text);
-    else
-        printf ("%s %s\n", when, text);
+    } else {
+        //  The text holds what agents sent: never raw on a terminal.
+        char *shown = wrp_str_escape (text, false);
+        if (host)
+            printf ("%s %s %s\n", when, host, shown ? shown : "?");
+        else
+            printf ("%s %s\n", when, shown ? shown : "?");
+        free (shown);
+    }
     fflush (stdout);
 }
 

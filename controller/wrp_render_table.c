@@ -7,6 +7,7 @@
     last output, and the summary line.                                        */
 
 #include "wrp_render_table.h"
+#include "wrp_str.h"
 #include "wrp_buf.h"
 
 #include <assert.h>
@@ -79,6 +80,19 @@ s_shm_total (const wrp_msg_t *status, size_t *ret_count)
     return total;
 }
 
+//  Is state one of the protocol's? Anything else is shown as "unknown".
+static bool
+s_state_known (const char *state)
+{
+    static const char *const known[] = {WRP_STATE_STOPPED, WRP_STATE_STARTING,
+                                        WRP_STATE_RUNNING, WRP_STATE_STOPPING,
+                                        WRP_STATE_FAILED};
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+        if (!strcmp (state, known[i]))
+            return true;
+    return false;
+}
+
 //  The cells of a row but DETAIL, "-" where there is nothing.
 static void
 s_row_cells (const wrp_render_node_t *node, char cell[S_COLS][S_CELL_MAX])
@@ -93,7 +107,7 @@ s_row_cells (const wrp_render_node_t *node, char cell[S_COLS][S_CELL_MAX])
               : node->reachable  ? "up"
                                  : "down");
     if (state)
-        snprintf (cell[2], S_CELL_MAX, "%s", state);
+        snprintf (cell[2], S_CELL_MAX, "%s", s_state_known (state) ? state : "unknown");
     else if (!node->reachable)
         strcpy (cell[2], "?");
     int64_t v;
@@ -127,6 +141,9 @@ s_row_detail (const wrp_render_node_t *node)
     char *failure =
         (state && !strcmp (state, WRP_STATE_FAILED)) ? wrp_render_failure (st) : NULL;
     wrp_buf_t detail = {0};
+    if (state && !s_state_known (state))
+        wrp_buf_printf (&detail, "unknown state '%s'%s", state,
+                        node->error || node->note ? "; " : "");
     if (node->error)
         wrp_buf_str (&detail, node->error);
     if (failure && !(node->error && strstr (node->error, failure)))
@@ -135,10 +152,10 @@ s_row_detail (const wrp_render_node_t *node)
         wrp_buf_str (&detail, node->note);
     free (failure);
     char *text = wrp_buf_finish (&detail, NULL);
-    for (char *p = text; p && *p; p++)
-        if (*p == '\n' || *p == '\r' || *p == '\t')
-            *p = ' ';
-    return text;
+    //  What an agent or a runtime sent never reaches the terminal raw.
+    char *shown = text ? wrp_str_escape (text, false) : NULL;
+    free (text);
+    return shown;
 }
 
 //  Fill every row's cells and the column widths. Returns 0, -1 on OOM.
@@ -232,8 +249,12 @@ s_print_output (s_table_t *self, const char *output)
     for (const char *line = start; *line;) {
         const char *end = strchr (line, '\n');
         size_t len = end ? (size_t) (end - line) : strlen (line);
-        if (len > 0)
-            wrp_buf_printf (&self->out, "    %.*s\n", (int) len, line);
+        char *raw = len > 0 ? strndup (line, len) : NULL;
+        char *shown = raw ? wrp_str_escape (raw, false) : NULL;
+        if (shown)
+            wrp_buf_printf (&self->out, "    %s\n", shown);
+        free (raw);
+        free (shown);
         line = end ? end + 1 : line + len;
     }
 }

@@ -76,6 +76,7 @@ typedef enum {
 #define WRP_F_OUTPUT        "output"    //  the runtime's last output lines
 #define WRP_F_AGENT_VERSION "agent_version"
 #define WRP_F_REMOVED       "removed"    //  CLEAN: list path\tbytes
+#define WRP_F_KEPT          "kept"       //  CLEAN: list path\treason (left in place)
 #define WRP_F_NOOP          "noop"       //  START: already running
 #define WRP_F_CODE          "code"       //  ERROR: one of WRP_ERR_*
 #define WRP_F_TEXT          "text"       //  ERROR: one line, for people
