@@ -18,13 +18,14 @@ CC       ?= cc
 SANITIZE ?=
 FUZZ_TIME ?= 60
 
-PKGS := libczmq libzmq yaml-0.1 libsystemd libsodium
+PKGS := libczmq libzmq yaml-0.1 libsystemd libsodium libmicrohttpd
 
 # Packages make check needs on a fresh Debian 12 machine.
 APT_PKGS := build-essential pkg-config libczmq-dev libzmq3-dev libyaml-dev \
             libsystemd-dev libsodium-dev clang clang-format libclang-rt-14-dev iproute2 util-linux \
             python3 python3-yaml python3-jsonschema procps systemd \
-            debhelper lintian groff man-db bash-completion
+            debhelper lintian groff man-db bash-completion \
+            libmicrohttpd-dev prometheus chromium curl openssl
 
 ifeq ($(SANITIZE),)
 BUILD ?= build

@@ -9,14 +9,15 @@ _wrp_controller()
     _init_completion -n = || return
 
     local options="-H --hostfile -p --pipeline --port --timeout --format --json
-        --key --agent-key --insecure --write-json --textfile -v --verbose
+        --key --agent-key --insecure --write-json --textfile --interval --listen
+        --tls-cert --tls-key --http-auth -v --verbose
         -h --help --version -w --target -x --exclude --summary -q --quiet
         --no-header --expect"
     local verbs="ppl pkg conf config params start stop kill clean status
         monitor keygen hostfile"
 
     case $prev in
-    -H | --hostfile | --key | --agent-key | --write-json)
+    -H | --hostfile | --key | --agent-key | --write-json | --tls-cert | --tls-key | --http-auth)
         _filedir
         return ;;
     --textfile)
@@ -25,7 +26,7 @@ _wrp_controller()
     --format)
         COMPREPLY=($(compgen -W "table json prometheus" -- "$cur"))
         return ;;
-    --port | --timeout | -w | --target | -x | --exclude)
+    --port | --timeout | -w | --target | -x | --exclude | --interval | --listen)
         return ;;
     --expect)
         COMPREPLY=($(compgen -W "running stopped failed starting stopping" -- "$cur"))
@@ -42,7 +43,7 @@ _wrp_controller()
         case ${words[i]} in
         -H | --hostfile | -p | --pipeline | --port | --timeout | --format | --key | \
             --agent-key | --write-json | --textfile | -w | --target | -x | --exclude | \
-            --expect) ((i++)) ;;
+            --expect | --interval | --listen | --tls-cert | --tls-key | --http-auth) ((i++)) ;;
         -*) ;;
         *) args+=("${words[i]}") ;;
         esac

@@ -115,9 +115,13 @@ static const wrp_verb_t s_verbs[] = {
     {"ppl status", "", 0, 0, "same as `status`", NULL, wrp_commands_lifecycle, "status",
      S_LIFE_OPTS | WRP_OPTS_EXPECT, S_ALL_FMTS},
     {"monitor", "", 0, 0, "stay up, poll every agent, print each change of state",
-     "Polls every agent every heartbeat_interval and prints each change of state\n"
-     "until interrupted. --write-json FILE keeps FILE updated with the status\n"
-     "document; --textfile DIR writes DIR/wrp.prom for node_exporter.",
+     "Polls every agent every --interval (default: heartbeat_interval) and prints\n"
+     "each change of state until interrupted. --write-json FILE keeps FILE updated\n"
+     "with the status document; --textfile DIR writes DIR/wrp.prom for\n"
+     "node_exporter. --listen ADDR:PORT (usually 127.0.0.1:9464) serves /metrics,\n"
+     "/status.json, / (a status page) and /healthz from the last poll; with\n"
+     "--tls-cert/--tls-key over HTTPS, with --http-auth FILE (user:password)\n"
+     "behind basic authentication.",
      wrp_commands_monitor, NULL,
      WRP_OPTS_PIPELINE | WRP_OPTS_HOSTS | WRP_OPTS_TARGET | WRP_OPTS_NET |
          WRP_OPTS_MONITOR | WRP_OPTS_FORMAT,
@@ -158,6 +162,11 @@ enum {
     S_OPT_INSECURE,
     S_OPT_WRITE_JSON,
     S_OPT_TEXTFILE,
+    S_OPT_INTERVAL,
+    S_OPT_LISTEN,
+    S_OPT_TLS_CERT,
+    S_OPT_TLS_KEY,
+    S_OPT_HTTP_AUTH,
     S_OPT_SUMMARY,
     S_OPT_NO_HEADER,
     S_OPT_EXPECT,
@@ -209,6 +218,18 @@ static const s_option_t s_options[] = {
      "    --write-json FILE", "keep FILE updated with the status document"},
     {"textfile", required_argument, S_OPT_TEXTFILE, WRP_OPTS_MONITOR,
      "    --textfile DIR", "keep DIR/wrp.prom updated (node_exporter)"},
+    {"interval", required_argument, S_OPT_INTERVAL, WRP_OPTS_MONITOR,
+     "    --interval DURATION",
+     "poll period: 500ms, 2s (bare: ms; default heartbeat_interval)"},
+    {"listen", required_argument, S_OPT_LISTEN, WRP_OPTS_MONITOR,
+     "    --listen ADDR:PORT",
+     "serve /metrics, /status.json, / and /healthz (e.g. 127.0.0.1:9464)"},
+    {"tls-cert", required_argument, S_OPT_TLS_CERT, WRP_OPTS_MONITOR,
+     "    --tls-cert FILE", "--listen over HTTPS: PEM certificate (with --tls-key)"},
+    {"tls-key", required_argument, S_OPT_TLS_KEY, WRP_OPTS_MONITOR, "    --tls-key FILE",
+     "--listen over HTTPS: PEM key"},
+    {"http-auth", required_argument, S_OPT_HTTP_AUTH, WRP_OPTS_MONITOR,
+     "    --http-auth FILE", "--listen: basic authentication, FILE holds user:password"},
     {"verbose", no_argument, 'v', 0, "-v, --verbose", "more log output (twice: debug)"},
     {"help", no_argument, 'h', 0, "-h, --help",
      "this help; `wrp-controller VERB --help` for one verb"},
@@ -448,6 +469,31 @@ s_set_option (wrp_cli_t *cli, int id, const char *value, const char *where,
     case S_OPT_TEXTFILE:
         cli->options.textfile_dir = value;
         return 0;
+    case S_OPT_INTERVAL: {
+        int64_t us = 0;
+        char *why = NULL;
+        if (wrp_duration_parse (value, "ms", &us, &why) || us < 10000 ||
+            us > 3600LL * 1000000) {
+            wrp_str_set (ret_err, "%s--interval %s", at,
+                         why ? why : "must be 10ms..1h (e.g. 500ms, 2s)");
+            free (why);
+            return -1;
+        }
+        cli->options.interval_ms = (int) (us / 1000);
+        return 0;
+    }
+    case S_OPT_LISTEN:
+        cli->options.listen = value;
+        return 0;
+    case S_OPT_TLS_CERT:
+        cli->options.tls_cert = value;
+        return 0;
+    case S_OPT_TLS_KEY:
+        cli->options.tls_key = value;
+        return 0;
+    case S_OPT_HTTP_AUTH:
+        cli->options.http_auth = value;
+        return 0;
     case S_OPT_SUMMARY:
         cli->summary = true;
         return 0;
@@ -624,6 +670,11 @@ s_check_verb (wrp_cli_t *cli, char **ret_err)
                 verb->name);
             return -1;
         }
+    const wrp_plan_options_t *o = &cli->options;
+    if ((o->tls_cert || o->tls_key || o->http_auth) && !o->listen) {
+        wrp_str_set (ret_err, "--tls-cert, --tls-key and --http-auth go with --listen");
+        return -1;
+    }
     if (cli->summary && cli->options.format != WRP_FORMAT_TABLE) {
         wrp_str_set (ret_err, "--summary is a table; it has no %s form",
                      s_format_names[cli->options.format]);
@@ -767,6 +818,11 @@ wrp_cli_test (bool verbose)
     assert (s_parse ("--help", &cli, &err, storage, argv) == 0 && cli.help && !cli.verb);
     assert (s_parse ("monitor --write-json x --textfile d", &cli, &err, storage, argv) ==
             0);
+    assert (s_parse ("monitor --interval 2s --listen :0", &cli, &err, storage, argv) ==
+            0);
+    assert (cli.options.interval_ms == 2000 && !strcmp (cli.options.listen, ":0"));
+    assert (s_parse ("monitor --interval 250", &cli, &err, storage, argv) == 0);
+    assert (cli.options.interval_ms == 250);
 
     const char *bad[][2] = {
         {"", "no verb"},
@@ -796,6 +852,11 @@ wrp_cli_test (bool verbose)
         {"pkg conf runtime a=1 -w x", "`pkg conf` takes no -w, --target"},
         {"keygen k -q", "`keygen` takes no -q"},
         {"status --summary --json", "--summary is a table"},
+        {"status --listen :9464", "`status` takes no --listen"},
+        {"monitor --interval 5", "--interval"},
+        {"monitor --interval 2x", "unknown unit 'x'"},
+        {"monitor --interval 2h", "--interval"},
+        {"monitor --http-auth f", "go with --listen"},
         {"status --expect up", "--expect 'up'"},
         {"--format yaml status", "--format 'yaml'"},
         {"--json --format table status", "contradict"},

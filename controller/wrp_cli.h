@@ -47,7 +47,7 @@ typedef struct {
 #define WRP_OPTS_NET      (1u << 3)    //  --timeout, --key, --agent-key, --insecure
 #define WRP_OPTS_TABLE    (1u << 4)    //  -q, --no-header, --summary
 #define WRP_OPTS_EXPECT   (1u << 5)    //  --expect
-#define WRP_OPTS_MONITOR  (1u << 6)    //  --write-json, --textfile
+#define WRP_OPTS_MONITOR  (1u << 6)    //  --write-json, --listen and the rest of monitor's
 #define WRP_OPTS_FORMAT   (1u << 7)    //  --format, --json
 
 struct _wrp_cli_t {

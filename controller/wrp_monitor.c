@@ -11,12 +11,16 @@
 #include <string.h>
 #include <time.h>
 
+#include "wrp_buf.h"
 #include "wrp_client.h"
 #include "wrp_file.h"
+#include "wrp_http.h"
+#include "wrp_json.h"
 #include "wrp_lifecycle.h"
 #include "wrp_log.h"
 #include "wrp_msg.h"
 #include "wrp_render.h"
+#include "wrp_render_html.h"
 
 //  How often the connections are looked at: a closed one is reported
 //  within this time.
@@ -32,6 +36,7 @@ typedef struct {
     double rtt_ms;            //  round trip of the last reply; < 0 unknown
     double last_seen;         //  wall clock of the last reply
     bool auth_reported;       //  a refused handshake was printed
+    double changed_at;        //  wall clock of the last change we reported (0: none)
 } s_node_t;
 
 static volatile sig_atomic_t s_stop = 0;
@@ -112,12 +117,28 @@ s_describe_change (const wrp_msg_t *before, const wrp_msg_t *after)
 }
 
 typedef struct {
-    wrp_plan_t *plan;        //  borrowed
-    wrp_client_t *client;    //  connections
-    s_node_t *nodes;         //  one per host
-    size_t count;            //  hosts
-    int interval_ms;         //  poll period
+    wrp_plan_t *plan;              //  borrowed
+    wrp_transport_t *transport;    //  the control channel
+    wrp_client_t *client;          //  connections
+    wrp_http_t *http;              //  --listen (NULL: none)
+    s_node_t *nodes;               //  one per host
+    size_t count;                  //  hosts
+    int interval_ms;               //  poll period
+    int64_t down_after;            //  an agent silent this long (ms) is down
+    int64_t start;                 //  monotonic ms at start
+    int64_t initial_by;            //  the initial view waits for everybody, or this long
+    bool initial_done;             //  the initial line is printed
+    int64_t next_poll;             //  monotonic ms of the next poll
+    char id_base[WRP_MSG_MAX_ID + 1];    //  request ids: mon-BASE-ROUND
+    int64_t poll_sent;                   //  monotonic ms of the last poll
+    int64_t round_max;                   //  slowest reply to the last poll, ms
+    wrp_render_monitor_t counters;       //  for /metrics
+    bool dirty;                          //  a change not published yet
+    int64_t published;                   //  monotonic ms of the last publish
 } s_monitor_t;
+
+//  Changes reach the HTTP documents at most this often (ms); polls always.
+#define S_PUBLISH_GAP 50
 
 static void
 s_line (s_monitor_t *self, const char *host, const char *event, const char *text)
@@ -126,28 +147,16 @@ s_line (s_monitor_t *self, const char *host, const char *event, const char *text
     s_iso_now (when, sizeof when);
     if (self->plan->format == WRP_FORMAT_JSON) {
         //  One JSON object per line (JSON Lines).
-        printf ("{\"time\":\"%s\",\"event\":\"%s\",\"host\":", when, event);
-        //  Hosts and texts go through a tiny escaper.
-        const char *parts[2] = {host, text};
-        for (int p = 0; p < 2; p++) {
-            if (!parts[p])
-                fputs ("null", stdout);
-            else {
-                putchar ('"');
-                for (const unsigned char *c = (const unsigned char *) parts[p]; *c; c++) {
-                    if (*c == '"' || *c == '\\')
-                        printf ("\\%c", *c);
-                    else if (*c < 0x20)
-                        printf ("\\u%04x", *c);
-                    else
-                        putchar (*c);
-                }
-                putchar ('"');
-            }
-            if (p == 0)
-                fputs (",\"text\":", stdout);
-        }
-        puts ("}");
+        wrp_buf_t b = {0};
+        wrp_buf_printf (&b, "{\"time\":\"%s\",\"event\":\"%s\",\"host\":", when, event);
+        wrp_json_string (&b, host);
+        wrp_buf_str (&b, ",\"text\":");
+        wrp_json_string (&b, text);
+        wrp_buf_str (&b, "}");
+        char *line = wrp_buf_finish (&b, NULL);
+        if (line)
+            puts (line);
+        free (line);
     } else {
         //  The text holds what agents sent: never raw on a terminal.
         char *shown = wrp_str_escape (text, false);
@@ -158,6 +167,15 @@ s_line (s_monitor_t *self, const char *host, const char *event, const char *text
         free (shown);
     }
     fflush (stdout);
+}
+
+//  A change on node index: its line, its time, a publish soon.
+static void
+s_event (s_monitor_t *self, size_t index, const char *event, const char *text)
+{
+    s_line (self, wrp_client_node (self->client, index)->host, event, text);
+    self->nodes[index].changed_at = wrp_client_now ();
+    self->dirty = true;
 }
 
 //  The current view for the renderers.
@@ -174,17 +192,33 @@ s_view_nodes (s_monitor_t *self)
         nodes[i].rtt_ms = n->rtt_ms;
         nodes[i].status = n->status;
         nodes[i].last_seen = n->last_seen;
+        nodes[i].changed_at = n->changed_at;
         if (!n->up)
             nodes[i].error = n->last_reply_ms ? "agent not answering" : "no reply yet";
     }
     return nodes;
 }
 
+//  Write the file into place; a warning when it cannot be.
 static void
-s_write_files (s_monitor_t *self)
+s_write_file (const char *path, char *text)
+{
+    char *err = NULL;
+    if (text && wrp_file_write_atomic (path, text, strlen (text), 0644, &err) != 0) {
+        wrp_warning ("%s", err ? err : "cannot write a view file");
+        free (err);
+    }
+}
+
+//  The view to the files and the HTTP server. polled: after a poll (for
+//  /healthz), else after a change.
+static void
+s_publish (s_monitor_t *self, bool polled)
 {
     wrp_plan_t *plan = self->plan;
-    if (!plan->write_json && !plan->textfile_dir)
+    self->dirty = false;
+    self->published = zclock_mono ();
+    if (!plan->write_json && !plan->textfile_dir && !self->http)
         return;
     wrp_render_node_t *nodes = s_view_nodes (self);
     if (!nodes)
@@ -196,26 +230,23 @@ s_write_files (s_monitor_t *self)
         .nodes = nodes,
         .count = self->count,
         .updated_at = wrp_client_now (),
+        .monitor = &self->counters,
     };
-    char *err = NULL;
-    if (plan->write_json) {
-        char *json = wrp_render_json (&view);
-        if (json && wrp_file_write_atomic (plan->write_json, json, strlen (json), 0644,
-                                           &err) != 0) {
-            wrp_warning ("%s", err ? err : "cannot write the JSON file");
-            free (err);
-            err = NULL;
-        }
-        free (json);
-    }
+    char *json = wrp_render_json (&view);
+    char *prom = wrp_render_prometheus (&view);
+    if (plan->write_json)
+        s_write_file (plan->write_json, json);
     if (plan->textfile_dir) {
         char path[4096];
         snprintf (path, sizeof path, "%s/wrp.prom", plan->textfile_dir);
-        char *prom = wrp_render_prometheus (&view);
-        if (prom && wrp_file_write_atomic (path, prom, strlen (prom), 0644, &err) != 0) {
-            wrp_warning ("%s", err ? err : "cannot write the textfile");
-            free (err);
-        }
+        s_write_file (path, prom);
+    }
+    if (self->http) {
+        char *html = wrp_render_html (&view, self->interval_ms, WRP_HTTP_AGE_MARK);
+        wrp_http_publish (self->http, prom, json, html, view.updated_at,
+                          polled ? self->poll_sent : 0);
+    } else {
+        free (json);
         free (prom);
     }
     free (nodes);
@@ -254,7 +285,7 @@ s_initial_line (s_monitor_t *self)
     char text[1024];
     int len =
         snprintf (text, sizeof text,
-                  "monitoring %zu node%s every %.1f s: %zu up, %zu running, %zu failed",
+                  "monitoring %zu node%s every %.3g s: %zu up, %zu running, %zu failed",
                   self->count, self->count == 1 ? "" : "s", self->interval_ms / 1000.0,
                   up, running, failed);
     if (*down_list && len > 0 && (size_t) len < sizeof text)
@@ -266,30 +297,214 @@ s_initial_line (s_monitor_t *self)
     s_line (self, NULL, "initial", text);
 }
 
+//  Send STATUS to every agent without one outstanding; say once why an
+//  agent refuses our key; then publish the view.
+static void
+s_poll (s_monitor_t *self, int64_t now)
+{
+    char id[WRP_MSG_MAX_ID + 1];
+    snprintf (id, sizeof id, "mon-%.16s-%" PRIu64, self->id_base, self->counters.polls++);
+    wrp_msg_t *status = wrp_msg_new (WRP_CMD_STATUS, id);
+    for (size_t i = 0; status && i < self->count; i++) {
+        s_node_t *n = &self->nodes[i];
+        //  One STATUS outstanding per node, re-sent if it may be lost.
+        if (n->sent_ms && now - n->sent_ms < self->down_after)
+            continue;
+        if (wrp_client_send (self->client, i, status) == 0)
+            n->sent_ms = now;
+    }
+    wrp_msg_destroy (&status);
+    for (size_t i = 0; i < self->count; i++) {
+        s_node_t *n = &self->nodes[i];
+        char *reason = NULL;
+        if (n->up || n->auth_reported ||
+            wrp_client_auth_failed (self->client, i, &reason) != 1)
+            continue;
+        s_event (self, i, "denied", reason ? reason : "not authorized");
+        free (reason);
+        n->auth_reported = true;
+        self->counters.errors++;
+    }
+    self->counters.poll_duration_s = (double) self->round_max / 1000.0;
+    self->round_max = 0;
+    self->poll_sent = now;
+    if (self->initial_done)
+        s_publish (self, true);
+    self->next_poll += self->interval_ms;
+    if (self->next_poll <= now)
+        self->next_poll = now + self->interval_ms;
+}
+
+//  Agents silent for down_after are down. Lowers *wake to the next time
+//  one may be.
+static void
+s_check_silent (s_monitor_t *self, int64_t now, int64_t *wake)
+{
+    for (size_t i = 0; i < self->count; i++) {
+        s_node_t *n = &self->nodes[i];
+        int64_t since = n->last_reply_ms ? n->last_reply_ms : self->start;
+        //  A closed connection (socket monitor) is down at once.
+        wrp_transport_link_t link;
+        bool closed = n->up && wrp_client_link (self->client, i, &link) == 0 &&
+                      link.handshakes > 0 && !link.up;
+        if (n->up && (closed || now - since >= self->down_after)) {
+            n->up = false;
+            char text[128];
+            if (closed)
+                snprintf (text, sizeof text, "agent down: connection closed");
+            else
+                snprintf (text, sizeof text, "agent down: no reply for %.1f s",
+                          (double) (now - since) / 1000.0);
+            s_event (self, i, "down", text);
+            self->counters.errors++;
+        } else if (n->up && since + self->down_after < *wake)
+            *wake = since + self->down_after;
+    }
+}
+
+//  The initial view, once every agent answered or initial_by passed.
+//  Returns true when it was printed now.
+static bool
+s_check_initial (s_monitor_t *self, int64_t now, int64_t *wake)
+{
+    bool all = true;
+    for (size_t i = 0; i < self->count; i++)
+        if (!self->nodes[i].up)
+            all = false;
+    if (!all && now < self->initial_by) {
+        if (self->initial_by < *wake)
+            *wake = self->initial_by;
+        return false;
+    }
+    for (size_t i = 0; i < self->count; i++)
+        self->nodes[i].known = true;
+    s_initial_line (self);
+    self->initial_done = true;
+    s_publish (self, true);
+    return true;
+}
+
+//  A reply from node index: keep it, print what changed.
+static void
+s_on_reply (s_monitor_t *self, size_t index, wrp_msg_t *msg)
+{
+    s_node_t *n = &self->nodes[index];
+    int64_t got = zclock_mono ();
+    if (n->sent_ms) {
+        n->rtt_ms = (double) (got - n->sent_ms);
+        if (n->sent_ms >= self->poll_sent && got - self->poll_sent > self->round_max)
+            self->round_max = got - self->poll_sent;
+    }
+    n->sent_ms = 0;
+    n->last_reply_ms = got;
+    n->last_seen = wrp_client_now ();
+    if (wrp_msg_cmd (msg) != WRP_CMD_OK || !wrp_msg_has (msg, "state")) {
+        //  An ERROR to a STATUS: say it once, keep the node as it was.
+        const char *code = wrp_msg_str (msg, "code");
+        const char *text = wrp_msg_str (msg, "text");
+        char line[512];
+        snprintf (line, sizeof line, "agent error: %s: %s", code ? code : "?",
+                  text ? text : "");
+        s_line (self, wrp_client_node (self->client, index)->host, "error", line);
+        self->counters.errors++;
+        wrp_msg_destroy (&msg);
+        return;
+    }
+    if (!n->up && n->known) {
+        n->up = true;
+        char *what = s_describe_runtime (msg);
+        char line[1200];
+        snprintf (line, sizeof line, "agent up; %s", what ? what : "");
+        free (what);
+        s_event (self, index, "up", line);
+    } else if (n->up && self->initial_done) {
+        char *change = s_describe_change (n->status, msg);
+        if (change) {
+            const char *state = wrp_msg_str (msg, "state");
+            s_event (self, index, state ? state : "change", change);
+            free (change);
+        }
+    }
+    n->up = true;
+    n->auth_reported = false;
+    wrp_msg_destroy (&n->status);
+    n->status = msg;
+}
+
+//  A dead agent seen at once: when the client tells that node index's TCP
+//  connection closed, call this instead of waiting down_after.
+//  (Hook for the client's connection events; see wrp_client.h.)
+//
+//  static void s_on_disconnect (s_monitor_t *self, size_t index);
+
+static void
+s_monitor_fini (s_monitor_t *self)
+{
+    for (size_t i = 0; self->nodes && i < self->count; i++)
+        wrp_msg_destroy (&self->nodes[i].status);
+    free (self->nodes);
+    wrp_http_destroy (&self->http);
+    wrp_client_destroy (&self->client);
+    wrp_transport_destroy (&self->transport);
+}
+
+static int
+s_monitor_init (s_monitor_t *self, wrp_plan_t *plan)
+{
+    *self = (s_monitor_t){.plan = plan, .count = plan->host_count};
+    int64_t interval = plan->interval_ms ? plan->interval_ms
+                       : plan->params
+                           ? wrp_params_int (plan->params, "heartbeat_interval")
+                           : 1000;
+    self->interval_ms = interval < 10        ? 10
+                        : interval > 3600000 ? 3600000
+                                             : (int) interval;
+    self->counters.interval_s = self->interval_ms / 1000.0;
+    if (plan->listen) {
+        wrp_http_config_t config = {.listen = plan->listen,
+                                    .tls_cert = plan->tls_cert,
+                                    .tls_key = plan->tls_key,
+                                    .auth_file = plan->http_auth,
+                                    .interval_ms = self->interval_ms};
+        char *err = NULL;
+        self->http = wrp_http_new (&config, &err);
+        if (!self->http) {
+            wrp_error ("%s", err ? err : "out of memory");
+            free (err);
+            return -1;
+        }
+    }
+    self->transport = wrp_plan_transport (plan);
+    if (!self->transport)
+        return -1;
+    self->client = wrp_client_new (self->transport, plan->hosts, plan->host_count,
+                                   plan->security.insecure ? NULL : plan->agent_key_file);
+    self->nodes = calloc (self->count ? self->count : 1, sizeof *self->nodes);
+    if (!self->client || !self->nodes) {
+        wrp_error ("out of memory");
+        return -1;
+    }
+    for (size_t i = 0; i < self->count; i++)
+        self->nodes[i].rtt_ms = -1;
+    self->start = zclock_mono ();
+    //  2.5 intervals, so a dead one shows within 3.
+    self->down_after = self->interval_ms * 5 / 2;
+    self->initial_by = self->start + (self->down_after > 1000 ? self->down_after : 1000);
+    self->next_poll = self->start;
+    wrp_msg_new_id (self->id_base);
+    self->id_base[16] = '\0';
+    return 0;
+}
+
 int
 wrp_monitor_run (wrp_plan_t *plan)
 {
     assert (plan);
-    wrp_transport_t *transport = wrp_plan_transport (plan);
-    if (!transport)
-        return 1;
-    s_monitor_t self = {.plan = plan, .count = plan->host_count};
-    int64_t interval =
-        plan->params ? wrp_params_int (plan->params, "heartbeat_interval") : 1000;
-    self.interval_ms = interval < 10 ? 10 : interval > 3600000 ? 3600000 : (int) interval;
-    self.client = wrp_client_new (transport, plan->hosts, plan->host_count,
-                                  plan->security.insecure ? NULL : plan->agent_key_file);
-    self.nodes = calloc (self.count ? self.count : 1, sizeof *self.nodes);
-    if (!self.client || !self.nodes) {
-        wrp_error ("out of memory");
-        wrp_client_destroy (&self.client);
-        free (self.nodes);
-        wrp_transport_destroy (&transport);
+    s_monitor_t self;
+    if (s_monitor_init (&self, plan)) {
+        s_monitor_fini (&self);
         return 1;
     }
-    for (size_t i = 0; i < self.count; i++)
-        self.nodes[i].rtt_ms = -1;
-
     //  Our own handlers (after the sockets exist, so czmq's do not replace
     //  them): a flag, and zsys_interrupted so the poll returns.
     struct sigaction action, old_int, old_term;
@@ -300,148 +515,35 @@ wrp_monitor_run (wrp_plan_t *plan)
     sigaction (SIGTERM, &action, &old_term);
     s_stop = 0;
 
-    int64_t start = zclock_mono ();
-    //  An agent silent this long is down: 2.5 intervals, so a dead one
-    //  shows within 3.
-    int64_t down_after = self.interval_ms * 5 / 2;
-    //  The initial view waits for everybody, or this long.
-    int64_t initial_by = start + (down_after > 1000 ? down_after : 1000);
-    bool initial_done = false;
-    int64_t next_poll = start;
-    uint64_t round = 0;
-    char id_base[WRP_MSG_MAX_ID + 1];
-    wrp_msg_new_id (id_base);
-    id_base[16] = '\0';
-
     while (!s_stop) {
         int64_t now = zclock_mono ();
-        if (now >= next_poll) {
-            char id[WRP_MSG_MAX_ID + 1];
-            snprintf (id, sizeof id, "mon-%.16s-%" PRIu64, id_base, round++);
-            wrp_msg_t *status = wrp_msg_new (WRP_CMD_STATUS, id);
-            for (size_t i = 0; status && i < self.count; i++) {
-                s_node_t *n = &self.nodes[i];
-                //  One STATUS outstanding per node, re-sent if it may be lost.
-                if (n->sent_ms && now - n->sent_ms < down_after)
-                    continue;
-                if (wrp_client_send (self.client, i, status) == 0)
-                    n->sent_ms = now;
-            }
-            wrp_msg_destroy (&status);
-            //  Agents refusing our key never answer: say why, once.
-            for (size_t i = 0; i < self.count; i++) {
-                s_node_t *n = &self.nodes[i];
-                char *reason = NULL;
-                if (n->up || n->auth_reported ||
-                    wrp_client_auth_failed (self.client, i, &reason) != 1)
-                    continue;
-                s_line (&self, wrp_client_node (self.client, i)->host, "denied",
-                        reason ? reason : "not authorized");
-                free (reason);
-                n->auth_reported = true;
-            }
-            if (initial_done)
-                s_write_files (&self);
-            next_poll += self.interval_ms;
-            if (next_poll <= now)
-                next_poll = now + self.interval_ms;
-        }
-        //  Silent agents.
-        int64_t wake = next_poll;
-        if (initial_done) {
-            for (size_t i = 0; i < self.count; i++) {
-                s_node_t *n = &self.nodes[i];
-                int64_t since = n->last_reply_ms ? n->last_reply_ms : start;
-                //  A closed connection (socket monitor) is down at once.
-                wrp_transport_link_t link;
-                bool closed = n->up && wrp_client_link (self.client, i, &link) == 0 &&
-                              link.handshakes > 0 && !link.up;
-                if (n->up && (closed || now - since >= down_after)) {
-                    n->up = false;
-                    char text[128];
-                    if (closed)
-                        snprintf (text, sizeof text, "agent down: connection closed");
-                    else
-                        snprintf (text, sizeof text, "agent down: no reply for %.1f s",
-                                  (double) (now - since) / 1000.0);
-                    s_line (&self, wrp_client_node (self.client, i)->host, "down", text);
-                } else if (n->up && since + down_after < wake)
-                    wake = since + down_after;
-            }
-        } else {
-            bool all = true;
-            for (size_t i = 0; i < self.count; i++)
-                if (!self.nodes[i].up)
-                    all = false;
-            if (all || now >= initial_by) {
-                for (size_t i = 0; i < self.count; i++)
-                    self.nodes[i].known = true;
-                s_initial_line (&self);
-                initial_done = true;
-                s_write_files (&self);
-                continue;
-            }
-            if (initial_by < wake)
-                wake = initial_by;
-        }
-        if (initial_done && wake > now + S_LINK_CHECK_MS)
+        if (now >= self.next_poll)
+            s_poll (&self, now);
+        int64_t wake = self.next_poll;
+        if (self.initial_done)
+            s_check_silent (&self, now, &wake);
+        else if (s_check_initial (&self, now, &wake))
+            continue;
+        if (self.initial_done && wake > now + S_LINK_CHECK_MS)
             wake = now + S_LINK_CHECK_MS;    //  look at the connections this often
+        if (self.dirty && self.initial_done) {
+            if (now - self.published >= S_PUBLISH_GAP)
+                s_publish (&self, false);
+            else if (self.published + S_PUBLISH_GAP < wake)
+                wake = self.published + S_PUBLISH_GAP;
+        }
         int wait_ms = (int) (wake - zclock_mono ());
-        if (wait_ms < 0)
-            wait_ms = 0;
         size_t index;
         wrp_msg_t *msg;
-        if (wrp_client_recv (self.client, wait_ms, &index, &msg) != 0)
-            continue;
-        s_node_t *n = &self.nodes[index];
-        const char *host = wrp_client_node (self.client, index)->host;
-        int64_t got = zclock_mono ();
-        if (n->sent_ms)
-            n->rtt_ms = (double) (got - n->sent_ms);
-        n->sent_ms = 0;
-        n->last_reply_ms = got;
-        n->last_seen = wrp_client_now ();
-        if (wrp_msg_cmd (msg) != WRP_CMD_OK || !wrp_msg_has (msg, "state")) {
-            //  An ERROR to a STATUS: say it once, keep the node as it was.
-            const char *code = wrp_msg_str (msg, "code");
-            const char *text = wrp_msg_str (msg, "text");
-            char line[512];
-            snprintf (line, sizeof line, "agent error: %s: %s", code ? code : "?",
-                      text ? text : "");
-            s_line (&self, host, "error", line);
-            wrp_msg_destroy (&msg);
-            continue;
-        }
-        if (!n->up && n->known) {
-            n->up = true;
-            char *what = s_describe_runtime (msg);
-            char line[1200];
-            snprintf (line, sizeof line, "agent up; %s", what ? what : "");
-            free (what);
-            s_line (&self, host, "up", line);
-        } else if (n->up && initial_done) {
-            char *change = s_describe_change (n->status, msg);
-            if (change) {
-                const char *state = wrp_msg_str (msg, "state");
-                s_line (&self, host, state ? state : "change", change);
-                free (change);
-            }
-        }
-        n->up = true;
-        n->auth_reported = false;
-        wrp_msg_destroy (&n->status);
-        n->status = msg;
+        if (wrp_client_recv (self.client, wait_ms < 0 ? 0 : wait_ms, &index, &msg) == 0)
+            s_on_reply (&self, index, msg);
     }
 
     sigaction (SIGINT, &old_int, NULL);
     sigaction (SIGTERM, &old_term, NULL);
     zsys_interrupted = 0;
-    s_write_files (&self);
-    for (size_t i = 0; i < self.count; i++)
-        wrp_msg_destroy (&self.nodes[i].status);
-    free (self.nodes);
-    wrp_client_destroy (&self.client);
-    wrp_transport_destroy (&transport);
+    s_publish (&self, false);
+    s_monitor_fini (&self);
     return 0;
 }
 

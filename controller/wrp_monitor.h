@@ -1,15 +1,17 @@
 /*  wrp_monitor — `wrp-controller monitor`: stays up with one connection per
-    agent, sends STATUS to every agent each heartbeat_interval ms and prints
-    one line per change of state (agent down / up, runtime started, failed,
-    stopped), each with the host and an ISO 8601 time; the first line is the
-    initial view. An agent silent for 2.5 intervals is reported down (so a
-    dead node shows within 3 intervals); a crashed runtime shows at the next
-    poll (within one interval), since its agent sees the exit at once.
+    agent, sends STATUS to every agent each interval (--interval, else the
+    pipeline's heartbeat_interval) and prints one line per change of state
+    (agent down / up, runtime started, failed, stopped), each with the host
+    and an ISO 8601 time; the first line is the initial view. An agent
+    silent for 2.5 intervals is reported down (so a dead node shows within
+    3 intervals); a crashed runtime shows at the next poll (within one
+    interval), since its agent sees the exit at once.
 
-    Optionally, after each poll: --write-json FILE (the JSON of CONTRACT §6
-    plus "updated_at" and per-node "last_seen") and --textfile DIR
-    (DIR/wrp.prom for node_exporter's textfile collector, with
-    wrp_last_poll_timestamp_seconds), both replaced atomically.
+    After each poll (and soon after a change) the view goes to:
+    --write-json FILE (the JSON of CONTRACT §6 plus "updated_at" and
+    per-node "last_seen") and --textfile DIR (DIR/wrp.prom for
+    node_exporter's textfile collector), both replaced atomically, and
+    --listen ADDR:PORT (wrp_http: /metrics, /status.json, /, /healthz).
 
     Ends on SIGINT or SIGTERM with exit code 0.                               */
 

@@ -40,6 +40,10 @@ wrp_plan_destroy (wrp_plan_t **self_p)
     free (self->agent_key_file);
     free (self->write_json);
     free (self->textfile_dir);
+    free (self->listen);
+    free (self->tls_cert);
+    free (self->tls_key);
+    free (self->http_auth);
     free (self->pkg_name);
     free (self->hostfile);
     free (self->key_file);
@@ -255,6 +259,7 @@ s_resolve_options (wrp_plan_t *self, const wrp_plan_options_t *options)
                            ? options->timeout_ms
                            : (int) wrp_params_int (self->params, "timeout") * 1000;
     self->format = options->format;
+    self->interval_ms = options->interval_ms;
     self->color = isatty (STDOUT_FILENO) && !getenv ("NO_COLOR");
     self->security.insecure = options->insecure;
     if (!options->insecure) {
@@ -267,7 +272,12 @@ s_resolve_options (wrp_plan_t *self, const wrp_plan_options_t *options)
         self->security.key_file = self->key_file;
     }
     if ((options->write_json && !(self->write_json = strdup (options->write_json))) ||
-        (options->textfile_dir && !(self->textfile_dir = strdup (options->textfile_dir))))
+        (options->textfile_dir &&
+         !(self->textfile_dir = strdup (options->textfile_dir))) ||
+        (options->listen && !(self->listen = strdup (options->listen))) ||
+        (options->tls_cert && !(self->tls_cert = strdup (options->tls_cert))) ||
+        (options->tls_key && !(self->tls_key = strdup (options->tls_key))) ||
+        (options->http_auth && !(self->http_auth = strdup (options->http_auth))))
         return -1;
     return 0;
 }

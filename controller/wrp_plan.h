@@ -43,6 +43,11 @@ typedef struct {
     char *agent_key_file;       //  --agent-key (public cert of the agents)
     char *write_json;           //  monitor --write-json FILE (NULL: none)
     char *textfile_dir;         //  monitor --textfile DIR (NULL: none)
+    char *listen;               //  monitor --listen ADDR:PORT (NULL: no HTTP)
+    char *tls_cert;             //  monitor --tls-cert FILE (NULL: plain HTTP)
+    char *tls_key;              //  monitor --tls-key FILE
+    char *http_auth;            //  monitor --http-auth FILE (NULL: none)
+    int interval_ms;            //  monitor --interval (0: heartbeat_interval)
     char *pkg_name;             //  the pipeline's runtime package name
     char *hostfile;             //  the hostfile used (NULL: none, localhost)
     char *key_file;             //  storage behind security.key_file
@@ -68,6 +73,11 @@ typedef struct {
     bool insecure;                 //  --insecure
     const char *write_json;        //  monitor --write-json FILE
     const char *textfile_dir;      //  monitor --textfile DIR
+    const char *listen;            //  monitor --listen ADDR:PORT
+    const char *tls_cert;          //  monitor --tls-cert FILE
+    const char *tls_key;           //  monitor --tls-key FILE
+    const char *http_auth;         //  monitor --http-auth FILE
+    int interval_ms;               //  monitor --interval
     const char *home;              //  state dir (NULL: $WRP_HOME, else ~/.wrp)
 } wrp_plan_options_t;
 

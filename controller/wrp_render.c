@@ -308,6 +308,17 @@ wrp_render_test (bool verbose)
     view.updated_at = 1700000000.5;
     prom = wrp_render_prometheus (&view);
     assert (strstr (prom, "wrp_last_poll_timestamp_seconds 1700000000.500\n"));
+    assert (strstr (prom, "wrp_runtime_pid{host=\"node01\"} 4242\n"));
+    assert (strstr (prom, "wrp_runtime_exit_code{host=\"node\\\"02\\\\\"} 1\n"));
+    assert (strstr (prom, "wrp_config_generation_wanted 3\n"));
+    assert (!strstr (prom, "wrp_monitor_nodes"));
+    free (prom);
+    wrp_render_monitor_t counters = {.interval_s = 1, .polls = 7, .errors = 2};
+    view.monitor = &counters;
+    prom = wrp_render_prometheus (&view);
+    assert (strstr (prom, "wrp_monitor_nodes{state=\"down\"} 1\n"));
+    assert (strstr (prom, "wrp_monitor_nodes{state=\"failed\"} 1\n"));
+    assert (strstr (prom, "wrp_monitor_polls_total 7\n"));
     free (prom);
 
     wrp_msg_destroy (&running);

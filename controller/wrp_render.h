@@ -33,7 +33,16 @@ typedef struct {
         *removed;        //  clean: "path\tbytes" lines the agent removed; NULL otherwise
     double last_seen;    //  monitor: wall clock of its last reply (0: never / omit)
     int stale;    //  1: runs another config than the one wanted; -1: runs it; 0: n/a
+    double changed_at;    //  monitor: wall clock of its last state change (0: omit)
 } wrp_render_node_t;
+
+//  monitor: its own counters, for /metrics.
+typedef struct {
+    double interval_s;         //  poll period
+    double poll_duration_s;    //  the last poll: from sending to the last reply
+    uint64_t polls;            //  polls sent since start
+    uint64_t errors;           //  agents found down, ERROR replies, refusals
+} wrp_render_monitor_t;
 
 typedef struct {
     const char *pipeline;              //  pipeline name
@@ -45,6 +54,7 @@ typedef struct {
     double updated_at;                 //  monitor: wall clock of the poll (0: omit)
     bool no_header;                    //  table: no header line (--no-header)
     bool quiet;    //  table: only nodes needing the eye, no summary (-q)
+    const wrp_render_monitor_t *monitor;    //  monitor: its counters (NULL: omit)
 } wrp_render_view_t;
 
 //  Counts over a view: nodes, reachable agents, running runtimes, failed

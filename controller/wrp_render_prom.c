@@ -150,6 +150,75 @@ s_prom_shm (wrp_buf_t *b, const wrp_render_view_t *view)
     }
 }
 
+//  Per node: how a failed runtime ended and when monitor saw the state
+//  change; the generation the controller wants.
+static void
+s_prom_more (wrp_buf_t *b, const wrp_render_view_t *view)
+{
+    s_prom_head (b, "wrp_runtime_signal", "gauge",
+                 "Signal number that killed the failed runtime.");
+    for (size_t i = 0; i < view->count; i++) {
+        int64_t v;
+        if (wrp_render_signo (view->nodes[i].reachable ? view->nodes[i].status : NULL,
+                              &v)) {
+            s_prom_host (b, "wrp_runtime_signal", view->nodes[i].host);
+            wrp_buf_printf (b, "} %" PRId64 "\n", v);
+        }
+    }
+    s_prom_head (b, "wrp_config_generation_wanted", "gauge",
+                 "Generation of the config the controller would push now.");
+    wrp_buf_printf (b, "wrp_config_generation_wanted %" PRIu64 "\n", view->generation);
+    if (view->updated_at <= 0)
+        return;
+    s_prom_head (
+        b, "wrp_runtime_state_change_timestamp_seconds", "gauge",
+        "When monitor saw the node's agent or runtime state change (Unix time).");
+    for (size_t i = 0; i < view->count; i++)
+        if (view->nodes[i].changed_at > 0) {
+            s_prom_host (b, "wrp_runtime_state_change_timestamp_seconds",
+                         view->nodes[i].host);
+            wrp_buf_printf (b, "} %.3f\n", view->nodes[i].changed_at);
+        }
+}
+
+//  monitor's own series.
+static void
+s_prom_monitor (wrp_buf_t *b, const wrp_render_view_t *view)
+{
+    const wrp_render_monitor_t *m = view->monitor;
+    static const char *const states[] = {"down",
+                                         "unknown",
+                                         WRP_STATE_STOPPED,
+                                         WRP_STATE_STARTING,
+                                         WRP_STATE_RUNNING,
+                                         WRP_STATE_STOPPING,
+                                         WRP_STATE_FAILED};
+    size_t counts[sizeof states / sizeof states[0]] = {0};
+    for (size_t i = 0; i < view->count; i++) {
+        const char *state =
+            view->nodes[i].reachable ? wrp_render_state (&view->nodes[i]) : "down";
+        size_t s = 1;
+        for (size_t k = 0; state && k < sizeof states / sizeof states[0]; k++)
+            if (!strcmp (state, states[k]))
+                s = k;
+        counts[s]++;
+    }
+    s_prom_head (b, "wrp_monitor_nodes", "gauge",
+                 "Nodes by state (down: the agent does not answer).");
+    for (size_t k = 0; k < sizeof states / sizeof states[0]; k++)
+        wrp_buf_printf (b, "wrp_monitor_nodes{state=\"%s\"} %zu\n", states[k], counts[k]);
+    s_prom_head (b, "wrp_monitor_interval_seconds", "gauge", "The poll period.");
+    wrp_buf_printf (b, "wrp_monitor_interval_seconds %.3f\n", m->interval_s);
+    s_prom_head (b, "wrp_monitor_poll_duration_seconds", "gauge",
+                 "The last poll, from sending to the last reply.");
+    wrp_buf_printf (b, "wrp_monitor_poll_duration_seconds %.6f\n", m->poll_duration_s);
+    s_prom_head (b, "wrp_monitor_polls_total", "counter", "Polls sent.");
+    wrp_buf_printf (b, "wrp_monitor_polls_total %" PRIu64 "\n", m->polls);
+    s_prom_head (b, "wrp_monitor_errors_total", "counter",
+                 "Agents found down, ERROR replies and refused keys.");
+    wrp_buf_printf (b, "wrp_monitor_errors_total %" PRIu64 "\n", m->errors);
+}
+
 char *
 wrp_render_prometheus (const wrp_render_view_t *view)
 {
@@ -172,10 +241,17 @@ wrp_render_prometheus (const wrp_render_view_t *view)
             wrp_buf_printf (&b, "} %d\n", view->nodes[i].stale > 0);
         }
     s_prom_shm (&b, view);
+    s_prom_field (&b, view, "wrp_runtime_pid", "gauge", "Process id of the runtime.",
+                  WRP_F_PID, 1);
+    s_prom_field (&b, view, "wrp_runtime_exit_code", "gauge",
+                  "Exit status of the failed runtime.", WRP_F_EXIT_CODE, 1);
+    s_prom_more (&b, view);
     if (view->updated_at > 0) {
         s_prom_head (&b, "wrp_last_poll_timestamp_seconds", "gauge",
                      "When wrp-controller monitor last polled the agents (Unix time).");
         wrp_buf_printf (&b, "wrp_last_poll_timestamp_seconds %.3f\n", view->updated_at);
     }
+    if (view->monitor)
+        s_prom_monitor (&b, view);
     return wrp_buf_finish (&b, NULL);
 }

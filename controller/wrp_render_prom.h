@@ -6,8 +6,9 @@
 #include "wrp_render.h"
 
 //  The view in the Prometheus text exposition format (version 0.0.4), with
-//  wrp_last_poll_timestamp_seconds when updated_at is set. Caller frees;
-//  NULL on OOM.
+//  wrp_last_poll_timestamp_seconds and the state-change times when
+//  updated_at is set, and the wrp_monitor_* series when monitor is. Caller
+//  frees; NULL on OOM.
 char *wrp_render_prometheus (const wrp_render_view_t *view);
 
 #endif
