@@ -10,15 +10,7 @@
 CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
 [ -n "$CHROMIUM" ] || skip "needs chromium (Debian package chromium)"
 
-cat >"$T/p.yaml" <<YAML
-name: browsertest
-pkgs:
-  - pkg_type: wrp_runtime
-    pkg_name: runtime
-    main_segment_size: 16M
-    client_data_segment_size: 4M
-    runtime_data_segment_size: 4M
-YAML
+small_pipeline "$T/p.yaml" browsertest
 NETNS_ENV_1="ASAN_OPTIONS=handle_segv=0"
 netns_up 3
 run_cmd out rc ctl ppl load "$T/p.yaml"

@@ -11,15 +11,7 @@
 command -v prometheus >/dev/null || skip "needs prometheus (Debian package prometheus)"
 command -v curl >/dev/null || skip "needs curl"
 
-cat >"$T/p.yaml" <<YAML
-name: promtest
-pkgs:
-  - pkg_type: wrp_runtime
-    pkg_name: runtime
-    main_segment_size: 16M
-    client_data_segment_size: 4M
-    runtime_data_segment_size: 4M
-YAML
+small_pipeline "$T/p.yaml" promtest
 # A sanitizer build of the stand-in would catch the SIGSEGV itself.
 NETNS_ENV_1="ASAN_OPTIONS=handle_segv=0"
 netns_up 3
