@@ -93,3 +93,26 @@ pkgs:
     runtime_data_segment_size: ${4:-4M}
 YAML
 }
+
+# curve_agent NAME KEYS: a CURVE agent named NAME on a free loopback port
+# ($port; pid in $apid, log in $T/agent.log) with the key KEYS/agent.key,
+# trusting the keys in $T/authorized; $T/hosts names it. Waits until it
+# listens. Then ctl KEY ARGS... runs the controller with that key against it.
+curve_agent () {
+    CURVE_KEYS=$2
+    port=$(free_port)
+    echo 127.0.0.1 >"$T/hosts"
+    "$BIN/wrp-agentd" --endpoint "tcp://127.0.0.1:$port" --state-dir "$T/state" \
+        --shm-dir "$T/shm" --node-name "$1" --key "$2/agent.key" \
+        --authorized-keys "$T/authorized" >"$T/agent.log" 2>&1 &
+    apid=$!
+    at_exit "kill $apid 2>/dev/null; wait $apid 2>/dev/null"
+    wait_for 10 _curve_listening
+    ctl () {
+        local key=$1
+        shift
+        "$BIN/wrp-controller" -H "$T/hosts" --port "$port" --timeout 3000 \
+            --key "$key" --agent-key "$CURVE_KEYS/agent.key" "$@"
+    }
+}
+_curve_listening () { ss -Htln "sport = :$port" | grep -q LISTEN; }

@@ -29,22 +29,7 @@ chown -R root "$T/ikeys-root"
 mkdir -p "$T/authorized" "$T/shm"
 chmod 755 "$T/authorized"
 cp "$k/controller.key" "$T/authorized/controller.pub"
-echo 127.0.0.1 > "$T/hosts"
-
-port=$(free_port)
-"$BIN/wrp-agentd" --endpoint "tcp://127.0.0.1:$port" --state-dir "$T/state" \
-    --shm-dir "$T/shm" --node-name keys --key "$k/agent.key" \
-    --authorized-keys "$T/authorized" >"$T/agent.log" 2>&1 &
-apid=$!
-at_exit "kill -9 $apid 2>/dev/null"
-listening () { ss -Htln "sport = :$port" | grep -q LISTEN; }
-wait_for 10 listening
-ctl () {
-    local key=$1
-    shift
-    "$BIN/wrp-controller" -H "$T/hosts" --port "$port" --timeout 3000 \
-        --key "$key" --agent-key "$k/agent.key" "$@"
-}
+curve_agent keys "$k"
 refused () {
     run_cmd out rc ctl "$1" status
     assert_eq 2 "$rc" "$2: exit code ($out)"

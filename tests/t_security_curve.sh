@@ -23,23 +23,7 @@ mkdir -p "$T/authorized" "$T/shm"
 cp "$k/controller.key" "$T/authorized/controller.pub"
 stranger=$(sed -n 's/^ *public-key = "\(.*\)"$/\1/p' "$k/stranger.key")
 
-port=$(free_port)
-echo "127.0.0.1" >"$T/hosts"
-"$BIN/wrp-agentd" --endpoint "tcp://127.0.0.1:$port" --state-dir "$T/state" \
-    --shm-dir "$T/shm" --node-name sec --key "$k/agent.key" \
-    --authorized-keys "$T/authorized" >"$T/agent.log" 2>&1 &
-apid=$!
-at_exit "kill $apid 2>/dev/null; wait $apid 2>/dev/null"
-listening () { ss -Htln "sport = :$port" | grep -q LISTEN; }
-wait_for 10 listening
-
-# ctl KEY ARGS...: the controller with that key against the agent.
-ctl () {
-    local key=$1
-    shift
-    "$BIN/wrp-controller" -H "$T/hosts" --port "$port" --timeout 3000 \
-        --key "$key" --agent-key "$k/agent.key" "$@"
-}
+curve_agent sec "$k"
 alive () { kill -0 "$apid" 2>/dev/null || fail "agent died: $(tail -n 20 "$T/agent.log")"; }
 authorized_status () {
     run_cmd out rc ctl "$k/controller.key" status
