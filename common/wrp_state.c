@@ -53,7 +53,7 @@ wrp_state_new (const char *home, char **ret_err)
             user_home = pw ? pw->pw_dir : NULL;
         }
         if (!user_home) {
-            s_set_err (ret_err, strdup ("no state directory: set WRP_HOME or HOME"));
+            wrp_str_set (ret_err, "no state directory: set WRP_HOME or HOME");
             return NULL;
         }
         dir = wrp_strf ("%s/.wrp", user_home);
@@ -101,8 +101,8 @@ s_lock (wrp_state_t *self, char **ret_err)
     char *path = wrp_strf ("%s/lock", self->home);
     int fd = path ? open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600) : -1;
     if (fd < 0 || flock (fd, LOCK_EX)) {
-        s_set_err (ret_err, wrp_strf ("%s: cannot lock the state: %s",
-                                      path ? path : self->home, strerror (errno)));
+        wrp_str_set (ret_err, "%s: cannot lock the state: %s", path ? path : self->home,
+                     strerror (errno));
         if (fd >= 0)
             close (fd);
         fd = -1;
@@ -151,7 +151,7 @@ s_write_yaml (const char *path, const char *header, const char *const *keys,
     char *text = wrp_yaml_finish (yaml, &size, NULL);
     wrp_yaml_destroy (&yaml);
     if (!text) {
-        s_set_err (ret_err, wrp_strf ("%s: cannot format state", path));
+        wrp_str_set (ret_err, "%s: cannot format state", path);
         return -1;
     }
     int rc = wrp_file_write_atomic (path, text, size, 0600, ret_err);
@@ -173,15 +173,14 @@ s_parse_yaml (const char *data, size_t size, const char *path, yaml_document_t *
     yaml_parser_set_input_string (&parser, (const unsigned char *) data, size);
     int rc = 0;
     if (!yaml_parser_load (&parser, doc)) {
-        s_set_err (ret_err, wrp_strf ("%s:%zu: corrupt state file: %s", path,
-                                      parser.problem_mark.line + 1,
-                                      parser.problem ? parser.problem : "bad YAML"));
+        wrp_str_set (ret_err, "%s:%zu: corrupt state file: %s", path,
+                     parser.problem_mark.line + 1,
+                     parser.problem ? parser.problem : "bad YAML");
         rc = -1;
     } else {
         yaml_node_t *root = yaml_document_get_root_node (doc);
         if (!root || root->type != YAML_MAPPING_NODE) {
-            s_set_err (ret_err,
-                       wrp_strf ("%s:1: corrupt state file: expected a mapping", path));
+            wrp_str_set (ret_err, "%s:1: corrupt state file: expected a mapping", path);
             yaml_document_delete (doc);
             rc = -1;
         }
@@ -575,9 +574,10 @@ wrp_state_cluster (wrp_state_t *self, char **ret_path, char **ret_err)
     }
     yaml_document_delete (&doc);
     if (!*ret_path) {
-        s_set_err (ret_err, wrp_strf ("%s:1: corrupt state file: no hostfile (run "
-                                      "`wrp-controller hostfile set FILE` again)",
-                                      path));
+        wrp_str_set (ret_err,
+                     "%s:1: corrupt state file: no hostfile (run "
+                     "`wrp-controller hostfile set FILE` again)",
+                     path);
         free (path);
         return -1;
     }
