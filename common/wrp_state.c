@@ -198,9 +198,15 @@ s_read (const char *path, char **ret_data, size_t *ret_size, char **ret_err)
         s_set_err (ret_err, NULL);
         return -1;
     }
-    if (access (path, F_OK) && errno == ENOENT)
+    char *err = NULL;
+    int rc = wrp_file_read (path, S_STATE_MAX, ret_data, ret_size, &err);
+    if (rc && errno == ENOENT) {
+        free (err);
         return 1;
-    return wrp_file_read (path, S_STATE_MAX, ret_data, ret_size, ret_err);
+    }
+    if (rc)
+        s_set_err (ret_err, err);
+    return rc;
 }
 
 //  Scalar text of a node, NULL when not a scalar.
