@@ -86,8 +86,8 @@ wrp_cert_load (const char *file, char **ret_err)
     if (strlen (file) > WRP_CERT_PATH_MAX)
         return wrp_str_null (ret_err, "key %s: path longer than %d characters", file,
                              WRP_CERT_PATH_MAX);
-    struct stat st;
-    if (stat (file, &st))
+    struct stat public_st, st;
+    if (stat (file, &public_st))
         return wrp_str_null (ret_err, "key %s: %s (%s)", file, strerror (errno), hint);
     char secret[WRP_CERT_PATH_MAX + 16];
     snprintf (secret, sizeof secret, "%s" WRP_KEY_SECRET_SUFFIX, file);
@@ -99,10 +99,8 @@ wrp_cert_load (const char *file, char **ret_err)
     //  Both files decide who this process is: as ssh, trust only files
     //  that nobody else could have written.
     char *why = NULL;
-    struct stat public_st;
     if (wrp_file_check_trusted (&st, secret, &why) ||
-        (stat (file, &public_st) == 0 &&
-         wrp_file_check_trusted (&public_st, file, &why))) {
+        wrp_file_check_trusted (&public_st, file, &why)) {
         wrp_str_null (ret_err, "key %s", why);
         free (why);
         return NULL;
