@@ -248,12 +248,6 @@ static const char s_env_help[] =
 //  The settings files, read once (kept for the process: cli borrows them).
 static wrp_ctlconf_t *s_settings;
 
-const wrp_verb_t *
-wrp_cli_verbs (void)
-{
-    return s_verbs;
-}
-
 //  The options of the groups in mask (global ones always), one a line.
 static void
 s_options_usage (FILE *file, unsigned mask, bool all)
