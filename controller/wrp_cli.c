@@ -248,12 +248,6 @@ static const char s_env_help[] =
 //  The settings files, read once (kept for the process: cli borrows them).
 static wrp_ctlconf_t *s_settings;
 
-const wrp_verb_t *
-wrp_cli_verbs (void)
-{
-    return s_verbs;
-}
-
 //  The options of the groups in mask (global ones always), one a line.
 static void
 s_options_usage (FILE *file, unsigned mask, bool all)
@@ -329,6 +323,23 @@ s_parse_number (const char *text, long min, long max, long *ret_value)
     if (value < min || value > max)
         return -1;
     *ret_value = value;
+    return 0;
+}
+
+//  A duration option (default unit ms) within [min_us, max_us], stored in
+//  whole milliseconds. On error names the option (at, then name) and why.
+static int
+s_parse_ms (const char *value, int64_t min_us, int64_t max_us, const char *at,
+            const char *name, const char *range, int *ret_ms, char **ret_err)
+{
+    int64_t us = 0;
+    char *why = NULL;
+    if (wrp_duration_parse (value, "ms", &us, &why) || us < min_us || us > max_us) {
+        wrp_str_set (ret_err, "%s%s %s", at, name, why ? why : range);
+        free (why);
+        return -1;
+    }
+    *ret_ms = (int) (us / 1000);
     return 0;
 }
 
@@ -418,19 +429,10 @@ s_set_option (wrp_cli_t *cli, int id, const char *value, const char *where,
         }
         cli->options.agent_port = (int) number;
         return 0;
-    case S_OPT_TIMEOUT: {
-        int64_t us = 0;
-        char *why = NULL;
-        if (wrp_duration_parse (value, "ms", &us, &why) || us < 1000 ||
-            us > 2147483647LL * 1000) {
-            wrp_str_set (ret_err, "%s--timeout %s", at,
-                         why ? why : "must be 1ms..24d (e.g. 500ms, 30s, 2m)");
-            free (why);
-            return -1;
-        }
-        cli->options.timeout_ms = (int) (us / 1000);
-        return 0;
-    }
+    case S_OPT_TIMEOUT:
+        return s_parse_ms (value, 1000, 2147483647LL * 1000, at, "--timeout",
+                           "must be 1ms..24d (e.g. 500ms, 30s, 2m)",
+                           &cli->options.timeout_ms, ret_err);
     case S_OPT_FORMAT:
     case S_OPT_JSON:
         for (int f = 0; f < 3; f++)
@@ -469,19 +471,10 @@ s_set_option (wrp_cli_t *cli, int id, const char *value, const char *where,
     case S_OPT_TEXTFILE:
         cli->options.textfile_dir = value;
         return 0;
-    case S_OPT_INTERVAL: {
-        int64_t us = 0;
-        char *why = NULL;
-        if (wrp_duration_parse (value, "ms", &us, &why) || us < 10000 ||
-            us > 3600LL * 1000000) {
-            wrp_str_set (ret_err, "%s--interval %s", at,
-                         why ? why : "must be 10ms..1h (e.g. 500ms, 2s)");
-            free (why);
-            return -1;
-        }
-        cli->options.interval_ms = (int) (us / 1000);
-        return 0;
-    }
+    case S_OPT_INTERVAL:
+        return s_parse_ms (value, 10000, 3600LL * 1000000, at, "--interval",
+                           "must be 10ms..1h (e.g. 500ms, 2s)", &cli->options.interval_ms,
+                           ret_err);
     case S_OPT_LISTEN:
         cli->options.listen = value;
         return 0;

@@ -78,9 +78,6 @@ int wrp_cli_run (wrp_cli_t *cli);
 //  Print the general usage (every verb and option) to file.
 void wrp_cli_usage (FILE *file);
 
-//  The verb table, NULL-terminated by a zeroed entry.
-const wrp_verb_t *wrp_cli_verbs (void);
-
 void wrp_cli_test (bool verbose);
 
 #endif

@@ -620,9 +620,9 @@ s_call_watch (s_call_t *call, size_t i)
 static void
 s_error_from_reply (wrp_client_node_t *node, const wrp_msg_t *reply)
 {
-    const char *code = wrp_msg_str (reply, "code");
-    const char *text = wrp_msg_str (reply, "text");
-    if (code && !strcmp (code, "REFUSED"))
+    const char *code = wrp_msg_str (reply, WRP_F_CODE);
+    const char *text = wrp_msg_str (reply, WRP_F_TEXT);
+    if (code && !strcmp (code, WRP_ERR_REFUSED))
         wrp_str_replace (&node->error, "refused: %s", text ? text : "(no reason given)");
     else
         wrp_str_replace (&node->error, "%s: %s", code ? code : "ERROR",
@@ -656,7 +656,7 @@ s_call_accept (s_call_t *call, size_t index, wrp_msg_t *msg)
         node->reachable = true;
         node->rtt_ms = (double) (s_mono_us () - ask->sent_us) / 1000.0;
     }
-    if (wrp_msg_has (msg, "state") || wrp_msg_has (msg, "node")) {
+    if (wrp_msg_has (msg, WRP_F_STATE) || wrp_msg_has (msg, WRP_F_NODE)) {
         wrp_msg_destroy (&node->status);
         node->status = wrp_msg_dup (msg);
     }
@@ -969,8 +969,8 @@ s_fake_agents (zsock_t *pipe, void *args)
             continue;
         }
         wrp_msg_t *reply = wrp_msg_new (WRP_CMD_OK, wrp_msg_id (msg));
-        wrp_msg_set_str (reply, "node", slow ? "slow" : "good");
-        wrp_msg_set_str (reply, "state", "stopped");
+        wrp_msg_set_str (reply, WRP_F_NODE, slow ? "slow" : "good");
+        wrp_msg_set_str (reply, WRP_F_STATE, WRP_STATE_STOPPED);
         wrp_msg_send (reply, which, rid);
         wrp_msg_destroy (&reply);
         wrp_msg_destroy (&msg);

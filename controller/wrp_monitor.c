@@ -66,17 +66,18 @@ s_iso_now (char *buf, size_t size)
 static char *
 s_describe_runtime (const wrp_msg_t *status)
 {
-    const char *state = status ? wrp_msg_str (status, "state") : NULL;
+    const char *state = status ? wrp_msg_str (status, WRP_F_STATE) : NULL;
     char buf[1024];
     if (!state)
         snprintf (buf, sizeof buf, "runtime state unknown");
-    else if (!strcmp (state, "failed")) {
+    else if (!strcmp (state, WRP_STATE_FAILED)) {
         char *how = wrp_render_failure (status);
         snprintf (buf, sizeof buf, "runtime failed%s%s", how ? ": " : "", how ? how : "");
         free (how);
     } else {
         int64_t pid;
-        if (wrp_msg_int (status, "pid", &pid) == 0 && strcmp (state, "stopped"))
+        if (wrp_msg_int (status, WRP_F_PID, &pid) == 0 &&
+            strcmp (state, WRP_STATE_STOPPED))
             snprintf (buf, sizeof buf, "runtime %s (pid %" PRId64 ")", state, pid);
         else
             snprintf (buf, sizeof buf, "runtime %s", state);
@@ -89,27 +90,27 @@ s_describe_runtime (const wrp_msg_t *status)
 static char *
 s_describe_change (const wrp_msg_t *before, const wrp_msg_t *after)
 {
-    const char *s0 = before ? wrp_msg_str (before, "state") : NULL;
-    const char *s1 = after ? wrp_msg_str (after, "state") : NULL;
+    const char *s0 = before ? wrp_msg_str (before, WRP_F_STATE) : NULL;
+    const char *s1 = after ? wrp_msg_str (after, WRP_F_STATE) : NULL;
     int64_t pid0 = -1, pid1 = -1, starts0 = -1, starts1 = -1;
     if (before)
-        wrp_msg_int (before, "pid", &pid0);
+        wrp_msg_int (before, WRP_F_PID, &pid0);
     if (after)
-        wrp_msg_int (after, "pid", &pid1);
+        wrp_msg_int (after, WRP_F_PID, &pid1);
     if (before)
-        wrp_msg_int (before, "starts", &starts0);
+        wrp_msg_int (before, WRP_F_STARTS, &starts0);
     if (after)
-        wrp_msg_int (after, "starts", &starts1);
+        wrp_msg_int (after, WRP_F_STARTS, &starts1);
     bool same_state = (s0 && s1 && !strcmp (s0, s1)) || (!s0 && !s1);
     if (same_state && pid0 == pid1 && starts0 == starts1)
         return NULL;
-    if (same_state && s1 && !strcmp (s1, "running") && pid0 != pid1) {
+    if (same_state && s1 && !strcmp (s1, WRP_STATE_RUNNING) && pid0 != pid1) {
         char buf[128];
         snprintf (buf, sizeof buf, "runtime restarted (pid %" PRId64 " -> %" PRId64 ")",
                   pid0, pid1);
         return strdup (buf);
     }
-    if (same_state && s1 && !strcmp (s1, "failed") && starts0 != starts1)
+    if (same_state && s1 && !strcmp (s1, WRP_STATE_FAILED) && starts0 != starts1)
         return s_describe_runtime (after);    //  failed again
     if (same_state)
         return NULL;
@@ -261,7 +262,8 @@ s_initial_line (s_monitor_t *self)
     for (size_t i = 0; i < self->count; i++) {
         s_node_t *n = &self->nodes[i];
         const char *host = wrp_client_node (self->client, i)->host;
-        const char *state = n->up && n->status ? wrp_msg_str (n->status, "state") : NULL;
+        const char *state =
+            n->up && n->status ? wrp_msg_str (n->status, WRP_F_STATE) : NULL;
         if (n->up)
             up++;
         else if (strlen (down_list) + strlen (host) + 3 < 200)
@@ -270,9 +272,9 @@ s_initial_line (s_monitor_t *self)
                       *down_list ? ", " : "", host);
         else
             down_more++;
-        if (state && !strcmp (state, "running"))
+        if (state && !strcmp (state, WRP_STATE_RUNNING))
             running++;
-        if (state && !strcmp (state, "failed")) {
+        if (state && !strcmp (state, WRP_STATE_FAILED)) {
             failed++;
             if (strlen (failed_list) + strlen (host) + 3 < 200)
                 snprintf (failed_list + strlen (failed_list),
@@ -398,10 +400,10 @@ s_on_reply (s_monitor_t *self, size_t index, wrp_msg_t *msg)
     n->sent_ms = 0;
     n->last_reply_ms = got;
     n->last_seen = wrp_client_now ();
-    if (wrp_msg_cmd (msg) != WRP_CMD_OK || !wrp_msg_has (msg, "state")) {
+    if (wrp_msg_cmd (msg) != WRP_CMD_OK || !wrp_msg_has (msg, WRP_F_STATE)) {
         //  An ERROR to a STATUS: say it once, keep the node as it was.
-        const char *code = wrp_msg_str (msg, "code");
-        const char *text = wrp_msg_str (msg, "text");
+        const char *code = wrp_msg_str (msg, WRP_F_CODE);
+        const char *text = wrp_msg_str (msg, WRP_F_TEXT);
         char line[512];
         snprintf (line, sizeof line, "agent error: %s: %s", code ? code : "?",
                   text ? text : "");
@@ -420,7 +422,7 @@ s_on_reply (s_monitor_t *self, size_t index, wrp_msg_t *msg)
     } else if (n->up && self->initial_done) {
         char *change = s_describe_change (n->status, msg);
         if (change) {
-            const char *state = wrp_msg_str (msg, "state");
+            const char *state = wrp_msg_str (msg, WRP_F_STATE);
             s_event (self, index, state ? state : "change", change);
             free (change);
         }
