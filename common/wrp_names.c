@@ -19,15 +19,6 @@ static const char *s_libc_unsafe[] = {
 };
 
 //  Hand *ret_err the reason (or "out of memory"); always -1.
-static int
-s_fail (char **ret_err, char *why)
-{
-    if (ret_err)
-        *ret_err = why ? why : strdup ("out of memory");
-    else
-        free (why);
-    return -1;
-}
 
 int
 wrp_names_check_pipeline (const char *name, char **ret_err)
@@ -40,9 +31,10 @@ wrp_names_check_pipeline (const char *name, char **ret_err)
             ok = false;
     if (ok)
         return 0;
-    return s_fail (ret_err, wrp_strf ("bad pipeline name '%.64s' (use 1 to %d of A-Z a-z "
-                                      "0-9 _ . -, not '.' or '..')",
-                                      name ? name : "", WRP_PIPELINE_NAME_MAX));
+    return wrp_str_fail (ret_err,
+                         "bad pipeline name '%.64s' (use 1 to %d of A-Z a-z "
+                         "0-9 _ . -, not '.' or '..')",
+                         name ? name : "", WRP_PIPELINE_NAME_MAX);
 }
 
 bool
@@ -61,20 +53,23 @@ int
 wrp_names_check_env (const char *name, char **ret_err)
 {
     if (!wrp_names_env_syntax_ok (name))
-        return s_fail (ret_err, wrp_strf ("'%.128s' is not a variable name "
-                                          "([A-Za-z_][A-Za-z0-9_]*, at most %d)",
-                                          name ? name : "", WRP_ENV_NAME_MAX));
+        return wrp_str_fail (ret_err,
+                             "'%.128s' is not a variable name "
+                             "([A-Za-z_][A-Za-z0-9_]*, at most %d)",
+                             name ? name : "", WRP_ENV_NAME_MAX);
     if (!strncmp (name, "LD_", 3) && strcmp (name, "LD_LIBRARY_PATH"))
-        return s_fail (ret_err, wrp_strf ("'%s' is a dynamic loader variable and is "
-                                          "never forwarded",
-                                          name));
+        return wrp_str_fail (ret_err,
+                             "'%s' is a dynamic loader variable and is "
+                             "never forwarded",
+                             name);
     for (size_t i = 0; i < sizeof s_libc_unsafe / sizeof s_libc_unsafe[0]; i++)
         if (!strcmp (name, s_libc_unsafe[i]))
-            return s_fail (ret_err, wrp_strf ("'%s' makes libc load or read files and is "
-                                              "never forwarded",
-                                              name));
+            return wrp_str_fail (ret_err,
+                                 "'%s' makes libc load or read files and is "
+                                 "never forwarded",
+                                 name);
     if (!strcmp (name, WRP_ENV_SERVER_CONF) || !strcmp (name, WRP_ENV_USER))
-        return s_fail (ret_err, wrp_strf ("'%s' is set by the agent itself", name));
+        return wrp_str_fail (ret_err, "'%s' is set by the agent itself", name);
     return 0;
 }
 

@@ -54,6 +54,18 @@ wrp_str_set (char **ret, const char *format, ...)
     va_end (args);
 }
 
+int
+wrp_str_fail (char **ret, const char *format, ...)
+{
+    if (ret) {
+        va_list args;
+        va_start (args, format);
+        *ret = s_vformat (format, args);
+        va_end (args);
+    }
+    return -1;
+}
+
 void *
 wrp_str_null (char **ret, const char *format, ...)
 {

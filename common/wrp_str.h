@@ -21,6 +21,11 @@ char *wrp_strfv (const char *format, va_list args)
 void wrp_str_set (char **ret, const char *format, ...)
     __attribute__ ((format (printf, 2, 3)));
 
+//  wrp_str_set for a function that returns 0 / -1: sets *ret and returns -1
+//  (`return wrp_str_fail (ret_err, "...", ...);`).
+int wrp_str_fail (char **ret, const char *format, ...)
+    __attribute__ ((format (printf, 2, 3)));
+
 //  wrp_str_set for a function that returns a pointer: sets *ret and
 //  returns NULL (`return wrp_str_null (ret_err, "...", ...);`).
 void *wrp_str_null (char **ret, const char *format, ...)
