@@ -78,9 +78,12 @@ note "another operator's state at the same generation with other settings: stale
 gen=$(c status --json 2>/dev/null | json_field 'd["nodes"][0]["config"]["generation"]')
 other=$T/other-home
 WRP_HOME=$other c_local ppl load "$T/p.yaml" >/dev/null
-while [ "$(WRP_HOME=$other c_local ppl show --json | json_field 'd["generation"]')" -lt "$gen" ]; do
+for _ in $(seq "$gen"); do
+    [ "$(WRP_HOME=$other c_local ppl show --json | json_field 'd["generation"]')" -lt "$gen" ] || break
     WRP_HOME=$other c_local pkg conf runtime low_latency_workers=3 >/dev/null
 done
+assert_eq "$gen" "$(WRP_HOME=$other c_local ppl show --json | json_field 'd["generation"]')" \
+    "each pkg conf raises the other operator's generation by one"
 out=$(WRP_HOME=$other c -H "$NETNS_HOSTFILE" status --json 2>/dev/null)
 assert_eq "$gen 3" "$(echo "$out" | json_field 'str(d["generation"]) + " " + str(d["summary"]["stale"])')" \
     "same generation number, other settings: every node stale"

@@ -29,9 +29,12 @@ ctl=$DEB/wrp-controller_${changelog}_$(dpkg --print-architecture).deb
 [ -f "$agent" ] && [ -f "$ctl" ] || fail "make deb made no $agent / $ctl: $(ls "$DEB")"
 
 note "lintian: no errors, no warnings"
-lintian --tag-display-limit 0 "$DEB"/wrp_*.changes >"$T/lintian" 2>&1 || true
+lint_rc=0
+lintian --tag-display-limit 0 "$DEB"/wrp_*.changes >"$T/lintian" 2>&1 || lint_rc=$?
 cat "$T/lintian"
 if grep -E '^[EW]: ' "$T/lintian"; then fail "lintian reports errors or warnings"; fi
+# Without a tag, a non-zero exit means lintian checked nothing (no .changes, a crash).
+[ "$lint_rc" = 0 ] || fail "lintian exit $lint_rc without a tag: it did not check the packages"
 
 note "contents"
 dpkg-deb -c "$agent" >"$T/agent.list"

@@ -47,8 +47,10 @@ for i in 1 2; do
     wait_for 10 eval "ss -Htln 'sport = :$port' | grep -q LISTEN"
     echo "127.0.0.1:$port" >> "$T/hosts"
 done
-"$BIN/wrp-controller" -H "$T/hosts" --timeout 3000 --insecure status > "$T/table" 2>&1 || true
+rc=0
+"$BIN/wrp-controller" -H "$T/hosts" --timeout 3000 --insecure status > "$T/table" 2>&1 || rc=$?
 cat -v "$T/table"
+assert_eq 2 "$rc" "status exit code with rogue agents (a node not running)"
 clean_text "$T/table" "status table of rogue agents"
 grep -q "unknown" "$T/table" || fail "a state outside the protocol's list not shown as unknown"
 assert_contains "$(cat "$T/table")" "0 running" "summary"
@@ -72,8 +74,10 @@ python3 -c 'import sys; open(sys.argv[1], "rb").read().decode("utf-8")' "$T/outp
     || fail "the agent sends output that is not UTF-8: $(cat -v "$T/output")"
 grep -q "owned" "$T/output" || fail "output lost: $(cat -v "$T/output")"
 echo "127.0.0.1:$AGENT_PORT" > "$T/hosts2"
-"$BIN/wrp-controller" -H "$T/hosts2" --timeout 3000 --insecure status > "$T/table2" 2>&1 || true
+rc=0
+"$BIN/wrp-controller" -H "$T/hosts2" --timeout 3000 --insecure status > "$T/table2" 2>&1 || rc=$?
 cat -v "$T/table2"
+assert_eq 2 "$rc" "status exit code with a failed runtime (a node not running)"
 clean_text "$T/table2" "status table of a failed runtime"
 grep -q "last output" "$T/table2" || fail "no last-output block"
 echo "terminal ok"
