@@ -597,8 +597,13 @@ s_run_stop_binary (wrp_supervisor_t *self)
     if (!self->child_env)
         self->child_env = wrp_proc_env_read (self->rec.pid);
     if (!binary || !self->child_env || self->helper > 0) {
-        wrp_warning ("%s: not found on PATH %s; stopping with SIGTERM",
-                     self->config->stop_binary, path);
+        if (!binary)
+            wrp_warning ("%s: not found on PATH %s; stopping with SIGTERM",
+                         self->config->stop_binary, path);
+        else
+            wrp_warning ("%s: cannot run it (%s); stopping with SIGTERM", binary,
+                         self->helper > 0 ? "a helper is still running"
+                                          : "the runtime's environment is unreadable");
         free (binary);
         return -1;
     }
