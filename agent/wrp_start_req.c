@@ -9,25 +9,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-//  Sets the reason and returns -1.
-static int
-s_fail (char **ret_err, char *text)
-{
-    *ret_err = text ? text : strdup ("out of memory");
-    return -1;
-}
-
 static int
 s_check_pipeline (const wrp_msg_t *msg, wrp_start_req_t *req, const char **ret_code,
                   char **ret_err)
 {
     req->pipeline = wrp_msg_str (msg, WRP_F_PIPELINE);
     if (!req->pipeline)
-        return s_fail (ret_err, wrp_strf ("START: missing field '" WRP_F_PIPELINE "'"));
+        return wrp_str_fail (ret_err, "START: missing field '" WRP_F_PIPELINE "'");
     char *why = NULL;
     if (wrp_names_check_pipeline (req->pipeline, &why)) {
         *ret_code = WRP_ERR_REFUSED;
-        s_fail (ret_err, wrp_strf ("START: %s", why ? why : "bad pipeline name"));
+        wrp_str_set (ret_err, "START: %s", why ? why : "bad pipeline name");
         free (why);
         return -1;
     }
@@ -42,13 +34,14 @@ s_check_int (const wrp_msg_t *msg, const char *key, int64_t lo, int64_t hi,
     if (!wrp_msg_has (msg, key))
         return 0;
     if (wrp_msg_int (msg, key, ret_value) || *ret_value < lo || *ret_value > hi)
-        return s_fail (ret_err, hi == INT64_MAX
-                                    ? wrp_strf ("START: field '%s' must be an integer "
-                                                ">= %" PRId64,
-                                                key, lo)
-                                    : wrp_strf ("START: field '%s' must be an integer "
-                                                "%" PRId64 "..%" PRId64,
-                                                key, lo, hi));
+        return hi == INT64_MAX
+                   ? wrp_str_fail (ret_err,
+                                   "START: field '%s' must be an integer >= %" PRId64,
+                                   key, lo)
+                   : wrp_str_fail (ret_err,
+                                   "START: field '%s' must be an integer %" PRId64
+                                   "..%" PRId64,
+                                   key, lo, hi);
     return 0;
 }
 
@@ -56,12 +49,12 @@ static int
 s_check_numbers (const wrp_msg_t *msg, wrp_start_req_t *req, char **ret_err)
 {
     if (wrp_msg_get (msg, WRP_F_CONFIG, &req->config, &req->config_size))
-        return s_fail (ret_err, wrp_strf ("START: missing field '" WRP_F_CONFIG "'"));
+        return wrp_str_fail (ret_err, "START: missing field '" WRP_F_CONFIG "'");
     if (wrp_msg_has (msg, WRP_F_HOSTFILE))
         wrp_msg_get (msg, WRP_F_HOSTFILE, &req->hostfile, &req->hostfile_size);
     int64_t number = 0;
     if (!wrp_msg_has (msg, WRP_F_PORT))
-        return s_fail (ret_err, wrp_strf ("START: field '" WRP_F_PORT "' is missing"));
+        return wrp_str_fail (ret_err, "START: field '" WRP_F_PORT "' is missing");
     if (s_check_int (msg, WRP_F_PORT, WRP_PORT_MIN, WRP_PORT_MAX, &number, ret_err))
         return -1;
     req->port = (int) number;
@@ -82,22 +75,22 @@ s_check_env (const wrp_msg_t *msg, const char *key, wrp_start_req_t *req,
 {
     const char *name = key + strlen (WRP_F_ENV_PREFIX);
     if (!wrp_names_env_syntax_ok (name))
-        return s_fail (ret_err, wrp_strf ("START: '%s': not a variable name "
-                                          "[A-Za-z_][A-Za-z0-9_]*",
-                                          key));
+        return wrp_str_fail (ret_err,
+                             "START: '%s': not a variable name "
+                             "[A-Za-z_][A-Za-z0-9_]*",
+                             key);
     char *why = NULL;
     if (wrp_names_check_env (name, &why)) {
         *ret_code = WRP_ERR_REFUSED;
-        s_fail (ret_err, wrp_strf ("START: env.%s refused: %s", name, why ? why : name));
+        wrp_str_set (ret_err, "START: env.%s refused: %s", name, why ? why : name);
         free (why);
         return -1;
     }
     const char *value = wrp_msg_str (msg, key);
     if (!value)
-        return s_fail (ret_err, wrp_strf ("START: '%s': value holds a NUL byte", key));
+        return wrp_str_fail (ret_err, "START: '%s': value holds a NUL byte", key);
     if (req->env_count == WRP_ENV_MAX)
-        return s_fail (ret_err,
-                       wrp_strf ("START: more than %d env.* fields", WRP_ENV_MAX));
+        return wrp_str_fail (ret_err, "START: more than %d env.* fields", WRP_ENV_MAX);
     req->env_name[req->env_count] = name;
     req->env_value[req->env_count] = value;
     req->env_count++;
