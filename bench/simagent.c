@@ -1,9 +1,12 @@
 /*  simagent — many cheap simulated agents in one process, for measuring the
     controller at sizes no machine runs real agents at (10,000 nodes).
 
-    Usage: simagent SEC EPFILE
+    Usage: simagent SEC [--state-dir-each] EPFILE
         SEC: --insecure, or --key FILE --authorized-keys DIR (CURVE, with
         the product's ZAP handler).
+        --state-dir-each: every simulated node reports a state dir of its
+        own (as agents with their own state dirs do), so `start` generates
+        a config, and a START, per node.
 
     One ROUTER made by the product's transport (wrp_transport_listen: the
     same options, CURVE and ZAP as wrp-agentd) bound to every endpoint of
@@ -25,14 +28,14 @@
 static int
 s_usage (void)
 {
-    fprintf (stderr,
-             "usage: simagent --insecure | --key FILE --authorized-keys DIR EPFILE\n");
+    fprintf (stderr, "usage: simagent --insecure | --key FILE --authorized-keys DIR "
+                     "[--state-dir-each] EPFILE\n");
     return 1;
 }
 
 //  The reply to one request from the simulated node whose state is *running.
 static wrp_msg_t *
-s_answer (const wrp_msg_t *request, bool *running, const char *node)
+s_answer (const wrp_msg_t *request, bool *running, const char *node, bool state_dir_each)
 {
     wrp_cmd_t cmd = wrp_msg_cmd (request);
     wrp_msg_t *reply = wrp_msg_new (WRP_CMD_OK, wrp_msg_id (request));
@@ -44,7 +47,10 @@ s_answer (const wrp_msg_t *request, bool *running, const char *node)
         wrp_msg_set_str (reply, "removed", "");
     wrp_msg_set_str (reply, "node", node);
     wrp_msg_set_str (reply, "state", *running ? "running" : "stopped");
-    wrp_msg_set_str (reply, "state_dir", "/var/lib/wrp-sim");
+    char state_dir[300];
+    snprintf (state_dir, sizeof state_dir, "/var/lib/wrp-sim%s%s",
+              state_dir_each ? "/" : "", state_dir_each ? node : "");
+    wrp_msg_set_str (reply, "state_dir", state_dir);
     if (*running) {
         wrp_msg_set_int (reply, "pid", 4242);
         wrp_msg_set_int (reply, "uptime_ms", 1000);
@@ -59,10 +65,13 @@ int
 main (int argc, char **argv)
 {
     wrp_security_t security = {0};
+    bool state_dir_each = false;
     int argn = 1;
     while (argn < argc - 1) {
         if (streq (argv[argn], "--insecure"))
             security.insecure = true, argn++;
+        else if (streq (argv[argn], "--state-dir-each"))
+            state_dir_each = true, argn++;
         else if (argn + 1 < argc - 1 && streq (argv[argn], "--key"))
             security.key_file = argv[argn + 1], argn += 2;
         else if (argn + 1 < argc - 1 && streq (argv[argn], "--authorized-keys"))
@@ -136,7 +145,7 @@ main (int argc, char **argv)
             }
             char *key = zframe_strhex (peer);
             bool state = zhashx_lookup (running, key) != NULL;
-            wrp_msg_t *reply = s_answer (request, &state, key);
+            wrp_msg_t *reply = s_answer (request, &state, key, state_dir_each);
             if (state)
                 zhashx_update (running, key, (void *) "1");
             else

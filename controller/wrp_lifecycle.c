@@ -206,17 +206,15 @@ s_status (s_run_t *run)
 //  the agent's own copy).
 typedef struct {
     char *state_dir;                //  the agent's state dir
-    char *config;                   //  the generated chimaera_config.yaml
-    size_t size;                    //  its length
     char sha256[WRP_SHA256_HEX];    //  its hash, to compare with the running one
     wrp_msg_t *start;               //  the START carrying it, shared by its agents
 } s_config_t;
 
-//  The START request for one config: the same message (and id) goes to every
-//  agent that shares the state dir, so a thousand nodes cost one copy.
+//  The START without its config: what every node gets alike. Its config
+//  field is empty, in its place; each config's START is a copy of it with
+//  the config set, so the copies share the large values (the hostfile).
 static wrp_msg_t *
-s_start_request (const wrp_plan_t *plan, const char *id, const s_config_t *config,
-                 int timeout)
+s_start_request (const wrp_plan_t *plan, const char *id, int timeout)
 {
     wrp_msg_t *start = wrp_msg_new (WRP_CMD_START, id);
     if (!start)
@@ -224,7 +222,7 @@ s_start_request (const wrp_plan_t *plan, const char *id, const s_config_t *confi
     int set = 0;
     set |= wrp_msg_set_str (start, WRP_F_PIPELINE, plan->pipeline);
     set |= wrp_msg_set_int (start, WRP_F_GENERATION, (int64_t) plan->generation);
-    set |= wrp_msg_set (start, WRP_F_CONFIG, config->config, config->size);
+    set |= wrp_msg_set (start, WRP_F_CONFIG, "", 0);
     if (plan->runtime_hostfile)
         set |= wrp_msg_set_str (start, WRP_F_HOSTFILE, plan->runtime_hostfile);
     set |= wrp_msg_set_int (start, WRP_F_PORT, wrp_params_int (plan->params, "port"));
@@ -249,6 +247,7 @@ typedef struct {
     wrp_plan_t *plan;
     int timeout;                    //  agent-side bound of the START, ms
     char id[WRP_MSG_MAX_ID + 1];    //  one id for every node
+    wrp_msg_t *common;              //  the START without its config (NULL: too large)
     wrp_msg_t **requests;           //  node -> its START (borrowed from configs)
     bool *asked;                    //  node -> a START was sent
     s_config_t *configs;            //  one per distinct state dir
@@ -262,9 +261,9 @@ s_start_free (s_start_t *self)
 {
     for (size_t c = 0; c < self->config_count; c++) {
         free (self->configs[c].state_dir);
-        free (self->configs[c].config);
         wrp_msg_destroy (&self->configs[c].start);
     }
+    wrp_msg_destroy (&self->common);
     free (self->requests);
     free (self->asked);
     free (self->configs);
@@ -317,10 +316,11 @@ s_start_config (s_start_t *self, s_row_t *row, const char *state_dir)
     }
     s_config_t *made = &self->configs[self->config_count++];
     made->state_dir = strdup (state_dir);
-    made->config = config;
-    made->size = size;
     wrp_sha256_hex (config, size, made->sha256);
-    made->start = s_start_request (self->plan, self->id, made, self->timeout);
+    made->start = self->common ? wrp_msg_dup (self->common) : NULL;
+    if (made->start && wrp_msg_set (made->start, WRP_F_CONFIG, config, size))
+        wrp_msg_destroy (&made->start);
+    free (config);
     return (int) c;
 }
 
@@ -328,6 +328,7 @@ s_start_config (s_start_t *self, s_row_t *row, const char *state_dir)
 static void
 s_start_prepare (s_start_t *self)
 {
+    self->common = s_start_request (self->plan, self->id, self->timeout);
     for (size_t i = 0; i < self->run->count; i++) {
         wrp_client_node_t *cn = wrp_client_node (self->run->client, i);
         s_row_t *row = &self->run->rows[i];

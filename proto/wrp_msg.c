@@ -4,8 +4,11 @@
     A message keeps its fields in an array, in the order they were set or
     received. Every value is stored with one extra NUL byte after it so that
     wrp_msg_str can hand out a C string without copying; the NUL is never
-    sent. The encoded size is tracked as fields are set, so that a message
-    built with the calls below always encodes within WRP_MSG_MAX_TOTAL.       */
+    sent. Values never change once made and are counted: wrp_msg_dup shares
+    them, and wrp_msg_send hands a large one to libzmq by reference, so a
+    value many messages carry (the hostfile in every START) is held once.
+    The encoded size is tracked as fields are set, so that a message built
+    with the calls below always encodes within WRP_MSG_MAX_TOTAL.           */
 
 #include "wrp_msg.h"
 
@@ -15,6 +18,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <math.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,51 +26,79 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+//  A field's value: immutable once made, counted references, so that a copy
+//  of a message (wrp_msg_dup) and every send of it share the bytes. The
+//  count is atomic: libzmq drops a sent value's reference in its I/O thread.
+typedef struct {
+    atomic_size_t refs;    //  holders: fields and messages in libzmq's queues
+    size_t size;           //  value size without the NUL
+    uint8_t data[];        //  value bytes + one NUL (not sent)
+} s_value_t;
+
 typedef struct {
     char key[WRP_MSG_MAX_KEY + 1];    //  NUL-terminated key
-    uint8_t *data;                    //  value bytes + one NUL (not sent)
-    size_t size;                      //  value size without the NUL
-    zmq_msg_t *shared;                //  a large value as sent, shared by reference
+    s_value_t *value;                 //  the value (one reference)
 } s_field_t;
 
-//  Values from this size up are sent by reference: the first send makes one
-//  libzmq message of the value, every send shares it (zmq_msg_copy counts
-//  references), so one START to a thousand agents holds its config once.
+//  Values from this size up are sent by reference: libzmq's message points
+//  at the value itself and drops its reference when sent, so one START to
+//  a thousand agents, or a thousand STARTs made with wrp_msg_dup, hold a
+//  large value once.
 #define S_SHARE_MIN 1024
 
-//  Frees a field's value (and its shared message).
-static void
-s_field_clear (s_field_t *field)
+//  A new value holding a copy of size bytes, NUL-terminated so text values
+//  read as strings. NULL when out of memory.
+static s_value_t *
+s_value_new (const void *data, size_t size)
 {
-    free (field->data);
-    field->data = NULL;
-    if (field->shared) {
-        zmq_msg_close (field->shared);
-        free (field->shared);
-        field->shared = NULL;
-    }
+    s_value_t *value = malloc (sizeof *value + size + 1);
+    if (!value)
+        return NULL;
+    atomic_init (&value->refs, 1);
+    value->size = size;
+    if (size)
+        memcpy (value->data, data, size);
+    value->data[size] = 0;
+    return value;
+}
+
+static s_value_t *
+s_value_ref (s_value_t *value)
+{
+    atomic_fetch_add_explicit (&value->refs, 1, memory_order_relaxed);
+    return value;
+}
+
+static void
+s_value_unref (s_value_t *value)
+{
+    if (value && atomic_fetch_sub_explicit (&value->refs, 1, memory_order_acq_rel) == 1)
+        free (value);
+}
+
+//  libzmq's free function for a value sent by reference.
+static void
+s_value_sent (void *data, void *hint)
+{
+    (void) data;
+    s_value_unref (hint);
 }
 
 //  Sends a field's value: a large one by reference. Returns 0 or -1.
 static int
-s_send_value (void *handle, s_field_t *field, int flags)
+s_send_value (void *handle, const s_field_t *field, int flags)
 {
-    if (field->size < S_SHARE_MIN)
-        return zmq_send (handle, field->data, field->size, flags) == -1 ? -1 : 0;
-    if (!field->shared) {
-        field->shared = malloc (sizeof *field->shared);
-        if (!field->shared || zmq_msg_init_size (field->shared, field->size) != 0) {
-            free (field->shared);
-            field->shared = NULL;
-            return -1;
-        }
-        memcpy (zmq_msg_data (field->shared), field->data, field->size);
+    s_value_t *value = field->value;
+    if (value->size < S_SHARE_MIN)
+        return zmq_send (handle, value->data, value->size, flags) == -1 ? -1 : 0;
+    zmq_msg_t part;
+    if (zmq_msg_init_data (&part, value->data, value->size, s_value_sent,
+                           s_value_ref (value)) != 0) {
+        s_value_unref (value);
+        return -1;
     }
-    zmq_msg_t copy;
-    zmq_msg_init (&copy);
-    if (zmq_msg_copy (&copy, field->shared) != 0 ||
-        zmq_msg_send (&copy, handle, flags) == -1) {
-        zmq_msg_close (&copy);
+    if (zmq_msg_send (&part, handle, flags) == -1) {
+        zmq_msg_close (&part);    //  drops the reference
         return -1;
     }
     return 0;
@@ -202,55 +234,42 @@ wrp_msg_destroy (wrp_msg_t **self_p)
         return;
     wrp_msg_t *self = *self_p;
     for (size_t i = 0; i < self->count; i++)
-        s_field_clear (&self->fields[i]);
+        s_value_unref (self->fields[i].value);
     free (self->fields);
     free (self);
     *self_p = NULL;
 }
 
-//  Appends a field without checks beyond memory. Returns 0 or -1.
-//  A field value's own copy, NUL-terminated so text values read as strings.
-static uint8_t *
-s_copy_value (const void *value, size_t size)
-{
-    uint8_t *data = malloc (size + 1);
-    if (!data)
-        return NULL;
-    if (size)
-        memcpy (data, value, size);
-    data[size] = 0;
-    return data;
-}
-
+//  Appends a field holding value (taking its reference) without checks
+//  beyond memory. Returns 0, or -1 (the reference dropped).
 static int
-s_append (wrp_msg_t *self, const char *key, size_t key_size, const void *value,
-          size_t size)
+s_append (wrp_msg_t *self, const char *key, size_t key_size, s_value_t *value)
 {
+    if (!value)
+        return -1;
     if (self->count == self->capacity) {
         size_t capacity = self->capacity ? self->capacity * 2 : 8;
         if (capacity > WRP_MSG_MAX_FIELDS)
             capacity = WRP_MSG_MAX_FIELDS;
         s_field_t *fields = realloc (self->fields, capacity * sizeof *fields);
-        if (!fields)
+        if (!fields) {
+            s_value_unref (value);
             return -1;
+        }
         self->fields = fields;
         self->capacity = capacity;
     }
-    uint8_t *data = s_copy_value (value, size);
-    if (!data)
-        return -1;
     s_field_t *field = &self->fields[self->count++];
     memcpy (field->key, key, key_size);
     field->key[key_size] = 0;
-    field->data = data;
-    field->size = size;
-    field->shared = NULL;
-    self->total += key_size + size;
+    field->value = value;
+    self->total += key_size + value->size;
     return 0;
 }
 
 //  ---------------------------------------------------------------------------
-//  Deep copy. Returns NULL only when out of memory.
+//  Copy: the values are shared (they never change; setting a field gives
+//  it a new one). Returns NULL only when out of memory.
 
 wrp_msg_t *
 wrp_msg_dup (const wrp_msg_t *self)
@@ -261,7 +280,8 @@ wrp_msg_dup (const wrp_msg_t *self)
         return NULL;
     for (size_t i = 0; i < self->count; i++) {
         const s_field_t *field = &self->fields[i];
-        if (s_append (copy, field->key, strlen (field->key), field->data, field->size)) {
+        if (s_append (copy, field->key, strlen (field->key),
+                      s_value_ref (field->value))) {
             wrp_msg_destroy (&copy);
             return NULL;
         }
@@ -321,19 +341,19 @@ wrp_msg_set (wrp_msg_t *self, const char *key, const void *value, size_t size)
     }
     s_field_t *field = s_find (self, key);
     size_t key_size = strlen (key);
-    size_t total = self->total - (field ? key_size + field->size : 0) + key_size + size;
+    size_t total =
+        self->total - (field ? key_size + field->value->size : 0) + key_size + size;
     if (total > WRP_MSG_MAX_TOTAL || (!field && self->count >= WRP_MSG_MAX_FIELDS)) {
         errno = EINVAL;
         return -1;
     }
     if (!field)
-        return s_append (self, key, key_size, value, size);
-    uint8_t *data = s_copy_value (value, size);
-    if (!data)
+        return s_append (self, key, key_size, s_value_new (value, size));
+    s_value_t *fresh = s_value_new (value, size);
+    if (!fresh)
         return -1;
-    s_field_clear (field);
-    field->data = data;
-    field->size = size;
+    s_value_unref (field->value);
+    field->value = fresh;
     self->total = total;
     return 0;
 }
@@ -385,8 +405,8 @@ wrp_msg_unset (wrp_msg_t *self, const char *key)
     s_field_t *field = key ? s_find (self, key) : NULL;
     if (!field)
         return -1;
-    self->total -= strlen (field->key) + field->size;
-    s_field_clear (field);
+    self->total -= strlen (field->key) + field->value->size;
+    s_value_unref (field->value);
     size_t index = (size_t) (field - self->fields);
     memmove (field, field + 1, (self->count - index - 1) * sizeof *field);
     self->count--;
@@ -405,9 +425,9 @@ wrp_msg_get (const wrp_msg_t *self, const char *key, const void **ret_data,
     if (!field)
         return -1;
     if (ret_data)
-        *ret_data = field->data;
+        *ret_data = field->value->data;
     if (ret_size)
-        *ret_size = field->size;
+        *ret_size = field->value->size;
     return 0;
 }
 
@@ -416,9 +436,9 @@ wrp_msg_str (const wrp_msg_t *self, const char *key)
 {
     assert (self);
     const s_field_t *field = key ? s_find (self, key) : NULL;
-    if (!field || memchr (field->data, 0, field->size))
+    if (!field || memchr (field->value->data, 0, field->value->size))
         return NULL;
-    return (const char *) field->data;
+    return (const char *) field->value->data;
 }
 
 int
@@ -488,8 +508,8 @@ wrp_msg_field_value (const wrp_msg_t *self, size_t index, size_t *ret_size)
     if (index >= self->count)
         return NULL;
     if (ret_size)
-        *ret_size = self->fields[index].size;
-    return self->fields[index].data;
+        *ret_size = self->fields[index].value->size;
+    return self->fields[index].value->data;
 }
 
 //  ---------------------------------------------------------------------------
@@ -508,7 +528,8 @@ wrp_msg_encode (const wrp_msg_t *self)
     rc |= zmsg_addstr (frames, self->id);
     for (size_t i = 0; i < self->count && rc == 0; i++) {
         rc |= zmsg_addstr (frames, self->fields[i].key);
-        rc |= zmsg_addmem (frames, self->fields[i].data, self->fields[i].size);
+        rc |= zmsg_addmem (frames, self->fields[i].value->data,
+                           self->fields[i].value->size);
     }
     if (rc)
         zmsg_destroy (&frames);
@@ -715,8 +736,8 @@ wrp_msg_decode (zmsg_t *frames, wrp_msg_t **ret_msg, char *err, size_t err_size)
             return s_fail (err, err_size, "frame %zu: field '%s' appears twice", index,
                            key_text);
         }
-        if (s_append (self, key_text, key_size, zframe_data (value),
-                      zframe_size (value))) {
+        if (s_append (self, key_text, key_size,
+                      s_value_new (zframe_data (value), zframe_size (value)))) {
             wrp_msg_destroy (&self);
             return s_fail (err, err_size, "out of memory");
         }
@@ -792,8 +813,7 @@ wrp_msg_send (const wrp_msg_t *self, zsock_t *sock, zframe_t *routing_id)
             return -1;
     }
     for (size_t i = 0; i < self->count; i++) {
-        //  The value cache is not part of the message's meaning.
-        s_field_t *field = (s_field_t *) &self->fields[i];
+        const s_field_t *field = &self->fields[i];
         int more = i + 1 < self->count ? ZMQ_SNDMORE : 0;
         if (zmq_send (handle, field->key, strlen (field->key),
                       ZMQ_SNDMORE | ZMQ_DONTWAIT) == -1 ||

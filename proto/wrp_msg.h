@@ -35,7 +35,10 @@ wrp_msg_t *wrp_msg_new (wrp_cmd_t cmd, const char *id);
 //  Destroy; accepts NULL, nulls the caller's pointer.
 void wrp_msg_destroy (wrp_msg_t **self_p);
 
-//  Deep copy.
+//  Copy. The values are shared, not copied (a value never changes: setting
+//  a field gives it a new one), so copies of a message with a large value,
+//  each then given its own small fields, hold that value once; wrp_msg_send
+//  sends it by reference. Returns NULL only when out of memory.
 wrp_msg_t *wrp_msg_dup (const wrp_msg_t *self);
 
 wrp_cmd_t wrp_msg_cmd (const wrp_msg_t *self);
@@ -107,9 +110,10 @@ int wrp_msg_decode (zmsg_t *frames, wrp_msg_t **ret_msg, char *err, size_t err_s
 wrp_msg_t *wrp_msg_reject (zmsg_t *frames, const char *err);
 
 //  Send on a socket; routing_id (may be NULL) is sent first for a ROUTER.
-//  Never blocks (ZMQ_DONTWAIT). Returns 0 or -1 (errno from libzmq:
-//  EHOSTUNREACH for a gone peer under ROUTER_MANDATORY, EAGAIN when the
-//  peer's queue is full).
+//  A value from 1 KiB up is not copied: libzmq holds a reference to it
+//  until it is sent (safe to destroy the message meanwhile). Never blocks (ZMQ_DONTWAIT).
+//  Returns 0 or -1 (errno from libzmq: EHOSTUNREACH for a gone peer under
+//  ROUTER_MANDATORY, EAGAIN when the peer's queue is full).
 int wrp_msg_send (const wrp_msg_t *self, zsock_t *sock, zframe_t *routing_id);
 
 //  Receive one message; on a ROUTER pass ret_routing_id to get the peer's id
