@@ -152,7 +152,7 @@ main (int argc, char **argv)
     double t0 = bench_now_ms ();
     int i = 0;
     for (char *ep = zlistx_first (endpoints); ep; ep = zlistx_next (endpoints), i++) {
-        socks[i] = wrp_transport_connect (transport, ep, agent_key, false, &err);
+        socks[i] = wrp_transport_connect (transport, ep, agent_key, &err);
         if (!socks[i]) {
             fprintf (stderr, "wrpprobe: %s: %s\n", ep, err ? err : "connect failed");
             free (err);
