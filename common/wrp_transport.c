@@ -70,8 +70,9 @@ typedef struct {
 //  A client socket's monitor: the pair its events arrive on, filed by the
 //  endpoint each event names (a DEALER has one, a fan-out ROUTER many).
 typedef struct {
-    zsock_t *pair;      //  receives the socket's monitor events
-    zhashx_t *peers;    //  endpoint -> s_peer_t
+    zsock_t *pair;          //  receives the socket's monitor events
+    zhashx_t *peers;        //  endpoint -> s_peer_t
+    char routing_id[40];    //  the socket's own routing id ("ctl-" random)
 } s_monitor_t;
 
 //  An insecure TCP listener and the gate in front of it.
@@ -413,13 +414,6 @@ s_client_socket (wrp_transport_t *self, int type, const char *what, char **ret_e
     //  done). Queued requests survive a reconnect, which is what a deferred
     //  command wants; the monitor keeps one STATUS outstanding per agent, so
     //  nothing piles up while an agent is down.
-    //  A fixed, unguessable routing id: see ROUTER_HANDOVER above.
-    char routing_id[40];
-    char random_id[33];
-    wrp_msg_new_id (random_id);
-    snprintf (routing_id, sizeof routing_id, "ctl-%s", random_id);
-    zmq_setsockopt (zsock_resolve (sock), ZMQ_ROUTING_ID, routing_id,
-                    strlen (routing_id));
     if (!self->insecure)
         zcert_apply (self->cert, sock);
     //  The monitor, before any connect so that the first handshake is seen.
@@ -458,6 +452,12 @@ s_client_socket (wrp_transport_t *self, int type, const char *what, char **ret_e
         return wrp_str_null (ret_err, "cannot monitor the socket for %s: %s", what,
                              zmq_strerror (error));
     }
+    //  A fixed, unguessable routing id: see ROUTER_HANDOVER above.
+    char random_id[33];
+    wrp_msg_new_id (random_id);
+    snprintf (monitor->routing_id, sizeof monitor->routing_id, "ctl-%s", random_id);
+    zmq_setsockopt (zsock_resolve (sock), ZMQ_ROUTING_ID, monitor->routing_id,
+                    strlen (monitor->routing_id));
     //  A stale record under a recycled pointer (socket freed with
     //  zsock_destroy) is replaced.
     zhashx_update (self->monitors, sock, monitor);
@@ -547,6 +547,14 @@ wrp_transport_dial (wrp_transport_t *self, zsock_t *fanout, const char *endpoint
     assert (fanout);
     if (!endpoint || !*endpoint || !routing_id || !*routing_id)
         return wrp_str_fail (ret_err, "dial: empty endpoint or routing id");
+    s_monitor_t *monitor = zhashx_lookup (self->monitors, fanout);
+    assert (monitor);
+    //  Our id as the agent sees it is per connection too (libzmq takes it
+    //  at connect time): one process serving many endpoints on one ROUTER
+    //  (a test bed) must not see every connection under one id.
+    char own_id[80];
+    snprintf (own_id, sizeof own_id, "%s.%s", monitor->routing_id, routing_id);
+    zmq_setsockopt (zsock_resolve (fanout), ZMQ_ROUTING_ID, own_id, strlen (own_id));
     zmq_setsockopt (zsock_resolve (fanout), ZMQ_CONNECT_ROUTING_ID, routing_id,
                     strlen (routing_id));
     return s_dial (self, fanout, endpoint, agent_key_file, ret_err);
