@@ -561,6 +561,8 @@ wrp_lifecycle_run (wrp_plan_t *plan, const char *verb)
         wrp_error ("out of memory");
     else {
         wrp_client_set_progress (run.client, verb);
+        //  One call only: a node's connection closes once it answered.
+        wrp_client_set_hangup (run.client, cmd != WRP_CMD_START);
         switch (cmd) {
         case WRP_CMD_STATUS:
             rc = s_status (&run);
