@@ -33,6 +33,9 @@
 #define S_WINDOW_US 2000000
 #define S_ADMIT_US  2000    //  how often the window is looked at
 
+//  Connections per libzmq I/O thread, at most (see wrp_client_new).
+#define S_CONNS_PER_THREAD 2500
+
 //  File descriptors: a connection costs one; this many are kept for the
 //  rest of the process (the socket's mailbox, its monitor, the probes).
 #define S_FDS_RESERVED 64
@@ -209,10 +212,16 @@ wrp_client_new (wrp_transport_t *transport, const wrp_plan_host_t *hosts, size_t
     self->nodes = calloc (count ? count : 1, sizeof *self->nodes);
     self->peers = calloc (count ? count : 1, sizeof *self->peers);
     //  A CURVE handshake per agent: one libzmq I/O thread per core does
-    //  them in parallel (effective only before the process's first socket).
-    long cores = sysconf (_SC_NPROCESSORS_ONLN);
-    if (cores > 1)
-        zmq_ctx_set (zsys_init (), ZMQ_IO_THREADS, cores > 16 ? 16 : (int) cores);
+    //  them in parallel. And at least one per S_CONNS_PER_THREAD
+    //  connections: libzmq cancels a timer (a heartbeat's, a handshake's)
+    //  by scanning every timer of its thread, so a thread with thousands
+    //  of connections spends its time there. Effective only before the
+    //  process's first socket.
+    long threads = sysconf (_SC_NPROCESSORS_ONLN);
+    if (threads < (long) (count / S_CONNS_PER_THREAD))
+        threads = (long) (count / S_CONNS_PER_THREAD);
+    if (threads > 1)
+        zmq_ctx_set (zsys_init (), ZMQ_IO_THREADS, threads > 16 ? 16 : (int) threads);
     char *err = NULL;
     if (self->nodes && self->peers)
         self->sock = wrp_transport_fanout (transport, &err);
