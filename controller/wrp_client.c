@@ -60,7 +60,6 @@ typedef struct {
     char rid[24];                    //  routing id of the connection ("": none)
     unsigned dials;                  //  connections made (numbers the ids)
     bool wanted;                     //  to be dialed when the window allows
-    bool dialing;                    //  in the window (dialed, no outcome yet)
     int64_t dialed_us;               //  when it was dialed
     bool heard;                      //  a message came through this connection
 } s_peer_t;
@@ -325,7 +324,6 @@ s_dial (wrp_client_t *self, size_t i)
         return -1;
     }
     node->connected = true;
-    peer->heard = false;
     peer->retries_seen = 0;
     peer->dialed_us = s_mono_us ();
     return 0;
@@ -340,7 +338,6 @@ s_hangup (wrp_client_t *self, size_t i)
         return;
     wrp_transport_hangup (self->transport, self->sock, self->nodes[i].endpoint);
     peer->rid[0] = '\0';
-    peer->dialing = false;
     self->nodes[i].connected = false;
 }
 
@@ -388,9 +385,7 @@ s_admit (wrp_client_t *self)
     size_t kept = 0;
     for (size_t w = 0; w < self->window_count; w++) {
         size_t i = self->window[w];
-        if (s_dial_settled (self, i, now))
-            self->peers[i].dialing = false;
-        else
+        if (!s_dial_settled (self, i, now))
             self->window[kept++] = i;
     }
     self->window_count = kept;
@@ -398,7 +393,6 @@ s_admit (wrp_client_t *self)
         size_t i = self->next_dial++;
         if (!self->peers[i].wanted || self->peers[i].rid[0] || s_dial (self, i) != 0)
             continue;
-        self->peers[i].dialing = true;
         self->window[self->window_count++] = i;
         if (self->call)
             s_call_dialed (self->call, i);
@@ -469,7 +463,6 @@ s_drain (wrp_client_t *self)
             continue;
         }
         self->nodes[index].last_seen = wrp_client_now ();
-        self->peers[index].heard = true;
         if (s_pending_push (self, index, msg) != 0) {
             wrp_msg_destroy (&msg);
             break;
