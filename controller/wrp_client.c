@@ -61,7 +61,6 @@ typedef struct {
     unsigned dials;                  //  connections made (numbers the ids)
     bool wanted;                     //  to be dialed when the window allows
     int64_t dialed_us;               //  when it was dialed
-    bool heard;                      //  a message came through this connection
 } s_peer_t;
 
 typedef struct _s_call_t s_call_t;
