@@ -33,6 +33,9 @@
 #define S_WINDOW_US 2000000
 #define S_ADMIT_US  2000    //  how often the window is looked at
 
+//  Connections per libzmq I/O thread, at most (see wrp_client_new).
+#define S_CONNS_PER_THREAD 2500
+
 //  File descriptors: a connection costs one; this many are kept for the
 //  rest of the process (the socket's mailbox, its monitor, the probes).
 #define S_FDS_RESERVED 64
@@ -57,9 +60,7 @@ typedef struct {
     char rid[24];                    //  routing id of the connection ("": none)
     unsigned dials;                  //  connections made (numbers the ids)
     bool wanted;                     //  to be dialed when the window allows
-    bool dialing;                    //  in the window (dialed, no outcome yet)
     int64_t dialed_us;               //  when it was dialed
-    bool heard;                      //  a message came through this connection
 } s_peer_t;
 
 typedef struct _s_call_t s_call_t;
@@ -209,10 +210,16 @@ wrp_client_new (wrp_transport_t *transport, const wrp_plan_host_t *hosts, size_t
     self->nodes = calloc (count ? count : 1, sizeof *self->nodes);
     self->peers = calloc (count ? count : 1, sizeof *self->peers);
     //  A CURVE handshake per agent: one libzmq I/O thread per core does
-    //  them in parallel (effective only before the process's first socket).
-    long cores = sysconf (_SC_NPROCESSORS_ONLN);
-    if (cores > 1)
-        zmq_ctx_set (zsys_init (), ZMQ_IO_THREADS, cores > 16 ? 16 : (int) cores);
+    //  them in parallel. And at least one per S_CONNS_PER_THREAD
+    //  connections: libzmq cancels a timer (a heartbeat's, a handshake's)
+    //  by scanning every timer of its thread, so a thread with thousands
+    //  of connections spends its time there. Effective only before the
+    //  process's first socket.
+    long threads = sysconf (_SC_NPROCESSORS_ONLN);
+    if (threads < (long) (count / S_CONNS_PER_THREAD))
+        threads = (long) (count / S_CONNS_PER_THREAD);
+    if (threads > 1)
+        zmq_ctx_set (zsys_init (), ZMQ_IO_THREADS, threads > 16 ? 16 : (int) threads);
     char *err = NULL;
     if (self->nodes && self->peers)
         self->sock = wrp_transport_fanout (transport, &err);
@@ -316,7 +323,6 @@ s_dial (wrp_client_t *self, size_t i)
         return -1;
     }
     node->connected = true;
-    peer->heard = false;
     peer->retries_seen = 0;
     peer->dialed_us = s_mono_us ();
     return 0;
@@ -331,7 +337,6 @@ s_hangup (wrp_client_t *self, size_t i)
         return;
     wrp_transport_hangup (self->transport, self->sock, self->nodes[i].endpoint);
     peer->rid[0] = '\0';
-    peer->dialing = false;
     self->nodes[i].connected = false;
 }
 
@@ -379,9 +384,7 @@ s_admit (wrp_client_t *self)
     size_t kept = 0;
     for (size_t w = 0; w < self->window_count; w++) {
         size_t i = self->window[w];
-        if (s_dial_settled (self, i, now))
-            self->peers[i].dialing = false;
-        else
+        if (!s_dial_settled (self, i, now))
             self->window[kept++] = i;
     }
     self->window_count = kept;
@@ -389,7 +392,6 @@ s_admit (wrp_client_t *self)
         size_t i = self->next_dial++;
         if (!self->peers[i].wanted || self->peers[i].rid[0] || s_dial (self, i) != 0)
             continue;
-        self->peers[i].dialing = true;
         self->window[self->window_count++] = i;
         if (self->call)
             s_call_dialed (self->call, i);
@@ -460,7 +462,6 @@ s_drain (wrp_client_t *self)
             continue;
         }
         self->nodes[index].last_seen = wrp_client_now ();
-        self->peers[index].heard = true;
         if (s_pending_push (self, index, msg) != 0) {
             wrp_msg_destroy (&msg);
             break;
