@@ -252,9 +252,9 @@ fi
 
 SIM=
 if [ -f "$BUILD/lib/libwrp.a" ] && cc -std=c17 -O2 -Wall -Wextra -Werror -D_GNU_SOURCE \
-        -Icommon -Iproto $(pkg-config --cflags libczmq libzmq yaml-0.1 libsystemd) \
+        -Icommon -Iproto $(pkg-config --cflags libczmq libzmq yaml-0.1 libsystemd libsodium) \
         -o "$OUT/simagent" bench/simagent.c "$BUILD/lib/libwrp.a" \
-        $(pkg-config --libs libczmq libzmq yaml-0.1 libsystemd) -lm >>"$LOG" 2>&1; then
+        $(pkg-config --libs libczmq libzmq yaml-0.1 libsystemd libsodium) -lm >>"$LOG" 2>&1; then
     SIM=$OUT/simagent
 else
     say "cannot build bench/simagent.c against libwrp.a: simulated-agent figures skipped"
@@ -1025,11 +1025,15 @@ row () { printf '| %s | %s | %s | %s | %s | %s |\n' "$@"; }
         for k in sim_status sim_start sim_stop simfloor; do
             [ -n "${RSS[$k|$n|curve]:-}${RSS[$k|$n|insecure]:-}" ] || continue
             what="controller peak RSS (MiB) / CPU (s) / descriptors, \`${k#sim_}\`, simulated"
-            [ $k = simfloor ] && what="floor peak RSS (MiB) / CPU (s) / descriptors, same layout"
+            cmt="target RSS < 256 MiB at 10000; started with a soft limit of 1024 descriptors"
+            if [ $k = simfloor ]; then
+                what="floor peak RSS (MiB) / CPU (s) / descriptors, same endpoints"
+                cmt="one ROUTER, one connection per node; started with a soft limit of 1024 descriptors"
+            fi
             row "$what" "$n" \
                 "$(mib "${RSS[$k|$n|curve]:-}") / ${CPU[$k|$n|curve]:-—} / ${FDS[$k|$n|curve]:-—}" \
                 "$(mib "${RSS[$k|$n|insecure]:-}") / ${CPU[$k|$n|insecure]:-—} / ${FDS[$k|$n|insecure]:-—}" \
-                "target RSS < 256 MiB at 10000; started with a soft limit of 1024 descriptors" ""
+                "$cmt" ""
         done
     done
     row "runtime SIGSEGV → agent says \`failed\` (ms)" 1 "$(cell "crash|1|curve")" \
