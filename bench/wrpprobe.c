@@ -4,9 +4,10 @@
     controller does.
 
     wrpprobe poll  SEC [--rounds K] [--timeout MS] EPFILE
-        one DEALER per agent (EPFILE: one endpoint a line); one cold STATUS
-        round (connects and handshakes included), then K warm rounds on the
-        same connections: the cost of one heartbeat sweep of `monitor`.
+        the controller's fan-out (one ROUTER connected to every agent of
+        EPFILE, one endpoint a line); one cold STATUS round (connects and
+        handshakes included), then K warm rounds on the same connections:
+        the cost of one heartbeat sweep of `monitor`.
         Prints "n= answered= cold_ms= warm_median_ms= warm_min_ms= warm_max_ms=".
     wrpprobe crash SEC [--timeout MS] ENDPOINT
         asks the agent for its runtime's pid, sends that pid SIGSEGV, then
@@ -37,42 +38,56 @@ s_usage (void)
     return 1;
 }
 
-//  One STATUS to every socket; wait until each answered or the deadline.
-//  Returns how many answered. ret_reply (if not NULL) gets socket 0's reply.
+//  The routing id of agent i ("n" and its index).
+static zframe_t *
+s_rid (int i)
+{
+    char text[16];
+    snprintf (text, sizeof text, "n%d", i);
+    return zframe_new (text, strlen (text));
+}
+
+//  One STATUS to every agent; wait until each answered or the deadline.
+//  Returns how many answered. ret_reply (if not NULL) gets agent 0's reply.
 static int
-s_round (zsock_t **socks, zmq_pollitem_t *items, int count, int timeout_ms,
-         wrp_msg_t **ret_reply)
+s_round (zsock_t *sock, int count, int timeout_ms, wrp_msg_t **ret_reply)
 {
     for (int i = 0; i < count; i++) {
         wrp_msg_t *request = wrp_msg_new (WRP_CMD_STATUS, NULL);
-        wrp_msg_send (request, socks[i], NULL);
+        zframe_t *rid = s_rid (i);
+        wrp_msg_send (request, sock, rid);
+        zframe_destroy (&rid);
         wrp_msg_destroy (&request);
     }
     char *seen = calloc ((size_t) count, 1);
     int answered = 0;
     double deadline = bench_now_ms () + timeout_ms;
+    zmq_pollitem_t item = {zsock_resolve (sock), 0, ZMQ_POLLIN, 0};
     while (answered < count) {
         double left = deadline - bench_now_ms ();
-        if (left <= 0 || zmq_poll (items, count, (long) left + 1) < 0)
+        if (left <= 0 || zmq_poll (&item, 1, (long) left + 1) < 0)
             break;
-        for (int i = 0; i < count; i++) {
-            if (!(items[i].revents & ZMQ_POLLIN))
-                continue;
-            while (zsock_events (socks[i]) & ZMQ_POLLIN) {
-                wrp_msg_t *reply = NULL;
-                char err[256];
-                if (wrp_msg_recv (socks[i], &reply, NULL, err, sizeof err) < 0)
-                    break;
-                if (!seen[i]) {
-                    seen[i] = 1;
-                    answered++;
-                }
-                if (i == 0 && ret_reply) {
-                    wrp_msg_destroy (ret_reply);
-                    *ret_reply = reply;
-                } else
-                    wrp_msg_destroy (&reply);
+        while (zsock_events (sock) & ZMQ_POLLIN) {
+            wrp_msg_t *reply = NULL;
+            zframe_t *rid = NULL;
+            char err[256];
+            if (wrp_msg_recv (sock, &reply, &rid, err, sizeof err) < 0) {
+                zframe_destroy (&rid);
+                break;
             }
+            char *text = zframe_strdup (rid);
+            int i = text && text[0] == 'n' ? atoi (text + 1) : -1;
+            free (text);
+            zframe_destroy (&rid);
+            if (i >= 0 && i < count && !seen[i]) {
+                seen[i] = 1;
+                answered++;
+            }
+            if (i == 0 && ret_reply) {
+                wrp_msg_destroy (ret_reply);
+                *ret_reply = reply;
+            } else
+                wrp_msg_destroy (&reply);
         }
     }
     free (seen);
@@ -144,32 +159,36 @@ main (int argc, char **argv)
         free (err);
         return 1;
     }
-    zsock_t **socks = calloc ((size_t) count, sizeof *socks);
-    zmq_pollitem_t *items = calloc ((size_t) count, sizeof *items);
     double *warm = calloc ((size_t) rounds + 1, sizeof *warm);
     int rc = 0;
 
     double t0 = bench_now_ms ();
+    zsock_t *sock = wrp_transport_fanout (transport, &err);
     int i = 0;
-    for (char *ep = zlistx_first (endpoints); ep; ep = zlistx_next (endpoints), i++) {
-        socks[i] = wrp_transport_connect (transport, ep, agent_key, false, &err);
-        if (!socks[i]) {
+    for (char *ep = zlistx_first (endpoints); sock && ep;
+         ep = zlistx_next (endpoints), i++) {
+        char rid[16];
+        snprintf (rid, sizeof rid, "n%d", i);
+        if (wrp_transport_dial (transport, sock, ep, rid, agent_key, &err) != 0) {
             fprintf (stderr, "wrpprobe: %s: %s\n", ep, err ? err : "connect failed");
             free (err);
             return 1;
         }
-        items[i].socket = zsock_resolve (socks[i]);
-        items[i].events = ZMQ_POLLIN;
+    }
+    if (!sock) {
+        fprintf (stderr, "wrpprobe: %s\n", err ? err : "no socket");
+        free (err);
+        return 1;
     }
     wrp_msg_t *reply = NULL;
-    int answered = s_round (socks, items, count, timeout_ms, &reply);
+    int answered = s_round (sock, count, timeout_ms, &reply);
     double cold = bench_now_ms () - t0;
 
     if (streq (mode, "poll")) {
         int warm_ok = 1;
         for (int r = 0; r < rounds; r++) {
             double start = bench_now_ms ();
-            if (s_round (socks, items, count, timeout_ms, NULL) != count)
+            if (s_round (sock, count, timeout_ms, NULL) != count)
                 warm_ok = 0;
             warm[r] = bench_now_ms () - start;
         }
@@ -195,7 +214,7 @@ main (int argc, char **argv)
             double seen = -1;
             while (bench_now_ms () - killed < timeout_ms) {
                 wrp_msg_t *status = NULL;
-                if (s_round (socks, items, 1, timeout_ms, &status) != 1) {
+                if (s_round (sock, 1, timeout_ms, &status) != 1) {
                     wrp_msg_destroy (&status);
                     break;
                 }
@@ -215,10 +234,7 @@ main (int argc, char **argv)
         }
     }
     wrp_msg_destroy (&reply);
-    for (i = 0; i < count; i++)
-        wrp_transport_close (transport, &socks[i]);
-    free (socks);
-    free (items);
+    wrp_transport_close (transport, &sock);
     free (warm);
     zlistx_destroy (&endpoints);
     wrp_transport_destroy (&transport);

@@ -54,18 +54,25 @@
 #define ZMQ_ZAP_ENFORCE_DOMAIN 93
 #endif
 
-//  What a client socket's monitor has seen.
+//  What the monitor events of one connected endpoint have shown.
 typedef enum { S_HS_NONE, S_HS_OK, S_HS_FAILED } s_hs_state_t;
 
 typedef struct {
-    zsock_t *pair;                //  receives the DEALER's monitor events
-    char *endpoint;               //  what the DEALER connects to
+    char *endpoint;               //  what the socket connects to
     char *agent_key_file;         //  the agent key it was given (may be NULL)
     s_hs_state_t state;           //  last handshake outcome
     char *reason;                 //  why it failed (S_HS_FAILED)
     int dropped;                  //  plain handshakes cut off in a row
     int64_t connected_ms;         //  when the last TCP connection was made
     wrp_transport_link_t link;    //  what the connection did so far
+} s_peer_t;
+
+//  A client socket's monitor: the pair its events arrive on, filed by the
+//  endpoint each event names (a DEALER has one, a fan-out ROUTER many).
+typedef struct {
+    zsock_t *pair;          //  receives the socket's monitor events
+    zhashx_t *peers;        //  endpoint -> s_peer_t
+    char routing_id[40];    //  the socket's own routing id ("ctl-" random)
 } s_monitor_t;
 
 //  An insecure TCP listener and the gate in front of it.
@@ -76,15 +83,17 @@ typedef struct _s_gated_t {
 } s_gated_t;
 
 struct _wrp_transport_t {
-    bool server;             //  agent side (ROUTER, ZAP handler)
-    bool insecure;           //  plain TCP
-    zcert_t *cert;           //  own certificate (NULL when insecure)
-    char *key_file;          //  its file (expanded)
-    char *authorized_dir;    //  server: directory of client certificates
-    wrp_zap_t *zap;          //  server: ZAP handler and notice source
-    zhashx_t *monitors;      //  client: zsock_t * -> s_monitor_t *
-    s_gated_t *gated;        //  server, insecure: listeners behind a gate
-    unsigned sequence;       //  numbers the gates' endpoints
+    bool server;                             //  agent side (ROUTER, ZAP handler)
+    bool insecure;                           //  plain TCP
+    zcert_t *cert;                           //  own certificate (NULL when insecure)
+    char *key_file;                          //  its file (expanded)
+    char *authorized_dir;                    //  server: directory of client certificates
+    wrp_zap_t *zap;                          //  server: ZAP handler and notice source
+    zhashx_t *monitors;                      //  client: zsock_t * -> s_monitor_t *
+    char *dial_key_file;                     //  client: the agent key file read last
+    char dial_key[WRP_CERT_KEY_TEXT + 1];    //  and its key (Z85)
+    s_gated_t *gated;                        //  server, insecure: listeners behind a gate
+    unsigned sequence;                       //  numbers the gates' endpoints
 };
 
 //  ---------------------------------------------------------------------------
@@ -114,14 +123,25 @@ s_raise_limits (void)
 //  Client monitors
 
 static void
+s_peer_destroy (s_peer_t **self_p)
+{
+    if (*self_p) {
+        s_peer_t *self = *self_p;
+        free (self->endpoint);
+        free (self->agent_key_file);
+        free (self->reason);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+static void
 s_monitor_destroy (s_monitor_t **self_p)
 {
     if (*self_p) {
         s_monitor_t *self = *self_p;
         zsock_destroy (&self->pair);
-        free (self->endpoint);
-        free (self->agent_key_file);
-        free (self->reason);
+        zhashx_destroy (&self->peers);
         free (self);
         *self_p = NULL;
     }
@@ -222,6 +242,7 @@ wrp_transport_destroy (wrp_transport_t **self_p)
     zcert_destroy (&self->cert);
     free (self->key_file);
     free (self->authorized_dir);
+    free (self->dial_key_file);
     free (self);
     *self_p = NULL;
 }
@@ -372,36 +393,19 @@ wrp_transport_notice (wrp_transport_t *self)
 //  ---------------------------------------------------------------------------
 //  Controller side: a DEALER connected to endpoint.
 
-zsock_t *
-wrp_transport_connect (wrp_transport_t *self, const char *endpoint,
-                       const char *agent_key_file, bool monitor_handshakes,
-                       char **ret_err)
+//  A client socket of the given type with the options of every controller
+//  socket, its own certificate, and a socket monitor filed under it.
+static zsock_t *
+s_client_socket (wrp_transport_t *self, int type, const char *what, char **ret_err)
 {
-    assert (self);
-    if (!endpoint || !*endpoint)
-        return wrp_str_null (ret_err, "connect: empty endpoint");
-    char agent_key[WRP_CERT_KEY_TEXT + 1] = "";
-    if (!self->insecure) {
-        if (!agent_key_file || !*agent_key_file)
-            return wrp_str_null (ret_err,
-                                 "no agent public key for %s: pass --agent-key FILE (the "
-                                 "agent's FILE, without _secret)",
-                                 endpoint);
-        char *file = wrp_file_expand_home (agent_key_file);
-        int rc = file ? wrp_cert_read_public_key (file, agent_key, ret_err) : -1;
-        free (file);
-        if (rc)
-            return NULL;
-    }
-    zsock_t *sock = zsock_new (ZMQ_DEALER);
+    zsock_t *sock = zsock_new (type);
     if (!sock)
-        return wrp_str_null (ret_err, "cannot create a socket for %s: %s", endpoint,
+        return wrp_str_null (ret_err, "cannot create a socket for %s: %s", what,
                              zmq_strerror (zmq_errno ()));
     s_set_common (sock);
     //  Reconnect after 100 ms, doubling up to 5 s: an agent that restarts
-    //  is found again quickly, one that is down costs little. libzmq has no
-    //  jitter option; the DEALERs of one controller go to different agents,
-    //  so their retries do not converge on one listener anyway.
+    //  is found again quickly, one that is down costs little (libzmq adds
+    //  its own jitter to each retry).
     zsock_set_reconnect_ivl (sock, S_RECONNECT_MS);
     zsock_set_reconnect_ivl_max (sock, S_RECONNECT_MAX_MS);
     //  ZMQ_IMMEDIATE stays off on purpose: the fan-out connects and sends
@@ -410,28 +414,9 @@ wrp_transport_connect (wrp_transport_t *self, const char *endpoint,
     //  done). Queued requests survive a reconnect, which is what a deferred
     //  command wants; the monitor keeps one STATUS outstanding per agent, so
     //  nothing piles up while an agent is down.
-    //  A fixed, unguessable routing id: see ROUTER_HANDOVER above.
-    char routing_id[40];
-    char random_id[33];
-    wrp_msg_new_id (random_id);
-    snprintf (routing_id, sizeof routing_id, "ctl-%s", random_id);
-    zmq_setsockopt (zsock_resolve (sock), ZMQ_ROUTING_ID, routing_id,
-                    strlen (routing_id));
-    if (!self->insecure) {
+    if (!self->insecure)
         zcert_apply (self->cert, sock);
-        zsock_set_curve_serverkey (sock, agent_key);
-    }
-    if (!monitor_handshakes) {
-        if (zsock_connect (sock, "%s", endpoint) != 0) {
-            int error = zmq_errno ();
-            zsock_destroy (&sock);
-            return wrp_str_null (ret_err, "cannot connect to %s: %s", endpoint,
-                                 zmq_strerror (error));
-        }
-        return sock;
-    }
-    //  The monitor, before connect so that the first handshake is seen.
-    s_monitor_t *monitor = calloc (1, sizeof *monitor);
+    //  The monitor, before any connect so that the first handshake is seen.
     //  Numbered for the whole process: libzmq unbinds a closed monitor's
     //  endpoint some time later, and a new transport may get the address
     //  of a destroyed one, so a per-transport number could be taken.
@@ -439,35 +424,152 @@ wrp_transport_connect (wrp_transport_t *self, const char *endpoint,
     char name[80];
     snprintf (name, sizeof name, "inproc://wrp-monitor-%u",
               __atomic_add_fetch (&sequence, 1, __ATOMIC_RELAXED));
-    if (!monitor ||
+    s_monitor_t *monitor = calloc (1, sizeof *monitor);
+    if (monitor && (monitor->peers = zhashx_new ()))
+        zhashx_set_destructor (monitor->peers, (zhashx_destructor_fn *) s_peer_destroy);
+    if (!monitor || !monitor->peers ||
         zmq_socket_monitor (zsock_resolve (sock), name,
                             ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_CONNECTED |
                                 ZMQ_EVENT_CONNECT_RETRIED | ZMQ_EVENT_DISCONNECTED |
                                 ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
                                 ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
                                 ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL) != 0 ||
-        !(monitor->pair = zsock_new (ZMQ_PAIR)) ||
-        zsock_connect (monitor->pair, "%s", name) != 0) {
+        !(monitor->pair = zsock_new (ZMQ_PAIR))) {
         int error = zmq_errno ();
         s_monitor_destroy (&monitor);
         zsock_destroy (&sock);
-        return wrp_str_null (ret_err, "cannot monitor the socket for %s: %s", endpoint,
+        return wrp_str_null (ret_err, "cannot monitor the socket for %s: %s", what,
                              zmq_strerror (error));
     }
+    //  Thousands of connections make a burst of events: never drop one
+    //  (a receive HWM of 0 on the connecting side makes the pipe unbounded).
+    zsock_set_rcvhwm (monitor->pair, 0);
     zsock_set_linger (monitor->pair, 0);
-    monitor->endpoint = strdup (endpoint);
-    monitor->agent_key_file = agent_key_file ? strdup (agent_key_file) : NULL;
+    if (zsock_connect (monitor->pair, "%s", name) != 0) {
+        int error = zmq_errno ();
+        s_monitor_destroy (&monitor);
+        zsock_destroy (&sock);
+        return wrp_str_null (ret_err, "cannot monitor the socket for %s: %s", what,
+                             zmq_strerror (error));
+    }
+    //  A fixed, unguessable routing id: see ROUTER_HANDOVER above.
+    char random_id[33];
+    wrp_msg_new_id (random_id);
+    snprintf (monitor->routing_id, sizeof monitor->routing_id, "ctl-%s", random_id);
+    zmq_setsockopt (zsock_resolve (sock), ZMQ_ROUTING_ID, monitor->routing_id,
+                    strlen (monitor->routing_id));
     //  A stale record under a recycled pointer (socket freed with
     //  zsock_destroy) is replaced.
     zhashx_update (self->monitors, sock, monitor);
+    return sock;
+}
+
+//  The agent's public key from agent_key_file into self->dial_key (the last
+//  file read is kept: a fan-out to thousands of agents reads it once).
+static int
+s_dial_key (wrp_transport_t *self, const char *agent_key_file, const char *endpoint,
+            char **ret_err)
+{
+    if (!agent_key_file || !*agent_key_file)
+        return wrp_str_fail (ret_err,
+                             "no agent public key for %s: pass --agent-key FILE (the "
+                             "agent's FILE, without _secret)",
+                             endpoint);
+    if (self->dial_key_file && streq (self->dial_key_file, agent_key_file))
+        return 0;
+    zstr_free (&self->dial_key_file);
+    char *file = wrp_file_expand_home (agent_key_file);
+    int rc = file ? wrp_cert_read_public_key (file, self->dial_key, ret_err) : -1;
+    free (file);
+    if (rc == 0 && !(self->dial_key_file = strdup (agent_key_file)))
+        rc = wrp_str_fail (ret_err, "out of memory");
+    return rc;
+}
+
+//  Connect sock to endpoint with the agent's key and a monitor record.
+static int
+s_dial (wrp_transport_t *self, zsock_t *sock, const char *endpoint,
+        const char *agent_key_file, char **ret_err)
+{
+    s_monitor_t *monitor = zhashx_lookup (self->monitors, sock);
+    assert (monitor);
+    if (!self->insecure) {
+        if (s_dial_key (self, agent_key_file, endpoint, ret_err))
+            return -1;
+        zsock_set_curve_serverkey (sock, self->dial_key);
+    }
+    s_peer_t *peer = calloc (1, sizeof *peer);
+    if (!peer || !(peer->endpoint = strdup (endpoint)) ||
+        (agent_key_file && !(peer->agent_key_file = strdup (agent_key_file)))) {
+        s_peer_destroy (&peer);
+        return wrp_str_fail (ret_err, "out of memory");
+    }
+    zhashx_update (monitor->peers, endpoint, peer);
     if (zsock_connect (sock, "%s", endpoint) != 0) {
         int error = zmq_errno ();
-        zhashx_delete (self->monitors, sock);
-        zsock_destroy (&sock);
-        return wrp_str_null (ret_err, "cannot connect to %s: %s", endpoint,
+        zhashx_delete (monitor->peers, endpoint);
+        return wrp_str_fail (ret_err, "cannot connect to %s: %s", endpoint,
                              zmq_strerror (error));
     }
+    return 0;
+}
+
+zsock_t *
+wrp_transport_connect (wrp_transport_t *self, const char *endpoint,
+                       const char *agent_key_file, char **ret_err)
+{
+    assert (self);
+    if (!endpoint || !*endpoint)
+        return wrp_str_null (ret_err, "connect: empty endpoint");
+    zsock_t *sock = s_client_socket (self, ZMQ_DEALER, endpoint, ret_err);
+    if (sock && s_dial (self, sock, endpoint, agent_key_file, ret_err))
+        wrp_transport_close (self, &sock);
     return sock;
+}
+
+zsock_t *
+wrp_transport_fanout (wrp_transport_t *self, char **ret_err)
+{
+    assert (self);
+    zsock_t *sock = s_client_socket (self, ZMQ_ROUTER, "the agents", ret_err);
+    //  A send to a routing id without a connection fails (EHOSTUNREACH)
+    //  instead of vanishing.
+    if (sock)
+        zsock_set_router_mandatory (sock, 1);
+    return sock;
+}
+
+int
+wrp_transport_dial (wrp_transport_t *self, zsock_t *fanout, const char *endpoint,
+                    const char *routing_id, const char *agent_key_file, char **ret_err)
+{
+    assert (self);
+    assert (fanout);
+    if (!endpoint || !*endpoint || !routing_id || !*routing_id)
+        return wrp_str_fail (ret_err, "dial: empty endpoint or routing id");
+    s_monitor_t *monitor = zhashx_lookup (self->monitors, fanout);
+    assert (monitor);
+    //  Our id as the agent sees it is per connection too (libzmq takes it
+    //  at connect time): one process serving many endpoints on one ROUTER
+    //  (a test bed) must not see every connection under one id.
+    char own_id[80];
+    snprintf (own_id, sizeof own_id, "%s.%s", monitor->routing_id, routing_id);
+    zmq_setsockopt (zsock_resolve (fanout), ZMQ_ROUTING_ID, own_id, strlen (own_id));
+    zmq_setsockopt (zsock_resolve (fanout), ZMQ_CONNECT_ROUTING_ID, routing_id,
+                    strlen (routing_id));
+    return s_dial (self, fanout, endpoint, agent_key_file, ret_err);
+}
+
+void
+wrp_transport_hangup (wrp_transport_t *self, zsock_t *fanout, const char *endpoint)
+{
+    assert (self);
+    assert (fanout);
+    s_monitor_t *monitor = zhashx_lookup (self->monitors, fanout);
+    if (monitor && zhashx_lookup (monitor->peers, endpoint)) {
+        zmq_disconnect (zsock_resolve (fanout), endpoint);
+        zhashx_delete (monitor->peers, endpoint);
+    }
 }
 
 void
@@ -488,10 +590,9 @@ wrp_transport_monitor (wrp_transport_t *self, zsock_t *sock)
     return monitor ? monitor->pair : NULL;
 }
 
-//  Sets the failure reason of a monitor from an event.
+//  Sets the failure reason of a peer from an event.
 static void
-s_monitor_fail (wrp_transport_t *self, s_monitor_t *monitor, uint16_t event,
-                uint32_t value)
+s_peer_fail (wrp_transport_t *self, s_peer_t *peer, uint16_t event, uint32_t value)
 {
     char *reason = NULL;
     const char *key_file = self->key_file ? self->key_file : "?";
@@ -500,12 +601,12 @@ s_monitor_fail (wrp_transport_t *self, s_monitor_t *monitor, uint16_t event,
             &reason,
             "not authorized: the agent at %s refused this controller's key '%s' "
             "(%s); add that public key file to the agent's authorized keys directory",
-            monitor->endpoint, wrp_transport_public_key (self), key_file);
+            peer->endpoint, wrp_transport_public_key (self), key_file);
     else if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
         wrp_str_null (
             &reason,
             "not authorized: the agent at %s refused the handshake (ZAP status %u)",
-            monitor->endpoint, value);
+            peer->endpoint, value);
     else if (event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL &&
              value == ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH)
         wrp_str_null (
@@ -515,20 +616,20 @@ s_monitor_fail (wrp_transport_t *self, s_monitor_t *monitor, uint16_t event,
                   "runs --insecure"
                 : "security mismatch: the agent at %s runs --insecure (plain TCP), this "
                   "controller requires CURVE",
-            monitor->endpoint);
+            peer->endpoint);
     else if (event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL)
         wrp_str_null (&reason,
                       "handshake with the agent at %s failed (protocol error 0x%08x)",
-                      monitor->endpoint, value);
-    else if (zclock_mono () - monitor->connected_ms >= S_MISMATCH_MS)
+                      peer->endpoint, value);
+    else if (zclock_mono () - peer->connected_ms >= S_MISMATCH_MS)
         return;    //  cut off late: a busy agent timing the handshake out
     else if (!self->insecure)
         wrp_str_null (
             &reason,
             "CURVE handshake failed: the agent at %s dropped the connection (is "
             "--agent-key %s the public key of that agent?)",
-            monitor->endpoint, monitor->agent_key_file ? monitor->agent_key_file : "?");
-    else if (++monitor->dropped >= 2)
+            peer->endpoint, peer->agent_key_file ? peer->agent_key_file : "?");
+    else if (++peer->dropped >= 2)
         //  A CURVE agent that reads our NULL greeting first closes before we
         //  read its own, so the mismatch often shows only as a cut-off
         //  handshake; a plain agent never cuts one off twice.
@@ -536,77 +637,104 @@ s_monitor_fail (wrp_transport_t *self, s_monitor_t *monitor, uint16_t event,
             &reason,
             "security mismatch: the agent at %s closes every plain (--insecure) "
             "handshake; it probably requires CURVE",
-            monitor->endpoint);
+            peer->endpoint);
     else
         return;    //  one plain connection lost mid-handshake: not yet a failure
-    free (monitor->reason);
-    monitor->reason = reason;
-    monitor->state = reason ? S_HS_FAILED : S_HS_NONE;
+    free (peer->reason);
+    peer->reason = reason;
+    peer->state = reason ? S_HS_FAILED : S_HS_NONE;
 }
 
-//  Reads every event waiting on a client socket's monitor into its record.
+//  Files one event into the record of the endpoint it names.
 static void
-s_monitor_drain (wrp_transport_t *self, s_monitor_t *monitor)
+s_peer_event (wrp_transport_t *self, s_peer_t *peer, uint16_t event, uint32_t value)
 {
+    wrp_transport_link_t *link = &peer->link;
+    if (event == ZMQ_EVENT_CONNECTED) {
+        link->tcp = true;
+        peer->connected_ms = zclock_mono ();
+    } else if (event == ZMQ_EVENT_CONNECT_RETRIED)
+        link->retries++;
+    else if (event == ZMQ_EVENT_DISCONNECTED) {
+        if (link->up)
+            link->drops++;
+        link->tcp = link->up = false;
+    } else if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
+        link->up = true;
+        link->handshakes++;
+    }
+    if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
+        peer->state = S_HS_OK;
+        peer->dropped = 0;
+        zstr_free (&peer->reason);
+    } else if (event == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL &&
+               peer->state == S_HS_FAILED)
+        ;    //  a refused client is then dropped: keep the better reason
+    else if (event &
+             (ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+              ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL))
+        s_peer_fail (self, peer, event, value);
+}
+
+//  Reads every event waiting on a client socket's monitor into its records,
+//  then returns the record of endpoint (NULL: the socket's only one), or
+//  NULL when there is none.
+static s_peer_t *
+s_peer_lookup (wrp_transport_t *self, zsock_t *sock, const char *endpoint)
+{
+    s_monitor_t *monitor = sock ? zhashx_lookup (self->monitors, sock) : NULL;
+    if (!monitor)
+        return NULL;
     uint16_t event;
     uint32_t value;
-    char endpoint[256];
-    while (wrp_zap_event_read (monitor->pair, &event, &value, endpoint,
-                               sizeof endpoint) == 0) {
-        wrp_transport_link_t *link = &monitor->link;
-        if (event == ZMQ_EVENT_CONNECTED) {
-            link->tcp = true;
-            monitor->connected_ms = zclock_mono ();
-        } else if (event == ZMQ_EVENT_CONNECT_RETRIED)
-            link->retries++;
-        else if (event == ZMQ_EVENT_DISCONNECTED) {
-            if (link->up)
-                link->drops++;
-            link->tcp = link->up = false;
-        } else if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
-            link->up = true;
-            link->handshakes++;
-        }
-        if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
-            monitor->state = S_HS_OK;
-            monitor->dropped = 0;
-            zstr_free (&monitor->reason);
-        } else if (event == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL &&
-                   monitor->state == S_HS_FAILED)
-            ;    //  a refused client is then dropped: keep the better reason
-        else if (event &
-                 (ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
-                  ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL))
-            s_monitor_fail (self, monitor, event, value);
+    char name[256];
+    while (wrp_zap_event_read (monitor->pair, &event, &value, name, sizeof name) == 0) {
+        s_peer_t *peer = zhashx_lookup (monitor->peers, name);
+        if (peer)
+            s_peer_event (self, peer, event, value);
     }
+    return endpoint ? zhashx_lookup (monitor->peers, endpoint)
+                    : zhashx_first (monitor->peers);
+}
+
+int
+wrp_transport_peer_link (wrp_transport_t *self, zsock_t *sock, const char *endpoint,
+                         wrp_transport_link_t *ret_link)
+{
+    assert (self);
+    assert (ret_link);
+    s_peer_t *peer = s_peer_lookup (self, sock, endpoint);
+    if (!peer)
+        return -1;
+    *ret_link = peer->link;
+    return 0;
+}
+
+int
+wrp_transport_peer_auth_failed (wrp_transport_t *self, zsock_t *sock,
+                                const char *endpoint, char **ret_reason)
+{
+    assert (self);
+    s_peer_t *peer = s_peer_lookup (self, sock, endpoint);
+    if (!peer)
+        return -1;
+    if (peer->state != S_HS_FAILED)
+        return 0;
+    if (ret_reason)
+        *ret_reason = strdup (peer->reason);
+    return 1;
 }
 
 int
 wrp_transport_link (wrp_transport_t *self, zsock_t *sock, wrp_transport_link_t *ret_link)
 {
-    assert (self);
-    assert (ret_link);
-    s_monitor_t *monitor = sock ? zhashx_lookup (self->monitors, sock) : NULL;
-    if (!monitor)
-        return -1;
-    s_monitor_drain (self, monitor);
-    *ret_link = monitor->link;
-    return 0;
+    return wrp_transport_peer_link (self, sock, NULL, ret_link);
 }
 
 int
 wrp_transport_auth_failed (wrp_transport_t *self, zsock_t *sock, char **ret_reason)
 {
-    assert (self);
-    s_monitor_t *monitor = sock ? zhashx_lookup (self->monitors, sock) : NULL;
-    if (!monitor)
-        return -1;
-    s_monitor_drain (self, monitor);
-    if (monitor->state != S_HS_FAILED)
-        return 0;
-    if (ret_reason)
-        *ret_reason = strdup (monitor->reason);
-    return 1;
+    return wrp_transport_peer_auth_failed (self, sock, NULL, ret_reason);
 }
 
 //  ---------------------------------------------------------------------------
@@ -684,7 +812,7 @@ static zsock_t *
 s_connect (wrp_transport_t *client, const char *endpoint, const char *agent_key)
 {
     char *err = NULL;
-    zsock_t *sock = wrp_transport_connect (client, endpoint, agent_key, true, &err);
+    zsock_t *sock = wrp_transport_connect (client, endpoint, agent_key, &err);
     if (!sock)
         fprintf (stderr, "connect %s: %s\n", endpoint, err ? err : "?");
     assert (sock);
@@ -780,7 +908,7 @@ wrp_transport_test (bool verbose)
     wrp_security_t ctl = {.key_file = ctl_key};
     wrp_transport_t *client = wrp_transport_new (&ctl, false, &err);
     assert (client && wrp_transport_notices (client) == NULL);
-    assert (wrp_transport_connect (client, endpoint, NULL, true, &err) ==
+    assert (wrp_transport_connect (client, endpoint, NULL, &err) ==
             NULL);    //  no agent key
     assert (strstr (err, "--agent-key"));
     zstr_free (&err);

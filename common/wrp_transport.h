@@ -4,9 +4,9 @@
     (wrp_cert), and for a server the ZAP handler (wrp_zap, which checks each
     connecting controller's public key against the authorized-keys
     directory). Makes the agent's ROUTER (bound) and the controller's
-    DEALERs (one per agent, connected), with the libzmq options that matter
-    at scale set on purpose: backlog, ROUTER_MANDATORY, ROUTER_HANDOVER,
-    reconnect back-off, ZMTP heartbeats, TCP_MAXRT, linger, message size
+    fan-out (one ROUTER connected to every agent) or DEALER (one agent), with the libzmq
+   options that matter at scale set on purpose: backlog, ROUTER_MANDATORY,
+   ROUTER_HANDOVER, reconnect back-off, ZMTP heartbeats, TCP_MAXRT, linger, message size
     limit (see the comments in wrp_transport.c and PROTOCOL.md).
 
     Plain TCP only when insecure is set; an insecure TCP listener is
@@ -18,8 +18,8 @@
       wrp_transport_notice () is one line to log ("refused controller key
       '...' from 10.0.0.5: not in /etc/wrp/authorized_keys"); repeats of the
       same key are rate-limited.
-    - controller: wrp_transport_auth_failed () tells, per DEALER, whether
-      the agent refused the handshake and why ("not authorized ...").
+    - controller: wrp_transport_peer_auth_failed () tells, per agent,
+      whether it refused the handshake and why ("not authorized ...").
 
     One server transport per process (ZAP is per ZeroMQ context). Destroy
     the sockets before the transport: the ZAP handler must outlive the
@@ -45,7 +45,7 @@ typedef struct _wrp_transport_t wrp_transport_t;
 //  Load the keys (and for a server start the ZAP handler). A leading "~/"
 //  in key_file is $HOME. authorized_dir NULL means the default. Also raises
 //  the ZeroMQ socket limit and RLIMIT_NOFILE (soft up to hard) so a
-//  controller can hold a DEALER per agent for thousands of agents (this is
+//  controller can hold a connection per agent for thousands of agents (this is
 //  effective only before the process's first ZeroMQ socket: create the
 //  transport first). Returns NULL and a message (caller frees) naming the
 //  file and what is wrong; with neither key_file nor insecure the message
@@ -81,21 +81,39 @@ zsock_t *wrp_transport_notices (wrp_transport_t *self);
 //  rate-limited to one line per key or kind per minute with a count.
 char *wrp_transport_notice (wrp_transport_t *self);
 
-//  Controller side: a DEALER connected to endpoint. agent_key_file is the
-//  agent's public certificate (ignored when insecure). Returns NULL and a
-//  message. The DEALER gets a random routing id (so the agent can still
-//  answer a deferred command after a reconnect) and, with
-//  monitor_handshakes, a socket monitor for wrp_transport_auth_failed (it
-//  costs another socket and pipe, ~16 KiB: a fan-out to many agents adds it
-//  only for those that stay silent). Caller owns the socket; close it with
-//  wrp_transport_close (zsock_destroy also works, but the monitor then lives
-//  until the transport is destroyed).
+//  Controller side: a DEALER connected to endpoint, for a tool that talks
+//  to one agent. agent_key_file is the agent's public certificate (ignored
+//  when insecure). Returns NULL and a message. The DEALER gets a random
+//  routing id (so the agent can still answer a deferred command after a
+//  reconnect) and a socket monitor (wrp_transport_link and
+//  wrp_transport_auth_failed). Caller owns the socket; close it with
+//  wrp_transport_close.
 zsock_t *wrp_transport_connect (wrp_transport_t *self, const char *endpoint,
-                                const char *agent_key_file, bool monitor_handshakes,
-                                char **ret_err);
+                                const char *agent_key_file, char **ret_err);
 
-//  Controller side: destroy a socket from wrp_transport_connect and its
-//  monitor. Accepts NULL, nulls the pointer.
+//  Controller side, many agents: one ROUTER (ROUTER_MANDATORY, the same
+//  options and certificate as a DEALER) and one socket monitor, to which
+//  wrp_transport_dial adds one connection per agent. A connection costs one
+//  descriptor and no socket of its own. Returns NULL and a message. Close
+//  it with wrp_transport_close.
+zsock_t *wrp_transport_fanout (wrp_transport_t *self, char **ret_err);
+
+//  Controller side: connect the fan-out to endpoint; messages to the agent
+//  there go to routing_id (unique for the socket's life: libzmq frees an
+//  old one asynchronously), and are queued until the connection is up.
+//  agent_key_file: as for wrp_transport_connect (the last file read is
+//  kept, so many agents sharing one file cost one read). Returns 0, or -1
+//  and a message.
+int wrp_transport_dial (wrp_transport_t *self, zsock_t *fanout, const char *endpoint,
+                        const char *routing_id, const char *agent_key_file,
+                        char **ret_err);
+
+//  Controller side: close the fan-out's connection to endpoint and forget
+//  what its monitor showed. Does nothing for an endpoint not dialed.
+void wrp_transport_hangup (wrp_transport_t *self, zsock_t *fanout, const char *endpoint);
+
+//  Controller side: destroy a socket from wrp_transport_connect or
+//  wrp_transport_fanout and its monitor. Accepts NULL, nulls the pointer.
 void wrp_transport_close (wrp_transport_t *self, zsock_t **sock_p);
 
 //  Controller side: did the agent refuse the handshake on this DEALER?
@@ -129,8 +147,15 @@ typedef struct {
 int wrp_transport_link (wrp_transport_t *self, zsock_t *sock,
                         wrp_transport_link_t *ret_link);
 
-//  Controller side: the monitor socket of a DEALER (borrowed; NULL if sock
-//  is unknown). It becomes readable when a connection event arrives; then
+//  The same two questions about one endpoint of a fan-out (endpoint NULL:
+//  a DEALER's only one). -1 when that endpoint is not dialed.
+int wrp_transport_peer_link (wrp_transport_t *self, zsock_t *sock, const char *endpoint,
+                             wrp_transport_link_t *ret_link);
+int wrp_transport_peer_auth_failed (wrp_transport_t *self, zsock_t *sock,
+                                    const char *endpoint, char **ret_reason);
+
+//  Controller side: the monitor socket of a DEALER or fan-out (borrowed;
+//  NULL if sock is unknown). It becomes readable when a connection event arrives; then
 //  call wrp_transport_auth_failed, which drains it.
 zsock_t *wrp_transport_monitor (wrp_transport_t *self, zsock_t *sock);
 

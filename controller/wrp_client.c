@@ -1,45 +1,43 @@
-/*  wrp_client — one DEALER per agent, one poll loop, one deadline.
-    See wrp_client.h.                                                         */
+/*  wrp_client — one fan-out ROUTER connected to every agent, one poll loop,
+    one deadline. See wrp_client.h.                                           */
 
 #include "wrp_client.h"
 #include "wrp_str.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <netdb.h>
 #include <poll.h>
-#include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
-#include <limits.h>
 #include <sys/stat.h>
-#include <stdarg.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-//  How often the links of the waiting nodes are looked at (socket monitor
-//  events, connect probes): at least every 20 ms, less often for many nodes.
+//  How often the links of the waiting nodes are looked at (connect probes,
+//  the monitor's records): at least every 20 ms, less often for many nodes.
 #define S_WATCH_MIN_US  20000
 #define S_WATCH_NODE_US 20
 
-//  The first this many agents' DEALERs have a socket monitor from the start
-//  (~17 KiB each: the evidence of a refused, closed or refused-handshake
-//  connection comes within milliseconds); beyond, memory wins. A silent
-//  node without one is probed with a plain connect once everybody has been
-//  silent for S_REDIAL_US, and dialed again with one when a refused
-//  handshake is likely (see s_call_silent).
-#define S_EAGER_MONITORS 256
-#define S_REDIAL_US      1000000
+//  Connections are made a window at a time: at most S_WINDOW dialed and
+//  not yet decided (handshake done or failed, connect refused), so that
+//  every handshake finishes long before the agent's handshake timeout
+//  however many agents there are and however slow the machine. A dial
+//  without an outcome for S_WINDOW_US leaves the window (libzmq keeps
+//  trying it) so that unreachable nodes never hold up the others.
+#define S_WINDOW    512
+#define S_WINDOW_US 2000000
+#define S_ADMIT_US  2000    //  how often the window is looked at
 
-//  File descriptors: a DEALER costs two (its mailbox and its connection), a
-//  socket monitor two more and its connect probe one; this many are kept
-//  for the rest of the process.
-#define S_FDS_DEALER   2
-#define S_FDS_MONITOR  3
+//  Connections per libzmq I/O thread, at most (see wrp_client_new).
+#define S_CONNS_PER_THREAD 2500
+
+//  File descriptors: a connection costs one; this many are kept for the
+//  rest of the process (the socket's mailbox, its monitor, the probes).
 #define S_FDS_RESERVED 64
 
 //  How often a node busy with a deferred command is asked for its status
@@ -54,33 +52,40 @@ typedef struct {
 
 //  The controller's side of one agent.
 typedef struct {
-    zsock_t *sock;                   //  the DEALER (NULL: not connected)
     char *key;                       //  the agent key file (NULL: none)
     struct sockaddr_storage addr;    //  the resolved address (connect probes)
     socklen_t addr_len;              //  0: not resolved
     int probe_fd;                    //  a connect probe in progress, -1 none
     unsigned retries_seen;           //  failed connects already looked into
-    bool monitored;                  //  the DEALER has a socket monitor
-    bool heard;    //  a message came through this DEALER (its handshake works)
+    char rid[24];                    //  routing id of the connection ("": none)
+    unsigned dials;                  //  connections made (numbers the ids)
+    bool wanted;                     //  to be dialed when the window allows
+    int64_t dialed_us;               //  when it was dialed
 } s_peer_t;
 
+typedef struct _s_call_t s_call_t;
+
 struct _wrp_client_t {
-    wrp_transport_t *transport;    //  keys and socket monitors (borrowed)
+    wrp_transport_t *transport;    //  keys and the socket monitor (borrowed)
     wrp_client_node_t *nodes;      //  one per host, in plan order
     s_peer_t *peers;               //  one per host
     size_t count;                  //  number of nodes
-    int epoll_fd;            //  the sockets' ZMQ_FDs, by node index (O(ready) wakes)
-    size_t connected;        //  nodes with a socket
+    zsock_t *sock;                 //  the fan-out ROUTER
+    size_t next_dial;              //  first node not yet dialed
+    size_t window[S_WINDOW];       //  nodes dialed, no outcome yet
+    size_t window_count;
+    int64_t next_admit;      //  next look at the window (mono us)
+    s_call_t *call;          //  the call in progress (sends on dial)
+    bool hangup;             //  close a connection once its node answered
     s_pending_t *pending;    //  received, not yet returned (FIFO)
     size_t pending_head;     //  first unread entry
     size_t pending_count;    //  entries after head
     size_t pending_alloc;    //  allocated entries
-    long fds_left;           //  descriptors we may still use
     char *progress;          //  progress label, NULL: off
     bool progress_shown;     //  a progress line is on the terminal
 };
 
-static void s_drain (wrp_client_t *self, size_t index);
+static void s_call_dialed (s_call_t *call, size_t i);
 
 double
 wrp_client_now (void)
@@ -138,16 +143,57 @@ s_resolve (wrp_client_node_t *node, s_peer_t *peer)
     return 0;
 }
 
-//  Adds node i's socket to the epoll set, or removes it (op).
-static void
-s_watch_fd (wrp_client_t *self, size_t i, int op)
+//  The descriptors this process may still open for connections.
+static long
+s_fds_left (void)
 {
-    int fd;
-    size_t size = sizeof fd;
-    if (zmq_getsockopt (zsock_resolve (self->peers[i].sock), ZMQ_FD, &fd, &size) != 0)
-        return;
-    struct epoll_event event = {.events = EPOLLIN, .data.u64 = i};
-    epoll_ctl (self->epoll_fd, op, fd, &event);
+    struct rlimit limit;
+    return getrlimit (RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < LONG_MAX
+               ? (long) limit.rlim_cur - S_FDS_RESERVED
+               : LONG_MAX;
+}
+
+//  Prepares node i: its endpoint, address and key. Returns true when it
+//  can be dialed; else its error says why.
+static bool
+s_node_init (wrp_client_t *self, size_t i, const wrp_plan_host_t *host,
+             const char *agent_key_file, long fds_left)
+{
+    wrp_client_node_t *node = &self->nodes[i];
+    s_peer_t *peer = &self->peers[i];
+    node->host = host->name;
+    node->port = host->port;
+    node->rtt_ms = -1;
+    peer->probe_fd = -1;
+    snprintf (node->endpoint, sizeof node->endpoint, "tcp://%s:%d", host->name,
+              host->port);
+    if (s_resolve (node, peer) != 0)
+        return false;
+    if ((long) i >= fds_left) {
+        wrp_str_replace (&node->error,
+                         "not contacted: %zu agents need about %zu file descriptors, "
+                         "this process may open %ld (raise the hard limit: ulimit -Hn, "
+                         "or LimitNOFILE=)",
+                         self->count, self->count + S_FDS_RESERVED,
+                         fds_left + S_FDS_RESERVED);
+        return false;
+    }
+    char key_buf[PATH_MAX];
+    const char *key =
+        s_agent_key_for (agent_key_file, host->name, key_buf, sizeof key_buf);
+    if (agent_key_file && !key) {
+        wrp_str_replace (&node->error,
+                         "cannot connect to %s: no agent key for this host (neither "
+                         "HOST.key nor agent.key in the --agent-key directory)",
+                         node->endpoint);
+        return false;
+    }
+    if (key && !(peer->key = strdup (key))) {
+        wrp_str_replace (&node->error, "cannot connect to %s: out of memory",
+                         node->endpoint);
+        return false;
+    }
+    return true;
 }
 
 wrp_client_t *
@@ -163,73 +209,33 @@ wrp_client_new (wrp_transport_t *transport, const wrp_plan_host_t *hosts, size_t
     self->count = count;
     self->nodes = calloc (count ? count : 1, sizeof *self->nodes);
     self->peers = calloc (count ? count : 1, sizeof *self->peers);
-    //  zmq_poll over 10,000 sockets costs milliseconds a wake, for every
-    //  reply: an epoll set over their ZMQ_FDs wakes for the ready ones.
-    self->epoll_fd = epoll_create1 (EPOLL_CLOEXEC);
-    if (!self->nodes || !self->peers || self->epoll_fd < 0) {
+    //  A CURVE handshake per agent: one libzmq I/O thread per core does
+    //  them in parallel. And at least one per S_CONNS_PER_THREAD
+    //  connections: libzmq cancels a timer (a heartbeat's, a handshake's)
+    //  by scanning every timer of its thread, so a thread with thousands
+    //  of connections spends its time there. Effective only before the
+    //  process's first socket.
+    long threads = sysconf (_SC_NPROCESSORS_ONLN);
+    if (threads < (long) (count / S_CONNS_PER_THREAD))
+        threads = (long) (count / S_CONNS_PER_THREAD);
+    if (threads > 1)
+        zmq_ctx_set (zsys_init (), ZMQ_IO_THREADS, threads > 16 ? 16 : (int) threads);
+    char *err = NULL;
+    if (self->nodes && self->peers)
+        self->sock = wrp_transport_fanout (transport, &err);
+    if (!self->sock) {
+        free (err);
         wrp_client_destroy (&self);
         return NULL;
     }
-    for (size_t i = 0; i < count; i++)
-        self->peers[i].probe_fd = -1;
-    //  A CURVE handshake per agent: one libzmq I/O thread per core does
-    //  them in parallel (effective only before the process's first socket).
-    long cores = sysconf (_SC_NPROCESSORS_ONLN);
-    if (cores > 1)
-        zmq_ctx_set (zsys_init (), ZMQ_IO_THREADS, cores > 16 ? 16 : (int) cores);
+    //  Never block on a full queue (a node down for long): drop instead.
+    zsock_set_sndtimeo (self->sock, 0);
     //  libzmq asserts when it runs out of descriptors: count them instead
     //  (the transport raised the limit as far as it may).
-    struct rlimit limit;
-    self->fds_left = getrlimit (RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < LONG_MAX
-                         ? (long) limit.rlim_cur - S_FDS_RESERVED
-                         : LONG_MAX;
-    for (size_t i = 0; i < count; i++) {
-        wrp_client_node_t *node = &self->nodes[i];
-        s_peer_t *peer = &self->peers[i];
-        node->host = hosts[i].name;
-        node->port = hosts[i].port;
-        node->rtt_ms = -1;
-        snprintf (node->endpoint, sizeof node->endpoint, "tcp://%s:%d", hosts[i].name,
-                  hosts[i].port);
-        if (s_resolve (node, peer) != 0)
-            continue;
-        peer->monitored = i < S_EAGER_MONITORS;
-        long cost = S_FDS_DEALER + (peer->monitored ? S_FDS_MONITOR : 0);
-        if (self->fds_left < cost) {
-            wrp_str_replace (
-                &node->error,
-                "not contacted: %zu agents need about %zu file descriptors, "
-                "this process may open %ld (raise the hard limit: ulimit -Hn, "
-                "or LimitNOFILE=)",
-                count, count * S_FDS_DEALER + S_FDS_RESERVED, (long) limit.rlim_cur);
-            continue;
-        }
-        self->fds_left -= cost;
-        char *err = NULL;
-        char key_buf[PATH_MAX];
-        const char *key =
-            s_agent_key_for (agent_key_file, hosts[i].name, key_buf, sizeof key_buf);
-        if (agent_key_file && !key)
-            err = strdup ("no agent key for this host (neither HOST.key nor agent.key "
-                          "in the --agent-key directory)");
-        if (key && !(peer->key = strdup (key)))
-            err = strdup ("out of memory");
-        zsock_t *sock = err ? NULL
-                            : wrp_transport_connect (transport, node->endpoint, key,
-                                                     peer->monitored, &err);
-        if (!sock) {
-            wrp_str_replace (&node->error, "cannot connect to %s: %s", node->endpoint,
-                             err ? err : "unknown error");
-            free (err);
-            continue;
-        }
-        //  Never block on a full queue (a node down for long): drop instead.
-        zsock_set_sndtimeo (sock, 0);
-        peer->sock = sock;
-        node->connected = true;
-        s_watch_fd (self, i, EPOLL_CTL_ADD);
-        self->connected++;
-    }
+    long fds_left = s_fds_left ();
+    for (size_t i = 0; i < count; i++)
+        self->peers[i].wanted =
+            s_node_init (self, i, &hosts[i], agent_key_file, fds_left);
     return self;
 }
 
@@ -239,17 +245,16 @@ wrp_client_destroy (wrp_client_t **self_p)
     if (!self_p || !*self_p)
         return;
     wrp_client_t *self = *self_p;
+    if (self->sock) {
+        //  What is still queued (to nodes given up on) is of no use any
+        //  more: never let it delay the exit, nor arrive late.
+        zsock_set_linger (self->sock, 0);
+        wrp_transport_close (self->transport, &self->sock);
+    }
     for (size_t i = 0; self->peers && i < self->count; i++) {
-        s_peer_t *peer = &self->peers[i];
-        if (peer->sock) {
-            //  What is still queued (to nodes given up on) is of no use
-            //  any more: never let it delay the exit, nor arrive late.
-            zsock_set_linger (peer->sock, 0);
-            wrp_transport_close (self->transport, &peer->sock);
-        }
-        if (peer->probe_fd >= 0)
-            close (peer->probe_fd);
-        free (peer->key);
+        if (self->peers[i].probe_fd >= 0)
+            close (self->peers[i].probe_fd);
+        free (self->peers[i].key);
     }
     for (size_t i = 0; self->nodes && i < self->count; i++) {
         wrp_msg_destroy (&self->nodes[i].reply);
@@ -261,8 +266,6 @@ wrp_client_destroy (wrp_client_t **self_p)
     free (self->pending);
     free (self->nodes);
     free (self->peers);
-    if (self->epoll_fd >= 0)
-        close (self->epoll_fd);
     free (self->progress);
     free (self);
     *self_p = NULL;
@@ -291,43 +294,112 @@ wrp_client_set_progress (wrp_client_t *self, const char *label)
     self->progress = label ? strdup (label) : NULL;
 }
 
-int
-wrp_client_send (wrp_client_t *self, size_t index, const wrp_msg_t *msg)
+void
+wrp_client_set_hangup (wrp_client_t *self, bool hangup)
 {
     assert (self);
-    assert (index < self->count);
-    if (!self->peers[index].sock)
-        return -1;
-    int rc = wrp_msg_send (msg, self->peers[index].sock, NULL);
-    //  A send may consume the ZMQ_FD signal of a message that came in
-    //  meanwhile: read what is there now, or the epoll set never tells.
-    s_drain (self, index);
-    return rc;
+    self->hangup = hangup;
 }
 
-int
-wrp_client_auth_failed (wrp_client_t *self, size_t index, char **ret_reason)
+//  --------------------------------------------------------------------------
+//  Connections: dialed a window at a time, closed on hangup.
+
+//  Connects node i (a fresh routing id each time: libzmq frees an old one
+//  asynchronously). Returns 0, or -1 with the node's error.
+static int
+s_dial (wrp_client_t *self, size_t i)
 {
-    assert (self);
-    assert (index < self->count);
-    if (!self->peers[index].sock)
+    s_peer_t *peer = &self->peers[i];
+    wrp_client_node_t *node = &self->nodes[i];
+    snprintf (peer->rid, sizeof peer->rid, "n%zx.%x", i, peer->dials++);
+    char *err = NULL;
+    if (wrp_transport_dial (self->transport, self->sock, node->endpoint, peer->rid,
+                            peer->key, &err) != 0) {
+        wrp_str_replace (&node->error, "cannot connect to %s: %s", node->endpoint,
+                         err ? err : "unknown error");
+        free (err);
+        peer->rid[0] = '\0';
+        peer->wanted = false;
+        return -1;
+    }
+    node->connected = true;
+    peer->retries_seen = 0;
+    peer->dialed_us = s_mono_us ();
+    return 0;
+}
+
+//  Closes node i's connection (it is dialed again when next asked).
+static void
+s_hangup (wrp_client_t *self, size_t i)
+{
+    s_peer_t *peer = &self->peers[i];
+    if (!peer->rid[0])
+        return;
+    wrp_transport_hangup (self->transport, self->sock, self->nodes[i].endpoint);
+    peer->rid[0] = '\0';
+    self->nodes[i].connected = false;
+}
+
+//  A node hung up after an earlier call is dialed again at once (outside
+//  the window: the first wave is over for it). Returns 0 when node i is
+//  dialed now, -1 when it waits for the window or cannot be dialed.
+static int
+s_redial (wrp_client_t *self, size_t i)
+{
+    s_peer_t *peer = &self->peers[i];
+    if (peer->rid[0])
         return 0;
-    return wrp_transport_auth_failed (self->transport, self->peers[index].sock,
-                                      ret_reason) == 1
-               ? 1
-               : 0;
+    if (!peer->wanted || i >= self->next_dial)
+        return -1;
+    return s_dial (self, i);
 }
 
-int
-wrp_client_link (wrp_client_t *self, size_t index, wrp_transport_link_t *ret_link)
+//  Has node i's dial an outcome yet (up, refused, failed, or too slow)?
+static bool
+s_dial_settled (wrp_client_t *self, size_t i, int64_t now)
 {
-    assert (self);
-    assert (index < self->count);
-    memset (ret_link, 0, sizeof *ret_link);
-    if (!self->peers[index].sock)
-        return -1;
-    return wrp_transport_link (self->transport, self->peers[index].sock, ret_link);
+    s_peer_t *peer = &self->peers[i];
+    if (!peer->rid[0] || now - peer->dialed_us >= S_WINDOW_US)
+        return true;
+    wrp_transport_link_t link;
+    if (wrp_transport_peer_link (self->transport, self->sock, self->nodes[i].endpoint,
+                                 &link) != 0)
+        return true;
+    return link.up || link.retries > 0 || link.drops > 0 ||
+           wrp_transport_peer_auth_failed (self->transport, self->sock,
+                                           self->nodes[i].endpoint, NULL) == 1;
 }
+
+//  Moves the window on: drops the dials that have an outcome, dials the
+//  next wanted nodes. Cheap when there is nothing to do.
+static void
+s_admit (wrp_client_t *self)
+{
+    if (self->window_count == 0 && self->next_dial >= self->count)
+        return;
+    int64_t now = s_mono_us ();
+    if (now < self->next_admit)
+        return;
+    self->next_admit = now + S_ADMIT_US;
+    size_t kept = 0;
+    for (size_t w = 0; w < self->window_count; w++) {
+        size_t i = self->window[w];
+        if (!s_dial_settled (self, i, now))
+            self->window[kept++] = i;
+    }
+    self->window_count = kept;
+    while (self->window_count < S_WINDOW && self->next_dial < self->count) {
+        size_t i = self->next_dial++;
+        if (!self->peers[i].wanted || self->peers[i].rid[0] || s_dial (self, i) != 0)
+            continue;
+        self->window[self->window_count++] = i;
+        if (self->call)
+            s_call_dialed (self->call, i);
+    }
+}
+
+//  --------------------------------------------------------------------------
+//  Messages
 
 static int
 s_pending_push (wrp_client_t *self, size_t index, wrp_msg_t *msg)
@@ -352,21 +424,44 @@ s_pending_push (wrp_client_t *self, size_t index, wrp_msg_t *msg)
     return 0;
 }
 
-//  Read everything waiting on one node's socket into the pending queue.
-static void
-s_drain (wrp_client_t *self, size_t index)
+//  The node a routing id of ours names, or SIZE_MAX.
+static size_t
+s_node_of (wrp_client_t *self, zframe_t *rid)
 {
-    zsock_t *sock = self->peers[index].sock;
-    while (zsock_events (sock) & ZMQ_POLLIN) {
+    char text[24];
+    size_t size = zframe_size (rid);
+    if (size < 2 || size >= sizeof text)
+        return SIZE_MAX;
+    memcpy (text, zframe_data (rid), size);
+    text[size] = '\0';
+    char *end = NULL;
+    unsigned long long index = strtoull (text + 1, &end, 16);
+    if (text[0] != 'n' || end == text + 1 || *end != '.' || index >= self->count)
+        return SIZE_MAX;
+    return (size_t) index;
+}
+
+//  Read everything waiting on the socket into the pending queue.
+static void
+s_drain (wrp_client_t *self)
+{
+    while (zsock_events (self->sock) & ZMQ_POLLIN) {
         wrp_msg_t *msg = NULL;
+        zframe_t *rid = NULL;
         char err[256] = "";
-        if (wrp_msg_recv (sock, &msg, NULL, err, sizeof err) != 0) {
+        if (wrp_msg_recv (self->sock, &msg, &rid, err, sizeof err) != 0) {
+            zframe_destroy (&rid);
             if (err[0] == '\0')
                 break;    //  interrupted
             continue;     //  malformed: dropped, read the next one
         }
+        size_t index = s_node_of (self, rid);
+        zframe_destroy (&rid);
+        if (index == SIZE_MAX) {
+            wrp_msg_destroy (&msg);
+            continue;
+        }
         self->nodes[index].last_seen = wrp_client_now ();
-        self->peers[index].heard = true;
         if (s_pending_push (self, index, msg) != 0) {
             wrp_msg_destroy (&msg);
             break;
@@ -374,23 +469,74 @@ s_drain (wrp_client_t *self, size_t index)
     }
 }
 
+//  Queue msg to node i (dialed). Returns 0, or -1 (errno from libzmq).
+static int
+s_send_to (wrp_client_t *self, size_t i, const wrp_msg_t *msg)
+{
+    zframe_t *rid = zframe_new (self->peers[i].rid, strlen (self->peers[i].rid));
+    int rc = rid ? wrp_msg_send (msg, self->sock, rid) : -1;
+    zframe_destroy (&rid);
+    return rc;
+}
+
+int
+wrp_client_send (wrp_client_t *self, size_t index, const wrp_msg_t *msg)
+{
+    assert (self);
+    assert (index < self->count);
+    s_admit (self);
+    if (s_redial (self, index) != 0)
+        return -1;    //  not dialed yet, or cannot be
+    int rc = s_send_to (self, index, msg);
+    //  A send may consume the ZMQ_FD signal of a message that came in
+    //  meanwhile: read what is there now, or the poll never tells.
+    s_drain (self);
+    return rc;
+}
+
+int
+wrp_client_auth_failed (wrp_client_t *self, size_t index, char **ret_reason)
+{
+    assert (self);
+    assert (index < self->count);
+    if (!self->peers[index].rid[0])
+        return 0;
+    return wrp_transport_peer_auth_failed (self->transport, self->sock,
+                                           self->nodes[index].endpoint, ret_reason) == 1
+               ? 1
+               : 0;
+}
+
+int
+wrp_client_link (wrp_client_t *self, size_t index, wrp_transport_link_t *ret_link)
+{
+    assert (self);
+    assert (index < self->count);
+    memset (ret_link, 0, sizeof *ret_link);
+    if (!self->peers[index].rid[0])
+        return -1;
+    return wrp_transport_peer_link (self->transport, self->sock,
+                                    self->nodes[index].endpoint, ret_link);
+}
+
 int
 wrp_client_recv (wrp_client_t *self, int timeout_ms, size_t *ret_index,
                  wrp_msg_t **ret_msg)
 {
     assert (self);
-    if (self->pending_count == 0) {
-        if (self->connected == 0 || zsys_interrupted)
-            return -1;
-        struct epoll_event ready[256];
-        int rc = epoll_wait (self->epoll_fd, ready, 256, timeout_ms);
-        if (rc <= 0)
-            return -1;
-        for (int k = 0; k < rc; k++)
-            s_drain (self, (size_t) ready[k].data.u64);
-        if (self->pending_count == 0)
-            return -1;
+    s_admit (self);
+    s_drain (self);
+    if (self->pending_count == 0 && !zsys_interrupted) {
+        //  While dials wait for the window, wake to move it on.
+        int admit_ms = S_ADMIT_US / 1000;
+        if (self->window_count > 0 && timeout_ms > admit_ms)
+            timeout_ms = admit_ms;
+        zmq_pollitem_t item = {zsock_resolve (self->sock), 0, ZMQ_POLLIN, 0};
+        if (zmq_poll (&item, 1, timeout_ms) > 0)
+            s_drain (self);
     }
+    if (self->pending_count == 0)
+        return -1;
     s_pending_t *first = &self->pending[self->pending_head];
     *ret_index = first->index;
     *ret_msg = first->msg;
@@ -407,15 +553,15 @@ wrp_client_recv (wrp_client_t *self, int timeout_ms, size_t *ret_index,
 
 typedef struct {
     const wrp_msg_t *request;    //  what the node was asked (NULL: not asked)
+    bool sent;                   //  queued on its connection
     bool done;                   //  answered, or decided
     int64_t sent_us;             //  when the request was first queued
     unsigned drops;              //  link drops already answered with a resend
     bool lost;                   //  the connection was lost during the call
-    bool port_open;      //  unwatched and silent, but its port accepts connections
-    int64_t heard_us;    //  the agent's last message (its loop is alive)
+    int64_t heard_us;            //  the agent's last message (its loop is alive)
 } s_ask_t;
 
-typedef struct {
+struct _s_call_t {
     wrp_client_t *client;     //  the connections
     s_ask_t *asks;            //  one per node
     size_t waiting;           //  nodes still undecided
@@ -426,10 +572,7 @@ typedef struct {
     int64_t next_watch;       //  next look at the links
     int64_t next_refresh;     //  next STATUS to busy nodes
     int64_t next_progress;    //  next progress line
-    int64_t heard_us;         //  the last message from any node (or the start's grace)
-    bool refused;             //  a watched node's handshake was refused
-    int64_t next_silent;      //  next look at the silent unwatched nodes
-} s_call_t;
+};
 
 //  Queue a STATUS whose id is the request's id + ".p": its reply shows the
 //  agent's loop is alive and what the node is doing.
@@ -440,9 +583,8 @@ s_send_probe (wrp_client_t *self, size_t i, const wrp_msg_t *request)
     snprintf (probe_id, sizeof probe_id, "%.60s.p", wrp_msg_id (request));
     wrp_msg_t *probe = wrp_msg_new (WRP_CMD_STATUS, probe_id);
     if (probe) {
-        wrp_msg_send (probe, self->peers[i].sock, NULL);
+        s_send_to (self, i, probe);
         wrp_msg_destroy (&probe);
-        s_drain (self, i);
     }
 }
 
@@ -451,7 +593,7 @@ s_send_probe (wrp_client_t *self, size_t i, const wrp_msg_t *request)
 static int
 s_send (wrp_client_t *self, size_t i, const wrp_msg_t *request)
 {
-    if (wrp_msg_send (request, self->peers[i].sock, NULL) != 0) {
+    if (s_send_to (self, i, request) != 0) {
         wrp_str_replace (&self->nodes[i].error,
                          "unreachable: cannot queue the request (%s)",
                          zmq_strerror (zmq_errno ()));
@@ -459,7 +601,6 @@ s_send (wrp_client_t *self, size_t i, const wrp_msg_t *request)
     }
     if (wrp_msg_cmd (request) != WRP_CMD_STATUS)
         s_send_probe (self, i, request);
-    s_drain (self, i);    //  see wrp_client_send
     return 0;
 }
 
@@ -469,6 +610,19 @@ s_call_decide (s_call_t *call, size_t i)
 {
     call->asks[i].done = true;
     call->waiting--;
+}
+
+//  Node i was just dialed: send it what it is asked.
+static void
+s_call_dialed (s_call_t *call, size_t i)
+{
+    s_ask_t *ask = &call->asks[i];
+    if (!ask->request || ask->done || ask->sent)
+        return;
+    ask->sent = true;
+    ask->sent_us = s_mono_us ();
+    if (s_send (call->client, i, ask->request) != 0)
+        s_call_decide (call, i);
 }
 
 //  An errno of a connect that says something about the node (refused, no
@@ -515,39 +669,6 @@ s_connect_probe (s_peer_t *peer)
     return s_evidence (error);
 }
 
-//  Dial node i again with a socket monitor and ask again (same id): libzmq
-//  does not retry a refused handshake, and an unwatched DEALER shows no
-//  evidence. Returns 0, or -1 with the node's error.
-static int
-s_redial (s_call_t *call, size_t i)
-{
-    wrp_client_t *self = call->client;
-    s_peer_t *peer = &self->peers[i];
-    if (self->fds_left < S_FDS_MONITOR + S_FDS_DEALER)
-        return 0;    //  no descriptors for a watched socket: it keeps its own
-    char *err = NULL;
-    zsock_t *sock = wrp_transport_connect (self->transport, self->nodes[i].endpoint,
-                                           peer->key, true, &err);
-    if (!sock) {
-        wrp_str_replace (&self->nodes[i].error, "cannot connect to %s: %s",
-                         self->nodes[i].endpoint, err ? err : "unknown error");
-        free (err);
-        return -1;
-    }
-    zsock_set_sndtimeo (sock, 0);
-    zsock_set_linger (peer->sock, 0);
-    s_watch_fd (self, i, EPOLL_CTL_DEL);
-    wrp_transport_close (self->transport, &peer->sock);
-    peer->sock = sock;
-    peer->monitored = true;
-    peer->heard = false;
-    self->fds_left -= S_FDS_MONITOR;
-    peer->retries_seen = 0;
-    s_watch_fd (self, i, EPOLL_CTL_ADD);
-    call->asks[i].drops = 0;
-    return s_send (self, i, call->asks[i].request);
-}
-
 //  Node i is down: our own connect to it failed with error.
 static void
 s_probe_verdict (s_call_t *call, size_t i, int error, const wrp_transport_link_t *link)
@@ -580,40 +701,33 @@ s_call_watch (s_call_t *call, size_t i)
     wrp_client_node_t *node = &self->nodes[i];
     s_peer_t *peer = &self->peers[i];
     s_ask_t *ask = &call->asks[i];
-    wrp_transport_link_t link = {0};
-    if (peer->monitored) {
-        char *reason = NULL;
-        if (wrp_transport_auth_failed (self->transport, peer->sock, &reason) == 1) {
-            node->unauthorized = true;
-            call->refused = true;
-            wrp_str_replace (&node->error, "%s", reason ? reason : "not authorized");
-            free (reason);
-            s_call_decide (call, i);
-            return;
-        }
-        wrp_transport_link (self->transport, peer->sock, &link);
-        if (link.drops > ask->drops) {
-            ask->lost = true;
-            if (link.up) {
-                ask->drops = link.drops;
-                s_send (self, i, ask->request);
-            }
-        }
-        if (link.tcp || (link.retries == peer->retries_seen && peer->probe_fd < 0))
-            return;
-        //  libzmq's connect failed: learn why with a connect of our own.
-        peer->retries_seen = link.retries;
-    } else if (peer->probe_fd < 0)
-        return;    //  unwatched: probed only when silent (s_call_tick)
-    int error = s_connect_probe (peer);
-    if (error == 0) {
-        //  An unwatched node whose port is open but which stays silent
-        //  gets a watched connection (to see a refused handshake).
-        if (!peer->monitored && peer->probe_fd < 0)
-            ask->port_open = true;
+    if (!ask->sent)
+        return;    //  waits for the window
+    char *reason = NULL;
+    if (wrp_transport_peer_auth_failed (self->transport, self->sock, node->endpoint,
+                                        &reason) == 1) {
+        node->unauthorized = true;
+        wrp_str_replace (&node->error, "%s", reason ? reason : "not authorized");
+        free (reason);
+        s_call_decide (call, i);
         return;
     }
-    s_probe_verdict (call, i, error, &link);
+    wrp_transport_link_t link = {0};
+    wrp_transport_peer_link (self->transport, self->sock, node->endpoint, &link);
+    if (link.drops > ask->drops) {
+        ask->lost = true;
+        if (link.up) {
+            ask->drops = link.drops;
+            s_send (self, i, ask->request);
+        }
+    }
+    if (link.tcp || (link.retries == peer->retries_seen && peer->probe_fd < 0))
+        return;
+    //  libzmq's connect failed: learn why with a connect of our own.
+    peer->retries_seen = link.retries;
+    int error = s_connect_probe (peer);
+    if (error != 0)
+        s_probe_verdict (call, i, error, &link);
 }
 
 //  The one-line error of an ERROR reply: "CODE: text".
@@ -651,7 +765,6 @@ s_call_accept (s_call_t *call, size_t index, wrp_msg_t *msg)
         return;
     }
     ask->heard_us = s_mono_us ();
-    call->heard_us = ask->heard_us;
     if (!node->reachable) {
         node->reachable = true;
         node->rtt_ms = (double) (s_mono_us () - ask->sent_us) / 1000.0;
@@ -675,6 +788,8 @@ s_call_accept (s_call_t *call, size_t index, wrp_msg_t *msg)
     node->reply = msg;
     s_call_decide (call, index);
     call->answered++;
+    if (call->client->hangup)
+        s_hangup (call->client, index);
 }
 
 //  Step: the deadline passed without a reply from node i: say what the
@@ -688,7 +803,7 @@ s_call_expire (s_call_t *call, size_t i)
     const char *verb = wrp_msg_cmd_name (wrp_msg_cmd (ask->request));
     double secs = call->timeout_ms / 1000.0;
     wrp_transport_link_t link = {0};
-    wrp_transport_link (self->transport, self->peers[i].sock, &link);
+    wrp_transport_peer_link (self->transport, self->sock, node->endpoint, &link);
     double silent = (double) (s_mono_us () - ask->heard_us) / 1e6;
     if (node->reachable && silent * 1e6 < S_REFRESH_US * 3 / 2) {
         node->timed_out = true;
@@ -702,8 +817,11 @@ s_call_expire (s_call_t *call, size_t i)
                          "connected, but the agent stopped answering %.1f s ago (stopped "
                          "or hung?): no reply to %s within %.1f s",
                          silent, verb, secs);
-    else if (!self->peers[i].monitored)
-        wrp_str_replace (&node->error, "no reply to %s within %.1f s", verb, secs);
+    else if (!ask->sent)
+        wrp_str_replace (&node->error,
+                         "not contacted within %.1f s: the controller was still "
+                         "connecting to the other nodes",
+                         secs);
     else if (link.up)
         wrp_str_replace (&node->error,
                          "connected, heartbeats answered, no reply to %s within %.1f s",
@@ -747,25 +865,25 @@ s_progress_clear (wrp_client_t *self)
     }
 }
 
-//  Step: reset the entries of the nodes asked and queue every request.
+//  Step: reset the entries of the nodes asked and queue every request to
+//  the nodes dialed (the others get theirs when the window dials them).
 static void
 s_call_begin (s_call_t *call, wrp_msg_t **requests)
 {
     wrp_client_t *self = call->client;
     //  Replies still queued from an earlier call are of no use now.
-    size_t stale_index;
-    wrp_msg_t *stale;
-    while (self->pending_count > 0 &&
-           wrp_client_recv (self, 0, &stale_index, &stale) == 0)
-        wrp_msg_destroy (&stale);
+    for (size_t p = 0; p < self->pending_count; p++)
+        wrp_msg_destroy (&self->pending[self->pending_head + p].msg);
+    self->pending_head = self->pending_count = 0;
     for (size_t i = 0; i < self->count; i++) {
         if (!requests[i])
             continue;
         wrp_client_node_t *node = &self->nodes[i];
+        s_peer_t *peer = &self->peers[i];
         s_ask_t *ask = &call->asks[i];
         ask->request = requests[i];
         call->total++;
-        if (!node->connected) {
+        if (!peer->wanted) {
             ask->done = true;    //  its error says why
             continue;
         }
@@ -776,66 +894,18 @@ s_call_begin (s_call_t *call, wrp_msg_t **requests)
         node->rtt_ms = -1;
         wrp_msg_destroy (&node->reply);
         zstr_free (&node->error);
+        call->waiting++;
+        if (s_redial (self, i) != 0 && !peer->wanted) {
+            s_call_decide (call, i);    //  its error says why
+            continue;
+        }
         wrp_transport_link_t link;
-        if (wrp_transport_link (self->transport, self->peers[i].sock, &link) == 0)
+        if (peer->rid[0] && wrp_transport_peer_link (self->transport, self->sock,
+                                                     node->endpoint, &link) == 0)
             ask->drops = link.drops;
         //  Send everything first, then listen: nobody waits for anybody.
-        ask->sent_us = s_mono_us ();
-        if (s_send (self, i, requests[i]) != 0)
-            ask->done = true;
-        else
-            call->waiting++;
-    }
-}
-
-//  Node i is silent on a connection it was never heard on, and unwatched.
-static bool
-s_silent (s_call_t *call, size_t i)
-{
-    s_ask_t *ask = &call->asks[i];
-    s_peer_t *peer = &call->client->peers[i];
-    return ask->request && !ask->done && !call->client->nodes[i].reachable &&
-           !peer->monitored && !peer->heard;
-}
-
-//  Step, once everybody has been silent for a while: look into the silent
-//  unwatched nodes, cheaply first (a plain connect tells refused or no
-//  route). Those whose port is open are dialed again with a monitor (to see
-//  a refused handshake), 256 at a time, only when that is likely: few of
-//  them, or a watched node's handshake was refused in this call. Many
-//  silent nodes behind open ports are a busy network or agent, and more
-//  handshakes would only slow it down.
-static void
-s_call_silent (s_call_t *call)
-{
-    wrp_client_t *self = call->client;
-    size_t open = 0;
-    for (size_t i = 0; i < self->count; i++) {
-        if (!s_silent (call, i))
-            continue;
-        s_ask_t *ask = &call->asks[i];
-        s_peer_t *peer = &self->peers[i];
-        if (!ask->port_open && peer->probe_fd < 0) {
-            int error = s_connect_probe (peer);
-            if (error == 0 && peer->probe_fd < 0)
-                ask->port_open = true;
-            else if (error != 0) {
-                s_probe_verdict (call, i, error, NULL);
-                continue;
-            }
-        }
-        if (ask->port_open)
-            open++;
-    }
-    if (open > S_EAGER_MONITORS && !call->refused)
-        return;
-    size_t redials = 0;
-    for (size_t i = 0; i < self->count && redials < S_EAGER_MONITORS; i++) {
-        if (!s_silent (call, i) || !call->asks[i].port_open)
-            continue;
-        redials++;
-        if (s_redial (call, i) != 0)
-            s_call_decide (call, i);
+        if (peer->rid[0])
+            s_call_dialed (call, i);
     }
 }
 
@@ -845,19 +915,14 @@ static void
 s_call_tick (s_call_t *call, int64_t now)
 {
     wrp_client_t *self = call->client;
+    s_admit (self);
     if (now >= call->next_watch) {
-        for (size_t i = 0; i < self->count; i++) {
-            if (!call->asks[i].request || call->asks[i].done)
-                continue;
-            s_drain (self, i);    //  a missed ZMQ_FD signal costs at most this wait
-            s_call_watch (call, i);
-        }
+        s_drain (self);    //  a missed ZMQ_FD signal costs at most this wait
+        for (size_t i = 0; i < self->count; i++)
+            if (call->asks[i].request && !call->asks[i].done)
+                s_call_watch (call, i);
         int64_t every = S_WATCH_NODE_US * (int64_t) self->count;
         call->next_watch = now + (every > S_WATCH_MIN_US ? every : S_WATCH_MIN_US);
-    }
-    if (now - call->heard_us >= S_REDIAL_US && now >= call->next_silent) {
-        s_call_silent (call);
-        call->next_silent = now + S_REDIAL_US;
     }
     if (now >= call->next_refresh) {
         for (size_t i = 0; i < self->count; i++) {
@@ -883,16 +948,13 @@ wrp_client_call (wrp_client_t *self, wrp_msg_t **requests, int timeout_ms)
     call.asks = calloc (self->count ? self->count : 1, sizeof *call.asks);
     if (!call.asks)
         return -1;
-    s_call_begin (&call, requests);
+    self->call = &call;
     call.start = s_mono_us ();
+    s_call_begin (&call, requests);
     int64_t deadline = call.start + (int64_t) timeout_ms * 1000;
     call.next_watch = call.start + S_WATCH_MIN_US;
     call.next_refresh = call.start + S_REFRESH_US;
     call.next_progress = call.start + 1000000;
-    //  Before anybody answers, connects and handshakes to every node take
-    //  their time (~1 ms per node on a loaded 2-core machine).
-    int64_t grace = (int64_t) self->count * 1000;
-    call.heard_us = call.start + (grace > 750000 ? grace : 750000) - S_REDIAL_US;
     bool interrupted = false;
     while (call.waiting > 0) {
         int64_t now = s_mono_us ();
@@ -926,6 +988,7 @@ wrp_client_call (wrp_client_t *self, wrp_msg_t **requests, int timeout_ms)
         } else
             s_call_expire (&call, i);
     }
+    self->call = NULL;
     free (call.asks);
     return interrupted ? -1 : call.answered;
 }
@@ -1049,6 +1112,21 @@ wrp_client_test (bool verbose)
     assert (!wrp_client_node (client, 2)->timed_out);
     assert (strstr (wrp_client_node (client, 2)->error, "connection refused"));
     wrp_msg_destroy (&start);
+
+    //  Hang up: an answered node's connection is closed at once, and the
+    //  node is dialed again (a new routing id) when asked again.
+    wrp_client_set_hangup (client, true);
+    status = wrp_msg_new (WRP_CMD_STATUS, NULL);
+    for (int round = 0; round < 2; round++) {
+        rc = wrp_client_call_all (client, status, 3000);
+        assert (rc == 2);
+        assert (wrp_client_node (client, 0)->answered);
+        assert (!wrp_client_node (client, 0)->connected);
+        wrp_transport_link_t link;
+        assert (wrp_client_link (client, 0, &link) == -1);
+    }
+    wrp_msg_destroy (&status);
+    wrp_client_set_hangup (client, false);
 
     //  A ROUTER that never answers: connected, so only the deadline decides.
     zsock_t *mute = wrp_transport_listen (server, "tcp://127.0.0.1:*", &err);

@@ -404,6 +404,7 @@ s_start_sleep_and_check (s_start_t *self, int64_t sleep_s)
             if (self->asked[i] && !strcmp (run->rows[i].result, "ok"))
                 again[i] = probe;
         wrp_client_set_progress (run->client, "start (final status)");
+        wrp_client_set_hangup (run->client, true);    //  the last call
         wrp_client_call (run->client, again, self->timeout);
         for (size_t i = 0; i < run->count; i++) {
             if (!again[i])
@@ -443,6 +444,9 @@ s_start (s_run_t *run)
     }
     s_start_prepare (&self);
     wrp_client_set_progress (run->client, "start");
+    //  Without a sleep, START is the last call.
+    int64_t sleep_s = wrp_params_int (run->plan->params, "sleep");
+    wrp_client_set_hangup (run->client, sleep_s <= 0);
     int started =
         wrp_client_call (run->client, self.requests, self.timeout + S_REPLY_MARGIN_MS);
     s_collect (run, self.asked);
@@ -451,7 +455,6 @@ s_start (s_run_t *run)
             s_start_check_reply (&self, i);
             self.ok += !strcmp (run->rows[i].result, "ok");
         }
-    int64_t sleep_s = wrp_params_int (run->plan->params, "sleep");
     if (started >= 0 && self.ok > 0 && sleep_s > 0 && !zsys_interrupted)
         s_start_sleep_and_check (&self, sleep_s);
     s_render (run);
@@ -560,6 +563,8 @@ wrp_lifecycle_run (wrp_plan_t *plan, const char *verb)
         wrp_error ("out of memory");
     else {
         wrp_client_set_progress (run.client, verb);
+        //  One call only: a node's connection closes once it answered.
+        wrp_client_set_hangup (run.client, cmd != WRP_CMD_START);
         switch (cmd) {
         case WRP_CMD_STATUS:
             rc = s_status (&run);

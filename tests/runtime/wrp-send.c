@@ -84,8 +84,7 @@ main (int argc, char **argv)
     char *err = NULL;
     wrp_transport_t *transport = wrp_transport_new (&security, false, &err);
     zsock_t *dealer =
-        transport ? wrp_transport_connect (transport, endpoint, agent_key, true, &err)
-                  : NULL;
+        transport ? wrp_transport_connect (transport, endpoint, agent_key, &err) : NULL;
     if (!dealer) {
         fprintf (stderr, "wrp-send: %s\n", err ? err : "cannot connect");
         return 1;
