@@ -4,6 +4,7 @@
 #ifndef WRP_BENCH_UTIL_H_INCLUDED
 #define WRP_BENCH_UTIL_H_INCLUDED
 
+#include <sys/resource.h>
 #include <time.h>
 
 //  Monotonic time in milliseconds.
@@ -21,6 +22,18 @@ bench_cmp_double (const void *a, const void *b)
 {
     double x = *(const double *) a, y = *(const double *) b;
     return (x > y) - (x < y);
+}
+
+//  Raises the soft descriptor limit to the hard one: one descriptor per
+//  connection, and a shell's soft limit is often 1024.
+static inline void
+bench_raise_fd_limit (void)
+{
+    struct rlimit lim;
+    if (getrlimit (RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
+        lim.rlim_cur = lim.rlim_max;
+        setrlimit (RLIMIT_NOFILE, &lim);
+    }
 }
 
 #endif

@@ -1,13 +1,18 @@
-/*  floor — the least a fan-out over ZeroMQ can cost: one DEALER per server,
-    one request to each, wait for every reply. bench/echo.c is the server.
+/*  floor — the least a fan-out over ZeroMQ can cost: one ROUTER connected to
+    every server (one descriptor per server), one request to each, wait for
+    every reply. bench/echo.c is the server.
 
     Usage: floor [--curve SERVER_CERT] [--rounds K] [--timeout MS] EPFILE
            floor --keygen FILE      (a zcert pair for echo --curve)
 
-    EPFILE holds one endpoint a line. The request has the shape of a wrp
-    STATUS (frames "WRP/1", "STATUS", id, "timeout_ms", "1000").
-    cold: sockets created, connected (CURVE handshake included) and one
-    round done, timed from before the first socket to the last reply.
+    EPFILE holds one endpoint a line. Connection i gets routing id "i"
+    (ZMQ_CONNECT_ROUTING_ID, and with --curve the server key, set before
+    its connect); ZMQ_ROUTER_MANDATORY makes a send to an unknown id an
+    error. A request sent before its connection is up waits in that
+    connection's queue. The request has the shape of a wrp STATUS (frames
+    "WRP/1", "STATUS", id, "timeout_ms", "1000").
+    cold: socket created, connected (CURVE handshakes included) and one
+    round done, timed from before the socket to the last reply.
     warm: K more rounds on the same connections; median, min and max.
     Prints one line of key=value pairs; exit 0 when every server answered
     every round, 2 otherwise.                                                 */
@@ -16,23 +21,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "bench_util.h"
 
-//  Send one request on every socket, then collect replies until each has
+//  Send one request to every server, then read replies until each has
 //  answered or the deadline passes. Returns how many answered.
 static int
-s_round (zsock_t **socks, zmq_pollitem_t *items, int count, int round, int timeout_ms)
+s_round (zsock_t *router, int count, int round, int timeout_ms)
 {
     for (int i = 0; i < count; i++) {
-        zmsg_t *msg = zmsg_new ();
-        zmsg_addstr (msg, "WRP/1");
-        zmsg_addstr (msg, "STATUS");
-        zmsg_addstrf (msg, "floor-%d-%d", round, i);
-        zmsg_addstr (msg, "timeout_ms");
-        zmsg_addstr (msg, "1000");
-        zmsg_send (&msg, socks[i]);
+        char rid[16], id[32];
+        snprintf (rid, sizeof rid, "%d", i);
+        snprintf (id, sizeof id, "floor-%d-%d", round, i);
+        if (zstr_sendx (router, rid, "WRP/1", "STATUS", id, "timeout_ms", "1000", NULL) <
+            0)
+            fprintf (stderr, "floor: cannot send to %d: %s\n", i,
+                     zmq_strerror (zmq_errno ()));
     }
     char *seen = calloc ((size_t) count, 1);
     int answered = 0;
@@ -41,22 +45,24 @@ s_round (zsock_t **socks, zmq_pollitem_t *items, int count, int round, int timeo
         double left = deadline - bench_now_ms ();
         if (left <= 0)
             break;
-        if (zmq_poll (items, count, (long) left + 1) < 0)
+        zsock_set_rcvtimeo (router, (int) left + 1);
+        zmsg_t *reply = zmsg_recv (router);
+        if (!reply)
             break;
-        for (int i = 0; i < count; i++) {
-            if (!(items[i].revents & ZMQ_POLLIN))
-                continue;
-            while (zsock_events (socks[i]) & ZMQ_POLLIN) {
-                zmsg_t *reply = zmsg_recv (socks[i]);
-                if (!reply)
-                    break;
-                zmsg_destroy (&reply);
-                if (!seen[i]) {
-                    seen[i] = 1;
-                    answered++;
-                }
-            }
+        //  [routing id, "WRP/1", "STATUS", id, ...]: the id says which
+        //  server and round; a late reply to an earlier round is ignored.
+        zframe_t *frame = zmsg_first (reply);
+        for (int skip = 0; frame && skip < 3; skip++)
+            frame = zmsg_next (reply);
+        char *id = frame ? zframe_strdup (frame) : NULL;
+        int r, i;
+        if (id && sscanf (id, "floor-%d-%d", &r, &i) == 2 && r == round && i >= 0 &&
+            i < count && !seen[i]) {
+            seen[i] = 1;
+            answered++;
         }
+        free (id);
+        zmsg_destroy (&reply);
     }
     free (seen);
     return answered;
@@ -110,7 +116,7 @@ main (int argc, char **argv)
         fprintf (stderr, "floor: no endpoints in %s\n", argv[argn]);
         return 1;
     }
-    zsys_set_max_sockets ((size_t) count + 16);
+    bench_raise_fd_limit ();
 
     //  Keys are made before the clock starts: the controller loads its own
     //  from a file, which is not what this measures.
@@ -126,36 +132,39 @@ main (int argc, char **argv)
         zcert_destroy (&server_cert);
         client_cert = zcert_new ();
     }
-    zsock_t **socks = calloc ((size_t) count, sizeof *socks);
-    zmq_pollitem_t *items = calloc ((size_t) count, sizeof *items);
     double *warm = calloc ((size_t) rounds + 1, sizeof *warm);
 
     double t0 = bench_now_ms ();
+    zsock_t *router = zsock_new (ZMQ_ROUTER);
+    if (!router) {
+        fprintf (stderr, "floor: cannot create the socket\n");
+        return 1;
+    }
+    zsock_set_linger (router, 0);
+    zsock_set_router_mandatory (router, 1);
+    //  No handshake deadline (libzmq's is 30 s): --timeout bounds the round.
+    zsock_set_handshake_ivl (router, 0);
+    if (client_cert)
+        zcert_apply (client_cert, router);
     int i = 0;
     for (char *ep = zlistx_first (endpoints); ep; ep = zlistx_next (endpoints), i++) {
-        socks[i] = zsock_new (ZMQ_DEALER);
-        if (!socks[i]) {
-            fprintf (stderr, "floor: cannot create socket %d\n", i);
+        char rid[16];
+        snprintf (rid, sizeof rid, "%d", i);
+        zsock_set_connect_rid (router, rid);
+        if (server_key)
+            zsock_set_curve_serverkey (router, server_key);
+        if (zsock_connect (router, "%s", ep) < 0) {
+            fprintf (stderr, "floor: cannot connect %s: %s\n", ep,
+                     zmq_strerror (zmq_errno ()));
             return 1;
         }
-        zsock_set_linger (socks[i], 0);
-        if (client_cert) {
-            zcert_apply (client_cert, socks[i]);
-            zsock_set_curve_serverkey (socks[i], server_key);
-        }
-        if (zsock_connect (socks[i], "%s", ep) < 0) {
-            fprintf (stderr, "floor: cannot connect %s\n", ep);
-            return 1;
-        }
-        items[i].socket = zsock_resolve (socks[i]);
-        items[i].events = ZMQ_POLLIN;
     }
-    int answered = s_round (socks, items, count, 0, timeout_ms);
+    int answered = s_round (router, count, 0, timeout_ms);
     double cold = bench_now_ms () - t0;
     int warm_ok = 1;
     for (int r = 0; r < rounds; r++) {
         double start = bench_now_ms ();
-        if (s_round (socks, items, count, r + 1, timeout_ms) != count)
+        if (s_round (router, count, r + 1, timeout_ms) != count)
             warm_ok = 0;
         warm[r] = bench_now_ms () - start;
     }
@@ -167,10 +176,7 @@ main (int argc, char **argv)
     }
     printf ("\n");
 
-    for (i = 0; i < count; i++)
-        zsock_destroy (&socks[i]);
-    free (socks);
-    free (items);
+    zsock_destroy (&router);
     free (warm);
     free (server_key);
     zcert_destroy (&client_cert);

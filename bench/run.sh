@@ -9,8 +9,9 @@
 #              `monitor` does it (bench/wrpprobe.c, the product's codec)
 #   anchor     parallel-ssh against a private sshd on 127.0.0.1: `true`, and
 #              the Jarvis-style start and stop of the stand-in runtime
-#   floor      a bare czmq fan-out (bench/floor.c) to N echo processes
-#              (bench/echo.c, one process per endpoint, like the agents)
+#   floor      a bare czmq fan-out (bench/floor.c: one ROUTER connected to
+#              every server) to N echo processes (bench/echo.c, one process
+#              per endpoint, like the agents)
 #   footprint  an idle agent's RSS, private memory, CPU and wake-ups; the
 #              controller's peak RSS at the largest N
 #   truth      runtime SIGSEGV -> the agent says `failed`; agent SIGKILL ->
@@ -251,9 +252,9 @@ fi
 
 SIM=
 if [ -f "$BUILD/lib/libwrp.a" ] && cc -std=c17 -O2 -Wall -Wextra -Werror -D_GNU_SOURCE \
-        -Icommon -Iproto $(pkg-config --cflags libczmq libzmq yaml-0.1 libsystemd) \
+        -Icommon -Iproto $(pkg-config --cflags libczmq libzmq yaml-0.1 libsystemd libsodium) \
         -o "$OUT/simagent" bench/simagent.c "$BUILD/lib/libwrp.a" \
-        $(pkg-config --libs libczmq libzmq yaml-0.1 libsystemd) -lm >>"$LOG" 2>&1; then
+        $(pkg-config --libs libczmq libzmq yaml-0.1 libsystemd libsodium) -lm >>"$LOG" 2>&1; then
     SIM=$OUT/simagent
 else
     say "cannot build bench/simagent.c against libwrp.a: simulated-agent figures skipped"
@@ -428,7 +429,7 @@ fi
 
 # ---------------------------------------------------------------- floor
 # N echo processes (one ROUTER each, on the agents' addresses, port
-# ECHO_PORT); bench/floor connects one DEALER to each and does one round
+# ECHO_PORT); bench/floor connects its one ROUTER to each and does one round
 # (cold: as a process, end to end, and inside the process), then 20 warm
 # rounds. "curve" uses CURVE servers without a ZAP handler.
 FLOOR_SIZES=$SIZES
@@ -456,7 +457,10 @@ for n in $FLOOR_SIZES; do
             WRP_BENCH_TAG=$TAG "$OUT/echo" "${esec[@]}" "$ep" 2>>"$LOG" &
             epids+=($!)
         done
-        if ! wait_until 30 "$OUT/floor" "${fsec[@]}" --rounds 0 --timeout 2000 "$W/eps-floor"; then
+        # The probe waits for the servers itself (refused connects are
+        # retried), so it is given the whole bound, not a short window a
+        # slow machine's cold round would not fit in.
+        if ! wait_until 30 "$OUT/floor" "${fsec[@]}" --rounds 0 --timeout 30000 "$W/eps-floor"; then
             note "floorcold|$n|$mode" "echo servers did not answer"
         else
             proc=() inproc=() failed=0
@@ -739,8 +743,13 @@ done
 # soft descriptor limit of 1024 and raises its own; its peak descriptors
 # are sampled every 20 ms. One run per verb. The floor beside it: bench/echo
 # serving the same endpoints the same way, bench/floor's cold round.
-SIM_CHUNK=4000
+# Descriptors: the client side (the controller, the floor: one ROUTER)
+# holds one per node plus a fixed few (SIM_FD_MARGIN covers sockets,
+# mailboxes, epoll, files); a server holds two per endpoint.
 HARD_FDS=$(ulimit -Hn)
+SIM_FD_MARGIN=256
+SIM_CHUNK=$(((HARD_FDS - SIM_FD_MARGIN) / 2))
+[ "$SIM_CHUNK" -gt 4000 ] && SIM_CHUNK=4000
 # sim_hosts N FORMAT: the N simulated addresses through printf FORMAT (one
 # %s), without a fork per line.
 sim_hosts () {
@@ -777,19 +786,20 @@ sim_down () {
     wait "${SIM_PIDS[@]}" 2>/dev/null
     SIM_PIDS=()
 }
-sim_ready () { # every simagent has bound all its endpoints
+sim_ready () { # sim_ready PREFIX: every server of sim_serve PREFIX has bound all its endpoints
     local f
-    for f in "$W"/sim.part[0-9][0-9][0-9]; do grep -q endpoints "$f.err" || return 1; done
+    for f in "$1".part[0-9][0-9][0-9]; do grep -q endpoints "$f.err" || return 1; done
 }
 
-# sim_ctl KEY MODE N VERB: one controller run, recorded under KEY.
-sim_ctl () {
-    local key=$1 mode=$2 n=$3 v=$4 s e tpid cpid=
+# sim_run KEY MODE N CMD...: one run of CMD (the controller or the floor),
+# recorded under KEY: wall time, peak RSS, CPU, peak descriptors.
+sim_run () {
+    local key=$1 mode=$2 n=$3 s e tpid cpid=
     local max=0 c rc=0
-    echo "+ sim: wrp-controller $v ($n simulated agents, $mode)" >>"$LOG"
+    shift 3
+    echo "+ sim ($n, $mode): $*" >>"$LOG"
     now_us s
-    (ulimit -Sn 1024; exec /usr/bin/time -f '%M %U %S' -o "$W/sim-time" "$CTL" -H "$W/sim.hosts" \
-        -p "$PIPELINE" ${CSEC[$mode]} --timeout $((120000 * SLOW)) "$v" >"$W/sim-out" 2>>"$LOG") &
+    (ulimit -Sn 1024; exec /usr/bin/time -f '%M %U %S' -o "$W/sim-time" "$@" >"$W/sim-out" 2>>"$LOG") &
     tpid=$!
     while kill -0 "$tpid" 2>/dev/null; do
         [ -n "$cpid" ] || cpid=$(cat "/proc/$tpid/task/$tpid/children" 2>/dev/null | awk '{print $1}')
@@ -811,15 +821,20 @@ sim_ctl () {
     FDS["$key|$n|$mode"]=$max
     [ $rc -eq 0 ] || note "${key}_why|$n|$mode" "exit $rc: $(tail -n 1 "$W/sim-out")"
 }
+# sim_ctl KEY MODE N VERB: one controller run.
+sim_ctl () {
+    sim_run "$1" "$2" "$3" "$CTL" -H "$W/sim.hosts" -p "$PIPELINE" ${CSEC[$2]} \
+        --timeout $((120000 * SLOW)) "$4"
+}
 
 declare -A FDS
 SIM_DONE=""
 sims=""
 [ -n "$SIM" ] && [ $WRP_OK = 1 ] && part_on sim && sims=$SIM_SIZES
 for n in $sims; do
-    need=$((2 * n + 64))
+    need=$((n + SIM_FD_MARGIN))
     if [ "$need" -gt "$HARD_FDS" ]; then
-        fit=$(((HARD_FDS - 64) / 2 / 100 * 100))
+        fit=$(((HARD_FDS - SIM_FD_MARGIN) / 100 * 100))
         for mode in $MODES; do
             note "sim_status|$n|$mode" "needs ~$need descriptors; the hard limit here is $HARD_FDS (measured at $fit)"
         done
@@ -839,7 +854,7 @@ for n in $sims; do
         else
             sim_serve "$n" "$SIM_PORT" "$W/sim" "" "$SIM" --insecure
         fi
-        if ! wait_until $((30 * SLOW)) sim_ready; then
+        if ! wait_until $((30 * SLOW)) sim_ready "$W/sim"; then
             note "sim_status|$n|$mode" "simulated agents did not come up"
             sim_down
             continue
@@ -852,13 +867,9 @@ for n in $sims; do
         fsec=()
         [ "$mode" = curve ] && fsec=(--curve "$K/echo.key")
         sim_serve "$n" "$SIM_ECHO_PORT" "$W/simecho" "@" "$OUT/echo" "${fsec[@]}"
-        if wait_until $((30 * SLOW)) "$OUT/floor" "${fsec[@]}" --rounds 0 --timeout 5000 "$W/simecho.all"; then
-            t=
-            if timed t "$OUT/floor" "${fsec[@]}" --rounds 0 --timeout $((60000 * SLOW)) "$W/simecho.all"; then
-                record "simfloor|$n|$mode" ms 0 "$t"
-            else
-                record "simfloor|$n|$mode" ms 1
-            fi
+        if wait_until $((30 * SLOW)) sim_ready "$W/simecho"; then
+            sim_run simfloor "$mode" "$n" "$OUT/floor" "${fsec[@]}" --rounds 0 \
+                --timeout $((60000 * SLOW)) "$W/simecho.all"
         else
             note "simfloor|$n|$mode" "echo servers did not answer"
         fi
@@ -1011,12 +1022,18 @@ row () { printf '| %s | %s | %s | %s | %s | %s |\n' "$@"; }
             row "\`wrp-controller $v\`, simulated agents" "$n" "$(cell "sim_$v|$n|curve")" \
                 "$(cell "sim_$v|$n|insecure")" "$cmp" "$rat"
         done
-        for v in status start stop; do
-            [ -n "${RSS[sim_$v|$n|curve]:-}${RSS[sim_$v|$n|insecure]:-}" ] || continue
-            row "controller peak RSS (MiB) / CPU (s) / descriptors, \`$v\`, simulated" "$n" \
-                "$(mib "${RSS[sim_$v|$n|curve]:-}") / ${CPU[sim_$v|$n|curve]:-—} / ${FDS[sim_$v|$n|curve]:-—}" \
-                "$(mib "${RSS[sim_$v|$n|insecure]:-}") / ${CPU[sim_$v|$n|insecure]:-—} / ${FDS[sim_$v|$n|insecure]:-—}" \
-                "target RSS < 256 MiB at 10000; started with a soft limit of 1024 descriptors" ""
+        for k in sim_status sim_start sim_stop simfloor; do
+            [ -n "${RSS[$k|$n|curve]:-}${RSS[$k|$n|insecure]:-}" ] || continue
+            what="controller peak RSS (MiB) / CPU (s) / descriptors, \`${k#sim_}\`, simulated"
+            cmt="target RSS < 256 MiB at 10000; started with a soft limit of 1024 descriptors"
+            if [ $k = simfloor ]; then
+                what="floor peak RSS (MiB) / CPU (s) / descriptors, same endpoints"
+                cmt="one ROUTER, one connection per node; started with a soft limit of 1024 descriptors"
+            fi
+            row "$what" "$n" \
+                "$(mib "${RSS[$k|$n|curve]:-}") / ${CPU[$k|$n|curve]:-—} / ${FDS[$k|$n|curve]:-—}" \
+                "$(mib "${RSS[$k|$n|insecure]:-}") / ${CPU[$k|$n|insecure]:-—} / ${FDS[$k|$n|insecure]:-—}" \
+                "$cmt" ""
         done
     done
     row "runtime SIGSEGV → agent says \`failed\` (ms)" 1 "$(cell "crash|1|curve")" \

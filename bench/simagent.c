@@ -99,18 +99,20 @@ main (int argc, char **argv)
         line[strcspn (line, "\r\n")] = 0;
         if (!*line)
             continue;
-        if (!router)
-            router = wrp_transport_listen (transport, line, &err);
-        else if (zsock_bind (router, "%s", line) < 0) {
+        if (!router && !(router = wrp_transport_listen (transport, line, &err)))
+            fprintf (stderr, "simagent: %s\n", err ? err : "listen failed");
+        else if (count > 0 && zsock_bind (router, "%s", line) < 0)
             fprintf (stderr, "simagent: cannot bind %s: %s\n", line,
                      zmq_strerror (zmq_errno ()));
-            return 1;
+        else {
+            count++;
+            continue;
         }
-        if (!router) {
-            fprintf (stderr, "simagent: %s\n", err ? err : "listen failed");
-            return 1;
-        }
-        count++;
+        //  Sockets before the transport (its ZAP handler), then out.
+        fclose (file);
+        zsock_destroy (&router);
+        wrp_transport_destroy (&transport);
+        return 1;
     }
     fclose (file);
     if (!router)
