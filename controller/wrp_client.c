@@ -40,6 +40,15 @@
 //  rest of the process (the socket's mailbox, its monitor, the probes).
 #define S_FDS_RESERVED 64
 
+//  Requests this large (a START with a 10,000-host hostfile) go out a
+//  window at a time too: at most S_SEND_WINDOW nodes have one on its way
+//  (sent, and the agent not yet heard from since). libzmq encodes a
+//  message per connection as it writes it (with CURVE, an encrypted copy
+//  each), so sending one to 10,000 slow readers at once would hold 10,000
+//  copies. A node heard from, decided, or silent for S_WINDOW_US leaves.
+#define S_BIG_REQUEST 16384
+#define S_SEND_WINDOW 512
+
 //  How often a node busy with a deferred command is asked for its status
 //  again (the reply tells what it is doing when the deadline passes).
 #define S_REFRESH_US 2000000
@@ -554,6 +563,8 @@ wrp_client_recv (wrp_client_t *self, int timeout_ms, size_t *ret_index,
 typedef struct {
     const wrp_msg_t *request;    //  what the node was asked (NULL: not asked)
     bool sent;                   //  queued on its connection
+    bool big;                    //  the request goes through the send window
+    bool in_window;              //  sent, big, the agent not heard from since
     bool done;                   //  answered, or decided
     int64_t sent_us;             //  when the request was first queued
     unsigned drops;              //  link drops already answered with a resend
@@ -572,6 +583,8 @@ struct _s_call_t {
     int64_t next_watch;       //  next look at the links
     int64_t next_refresh;     //  next STATUS to busy nodes
     int64_t next_progress;    //  next progress line
+    size_t sending;           //  nodes in the send window
+    size_t next_send;         //  big requests are sent in node order from here
 };
 
 //  Queue a STATUS whose id is the request's id + ".p": its reply shows the
@@ -604,25 +617,83 @@ s_send (wrp_client_t *self, size_t i, const wrp_msg_t *request)
     return 0;
 }
 
+//  The size of a request's values (what decides whether it is big).
+static size_t
+s_request_size (const wrp_msg_t *request)
+{
+    size_t total = 0;
+    for (size_t f = 0; f < wrp_msg_field_count (request); f++) {
+        size_t size = 0;
+        wrp_msg_field_value (request, f, &size);
+        total += size;
+    }
+    return total;
+}
+
+//  Node i no longer counts in the send window.
+static void
+s_call_unwindow (s_call_t *call, size_t i)
+{
+    if (call->asks[i].in_window) {
+        call->asks[i].in_window = false;
+        call->sending--;
+    }
+}
+
 //  The node is decided without a reply: error is why.
 static void
 s_call_decide (s_call_t *call, size_t i)
 {
     call->asks[i].done = true;
     call->waiting--;
+    s_call_unwindow (call, i);
 }
 
-//  Node i was just dialed: send it what it is asked.
+//  Queue node i's request (dialed, not sent yet).
+static void
+s_call_send (s_call_t *call, size_t i)
+{
+    s_ask_t *ask = &call->asks[i];
+    ask->sent = true;
+    ask->sent_us = s_mono_us ();
+    if (ask->big) {
+        ask->in_window = true;
+        call->sending++;
+    }
+    if (s_send (call->client, i, ask->request) != 0)
+        s_call_decide (call, i);
+}
+
+//  Sends the big requests the send window has room for, in node order (the
+//  order the nodes are dialed in).
+static void
+s_call_feed (s_call_t *call)
+{
+    wrp_client_t *self = call->client;
+    while (call->next_send < self->count && call->sending < S_SEND_WINDOW) {
+        size_t i = call->next_send;
+        s_ask_t *ask = &call->asks[i];
+        if (ask->request && ask->big && !ask->done && !ask->sent) {
+            if (!self->peers[i].rid[0])
+                break;    //  waits for the dial window
+            s_call_send (call, i);
+        }
+        call->next_send++;
+    }
+}
+
+//  Node i was just dialed: send it what it is asked (a big request when
+//  the send window has room).
 static void
 s_call_dialed (s_call_t *call, size_t i)
 {
     s_ask_t *ask = &call->asks[i];
     if (!ask->request || ask->done || ask->sent)
         return;
-    ask->sent = true;
-    ask->sent_us = s_mono_us ();
-    if (s_send (call->client, i, ask->request) != 0)
-        s_call_decide (call, i);
+    if (ask->big)
+        s_call_feed (call);
+    else
+        s_call_send (call, i);
 }
 
 //  An errno of a connect that says something about the node (refused, no
@@ -765,6 +836,10 @@ s_call_accept (s_call_t *call, size_t index, wrp_msg_t *msg)
         return;
     }
     ask->heard_us = s_mono_us ();
+    if (ask->in_window) {
+        s_call_unwindow (call, index);    //  the agent has read the request
+        s_call_feed (call);
+    }
     if (!node->reachable) {
         node->reachable = true;
         node->rtt_ms = (double) (s_mono_us () - ask->sent_us) / 1000.0;
@@ -817,6 +892,11 @@ s_call_expire (s_call_t *call, size_t i)
                          "connected, but the agent stopped answering %.1f s ago (stopped "
                          "or hung?): no reply to %s within %.1f s",
                          silent, verb, secs);
+    else if (!ask->sent && self->peers[i].rid[0])
+        wrp_str_replace (&node->error,
+                         "not asked within %.1f s: the controller was still sending "
+                         "%s to the other nodes",
+                         secs, verb);
     else if (!ask->sent)
         wrp_str_replace (&node->error,
                          "not contacted within %.1f s: the controller was still "
@@ -875,6 +955,8 @@ s_call_begin (s_call_t *call, wrp_msg_t **requests)
     for (size_t p = 0; p < self->pending_count; p++)
         wrp_msg_destroy (&self->pending[self->pending_head + p].msg);
     self->pending_head = self->pending_count = 0;
+    const wrp_msg_t *last = NULL;
+    bool last_big = false;
     for (size_t i = 0; i < self->count; i++) {
         if (!requests[i])
             continue;
@@ -883,6 +965,12 @@ s_call_begin (s_call_t *call, wrp_msg_t **requests)
         s_ask_t *ask = &call->asks[i];
         ask->request = requests[i];
         call->total++;
+        //  Many nodes share a request: its size is looked at once.
+        if (requests[i] != last) {
+            last = requests[i];
+            last_big = s_request_size (last) >= S_BIG_REQUEST;
+        }
+        ask->big = last_big;
         if (!peer->wanted) {
             ask->done = true;    //  its error says why
             continue;
@@ -904,9 +992,10 @@ s_call_begin (s_call_t *call, wrp_msg_t **requests)
                                                      node->endpoint, &link) == 0)
             ask->drops = link.drops;
         //  Send everything first, then listen: nobody waits for anybody.
-        if (peer->rid[0])
-            s_call_dialed (call, i);
+        if (peer->rid[0] && !ask->big)
+            s_call_send (call, i);
     }
+    s_call_feed (call);    //  the big ones, once every node's entry is set
 }
 
 //  Step, on a timer: watch every waiting node's link; ask busy nodes how
@@ -918,9 +1007,14 @@ s_call_tick (s_call_t *call, int64_t now)
     s_admit (self);
     if (now >= call->next_watch) {
         s_drain (self);    //  a missed ZMQ_FD signal costs at most this wait
-        for (size_t i = 0; i < self->count; i++)
-            if (call->asks[i].request && !call->asks[i].done)
+        for (size_t i = 0; i < self->count; i++) {
+            s_ask_t *ask = &call->asks[i];
+            if (ask->in_window && now - ask->sent_us >= S_WINDOW_US)
+                s_call_unwindow (call, i);    //  a slow reader holds up nobody
+            if (ask->request && !ask->done)
                 s_call_watch (call, i);
+        }
+        s_call_feed (call);
         int64_t every = S_WATCH_NODE_US * (int64_t) self->count;
         call->next_watch = now + (every > S_WATCH_MIN_US ? every : S_WATCH_MIN_US);
     }
@@ -1111,6 +1205,20 @@ wrp_client_test (bool verbose)
     assert (!wrp_client_node (client, 2)->reachable);
     assert (!wrp_client_node (client, 2)->timed_out);
     assert (strstr (wrp_client_node (client, 2)->error, "connection refused"));
+    wrp_msg_destroy (&start);
+
+    //  A big START (a 20 KiB hostfile) goes through the send window, and
+    //  the same is seen.
+    start = wrp_msg_new (WRP_CMD_START, NULL);
+    char *hostfile = malloc (20000);
+    memset (hostfile, 'h', 19999);
+    hostfile[19999] = '\0';
+    wrp_msg_set_str (start, WRP_F_HOSTFILE, hostfile);
+    free (hostfile);
+    rc = wrp_client_call_all (client, start, 800);
+    assert (rc == 1);
+    assert (wrp_client_node (client, 0)->answered);
+    assert (wrp_client_node (client, 1)->timed_out);
     wrp_msg_destroy (&start);
 
     //  Hang up: an answered node's connection is closed at once, and the
