@@ -97,7 +97,7 @@ s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(('127.0.0.1', $port + 1)); s.listen(1); print('ready', flush=True); time.sleep(60)" > "$T/holder.out" &
 holder=$!
 at_exit "kill -9 $holder 2>/dev/null"
-wait_for 5 grep -q ready "$T/holder.out"
+wait_for 30 grep -q ready "$T/holder.out"
 start_runtime b1 "$port"
 assert_eq BUSY "$(field code)" "port taken: $R"
 assert_contains "$(field text)" "port $((port + 1))" "text names the port"
@@ -105,6 +105,7 @@ assert_contains "$(field text)" "pid $holder" "text names the holder"
 assert_eq stopped "$(field state)" "nothing started"
 assert_eq "" "$(field pid)" "no runtime after BUSY"
 kill -9 $holder
+wait $holder 2>/dev/null || true    # gone, and its port with it
 start_runtime b1 "$port"
 assert_eq running "$(field state)" "BUSY is not recorded: same id retried later runs"
 send KILL bk

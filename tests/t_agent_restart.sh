@@ -18,7 +18,10 @@ note "agent SIGKILLed, runtime untouched; restart re-adopts it"
 stop_agent KILL
 alive "$pid" || fail "runtime died with the agent"
 start_agent "$T/a"
-send STATUS s1
+# A re-adopted runtime is `starting` until the agent's readiness probe
+# finds it serving again: wait for that, with a deadline.
+running () { send STATUS s1; [ "$(field state)" = running ]; }
+wait_for 30 running
 assert_eq running "$(field state)" "state after agent restart"
 assert_eq "$pid" "$(field pid)" "same pid after agent restart"
 assert_eq 1 "$(field starts)" "starts kept"
@@ -73,7 +76,8 @@ kill -STOP "$pid"                   # wedged: the stop takes the full escalation
 stop_agent KILL
 alive "$pid" || fail "runtime ended before the test could restart the agent"
 start_agent "$T/a"
-send STATUS s4
+running_s4 () { send STATUS s4; [ "$(field state)" = running ]; }
+wait_for 30 running_s4
 assert_eq running "$(field state)" "interrupted stop: the runtime still runs"
 SEND_TIMEOUT=30000 send STOP b4
 assert_eq OK "$(field command)" "repeated stop: $R"
