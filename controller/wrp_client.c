@@ -47,7 +47,7 @@
 //  each), so sending one to 10,000 slow readers at once would hold 10,000
 //  copies. A node heard from, decided, or silent for S_WINDOW_US leaves.
 #define S_BIG_REQUEST 16384
-#define S_SEND_WINDOW 512
+#define S_SEND_WINDOW 128
 
 //  How often a node busy with a deferred command is asked for its status
 //  again (the reply tells what it is doing when the deadline passes).
@@ -94,7 +94,7 @@ struct _wrp_client_t {
     bool progress_shown;     //  a progress line is on the terminal
 };
 
-static void s_call_dialed (s_call_t *call, size_t i);
+static void s_call_dialed (s_call_t *call, size_t i, bool ok);
 
 double
 wrp_client_now (void)
@@ -399,11 +399,13 @@ s_admit (wrp_client_t *self)
     self->window_count = kept;
     while (self->window_count < S_WINDOW && self->next_dial < self->count) {
         size_t i = self->next_dial++;
-        if (!self->peers[i].wanted || self->peers[i].rid[0] || s_dial (self, i) != 0)
+        if (!self->peers[i].wanted || self->peers[i].rid[0])
             continue;
-        self->window[self->window_count++] = i;
+        bool ok = s_dial (self, i) == 0;
+        if (ok)
+            self->window[self->window_count++] = i;
         if (self->call)
-            s_call_dialed (self->call, i);
+            s_call_dialed (self->call, i, ok);
     }
 }
 
@@ -683,14 +685,17 @@ s_call_feed (s_call_t *call)
 }
 
 //  Node i was just dialed: send it what it is asked (a big request when
-//  the send window has room).
+//  the send window has room). Not ok: it could not be, and its error says
+//  why.
 static void
-s_call_dialed (s_call_t *call, size_t i)
+s_call_dialed (s_call_t *call, size_t i, bool ok)
 {
     s_ask_t *ask = &call->asks[i];
     if (!ask->request || ask->done || ask->sent)
         return;
-    if (ask->big)
+    if (!ok)
+        s_call_decide (call, i);
+    else if (ask->big)
         s_call_feed (call);
     else
         s_call_send (call, i);
