@@ -163,7 +163,7 @@ main (int argc, char **argv)
     int rc = 0;
 
     double t0 = bench_now_ms ();
-    zsock_t *sock = wrp_transport_fanout (transport, &err);
+    zsock_t *sock = wrp_transport_fanout (transport, (size_t) count, &err);
     int i = 0;
     for (char *ep = zlistx_first (endpoints); sock && ep;
          ep = zlistx_next (endpoints), i++) {

@@ -42,6 +42,9 @@
 #define S_HEARTBEAT_IVL    2000
 #define S_HEARTBEAT_TTL    10000
 #define S_HEARTBEAT_TMO    6000
+#define S_HEARTBEAT_MAX    30000    //  the controller's interval, at most
+#define S_PEERS_PER_IVL    1000     //  a controller's interval grows past this
+#define S_AGENT_PING_TMO   30000    //  the agent's patience with a busy controller
 #define S_TCP_MAXRT_MS     15000
 #define S_HANDSHAKE_MS     10000
 //  A handshake cut off this soon after the connect is the agent refusing it
@@ -254,6 +257,31 @@ wrp_transport_public_key (wrp_transport_t *self)
     return self->cert ? zcert_public_txt (self->cert) : NULL;
 }
 
+//  ZMTP heartbeats: a node that vanishes without a FIN/RST (power off,
+//  cable) is noticed in seconds; the controller then reconnects and the
+//  agent frees the peer. TTL tells the peer to drop us likewise. A
+//  controller holding many connections pings each less often (2 s per
+//  1000, at most 30 s): its I/O threads answer and time every one, and on
+//  a starved machine tight deadlines only drop connections and make them
+//  handshake again. The agent gives a controller 30 s to answer its pings,
+//  and asks the same of it, for the same reason (it has one connection a
+//  controller; a dead agent is the controller's business to notice, with
+//  its own pings).
+static void
+s_set_heartbeat (zsock_t *sock, bool server, size_t peers)
+{
+    int ivl = S_HEARTBEAT_IVL;
+    if (!server && peers > S_PEERS_PER_IVL)
+        ivl = peers / S_PEERS_PER_IVL * S_HEARTBEAT_IVL > S_HEARTBEAT_MAX
+                  ? S_HEARTBEAT_MAX
+                  : (int) (peers / S_PEERS_PER_IVL) * S_HEARTBEAT_IVL;
+    zsock_set_heartbeat_ivl (sock, ivl);
+    zsock_set_heartbeat_ttl (sock, server ? S_AGENT_PING_TMO
+                                          : S_HEARTBEAT_TTL / S_HEARTBEAT_IVL * ivl);
+    zsock_set_heartbeat_timeout (sock, server ? S_AGENT_PING_TMO
+                                              : S_HEARTBEAT_TMO / S_HEARTBEAT_IVL * ivl);
+}
+
 //  Options both ends set, and why.
 static void
 s_set_common (zsock_t *sock)
@@ -265,12 +293,6 @@ s_set_common (zsock_t *sock)
     zsock_set_maxmsgsize (sock, (int) S_MAXMSGSIZE);
     //  On close, give queued replies a moment, but never hang an exit.
     zsock_set_linger (sock, S_LINGER_MS);
-    //  ZMTP heartbeats: a node that vanishes without a FIN/RST (power off,
-    //  cable) is noticed in seconds; the DEALER then reconnects and the
-    //  ROUTER frees the peer. TTL tells the peer to drop us likewise.
-    zsock_set_heartbeat_ivl (sock, S_HEARTBEAT_IVL);
-    zsock_set_heartbeat_ttl (sock, S_HEARTBEAT_TTL);
-    zsock_set_heartbeat_timeout (sock, S_HEARTBEAT_TMO);
     //  TCP_USER_TIMEOUT: unacknowledged data (and on Linux a connect) gives
     //  up after this, not after the kernel's ~15 minutes of retransmits.
     zsock_set_tcp_maxrt (sock, S_TCP_MAXRT_MS);
@@ -333,6 +355,7 @@ wrp_transport_listen (wrp_transport_t *self, const char *endpoint, char **ret_er
         return wrp_str_null (ret_err, "cannot create a socket: %s",
                              zmq_strerror (zmq_errno ()));
     s_set_common (sock);
+    s_set_heartbeat (sock, true, 1);
     //  Many controllers' DEALERs (or one controller's fan-out restarting)
     //  connect at once; the kernel caps this at net.core.somaxconn.
     zsock_set_backlog (sock, S_BACKLOG);
@@ -396,13 +419,15 @@ wrp_transport_notice (wrp_transport_t *self)
 //  A client socket of the given type with the options of every controller
 //  socket, its own certificate, and a socket monitor filed under it.
 static zsock_t *
-s_client_socket (wrp_transport_t *self, int type, const char *what, char **ret_err)
+s_client_socket (wrp_transport_t *self, int type, const char *what, size_t peers,
+                 char **ret_err)
 {
     zsock_t *sock = zsock_new (type);
     if (!sock)
         return wrp_str_null (ret_err, "cannot create a socket for %s: %s", what,
                              zmq_strerror (zmq_errno ()));
     s_set_common (sock);
+    s_set_heartbeat (sock, false, peers);
     //  Reconnect after 100 ms, doubling up to 5 s: an agent that restarts
     //  is found again quickly, one that is down costs little (libzmq adds
     //  its own jitter to each retry).
@@ -521,17 +546,17 @@ wrp_transport_connect (wrp_transport_t *self, const char *endpoint,
     assert (self);
     if (!endpoint || !*endpoint)
         return wrp_str_null (ret_err, "connect: empty endpoint");
-    zsock_t *sock = s_client_socket (self, ZMQ_DEALER, endpoint, ret_err);
+    zsock_t *sock = s_client_socket (self, ZMQ_DEALER, endpoint, 1, ret_err);
     if (sock && s_dial (self, sock, endpoint, agent_key_file, ret_err))
         wrp_transport_close (self, &sock);
     return sock;
 }
 
 zsock_t *
-wrp_transport_fanout (wrp_transport_t *self, char **ret_err)
+wrp_transport_fanout (wrp_transport_t *self, size_t peers, char **ret_err)
 {
     assert (self);
-    zsock_t *sock = s_client_socket (self, ZMQ_ROUTER, "the agents", ret_err);
+    zsock_t *sock = s_client_socket (self, ZMQ_ROUTER, "the agents", peers, ret_err);
     //  A send to a routing id without a connection fails (EHOSTUNREACH)
     //  instead of vanishing.
     if (sock)

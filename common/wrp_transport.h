@@ -94,9 +94,10 @@ zsock_t *wrp_transport_connect (wrp_transport_t *self, const char *endpoint,
 //  Controller side, many agents: one ROUTER (ROUTER_MANDATORY, the same
 //  options and certificate as a DEALER) and one socket monitor, to which
 //  wrp_transport_dial adds one connection per agent. A connection costs one
-//  descriptor and no socket of its own. Returns NULL and a message. Close
-//  it with wrp_transport_close.
-zsock_t *wrp_transport_fanout (wrp_transport_t *self, char **ret_err);
+//  descriptor and no socket of its own. peers: how many agents it will
+//  hold (its heartbeats are spaced out for thousands). Returns NULL and a
+//  message. Close it with wrp_transport_close.
+zsock_t *wrp_transport_fanout (wrp_transport_t *self, size_t peers, char **ret_err);
 
 //  Controller side: connect the fan-out to endpoint; messages to the agent
 //  there go to routing_id (unique for the socket's life: libzmq frees an

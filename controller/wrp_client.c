@@ -231,7 +231,7 @@ wrp_client_new (wrp_transport_t *transport, const wrp_plan_host_t *hosts, size_t
         zmq_ctx_set (zsys_init (), ZMQ_IO_THREADS, threads > 16 ? 16 : (int) threads);
     char *err = NULL;
     if (self->nodes && self->peers)
-        self->sock = wrp_transport_fanout (transport, &err);
+        self->sock = wrp_transport_fanout (transport, count, &err);
     if (!self->sock) {
         free (err);
         wrp_client_destroy (&self);
