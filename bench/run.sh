@@ -240,21 +240,22 @@ for p in echo floor; do
         exit 1
     fi
 done
+# bench_wrp NAME: builds bench/NAME.c against the product's libwrp.a into
+# $OUT/NAME; false when it cannot.
+bench_wrp () {
+    local libs="libczmq libzmq yaml-0.1 libsystemd libsodium"
+    [ -f "$BUILD/lib/libwrp.a" ] && cc -std=c17 -O2 -Wall -Wextra -Werror -D_GNU_SOURCE \
+        -Icommon -Iproto $(pkg-config --cflags $libs) -o "$OUT/$1" "bench/$1.c" \
+        "$BUILD/lib/libwrp.a" $(pkg-config --libs $libs) -lm >>"$LOG" 2>&1
+}
 PROBE=
-if [ -f "$BUILD/lib/libwrp.a" ] && cc -std=c17 -O2 -Wall -Wextra -Werror -D_GNU_SOURCE \
-        -Icommon -Iproto $(pkg-config --cflags libczmq libzmq yaml-0.1 libsystemd libsodium) \
-        -o "$OUT/wrpprobe" bench/wrpprobe.c "$BUILD/lib/libwrp.a" \
-        $(pkg-config --libs libczmq libzmq yaml-0.1 libsystemd libsodium) -lm >>"$LOG" 2>&1; then
+SIM=
+if bench_wrp wrpprobe; then
     PROBE=$OUT/wrpprobe
 else
     say "cannot build bench/wrpprobe.c against libwrp.a: warm-poll and crash figures skipped"
 fi
-
-SIM=
-if [ -f "$BUILD/lib/libwrp.a" ] && cc -std=c17 -O2 -Wall -Wextra -Werror -D_GNU_SOURCE \
-        -Icommon -Iproto $(pkg-config --cflags libczmq libzmq yaml-0.1 libsystemd libsodium) \
-        -o "$OUT/simagent" bench/simagent.c "$BUILD/lib/libwrp.a" \
-        $(pkg-config --libs libczmq libzmq yaml-0.1 libsystemd libsodium) -lm >>"$LOG" 2>&1; then
+if bench_wrp simagent; then
     SIM=$OUT/simagent
 else
     say "cannot build bench/simagent.c against libwrp.a: simulated-agent figures skipped"

@@ -98,6 +98,16 @@ _netns_wait_agent () {
     done
 }
 
+# netns_start N PIPELINE: bring up nodes 1..N, load PIPELINE and start it
+# on every node (each step must succeed).
+netns_start () {
+    netns_up "$1"
+    run_cmd out rc ctl ppl load "$2"
+    assert_eq 0 "$rc" "ppl load: $out"
+    run_cmd out rc ctl start
+    assert_eq 0 "$rc" "start: $out"
+}
+
 # netns_up N: bring up nodes 1..N and write the hostfile ($NETNS_HOSTFILE).
 netns_up () {
     need_root

@@ -12,11 +12,7 @@ CHROMIUM=$(command -v chromium || command -v chromium-browser || true)
 
 small_pipeline "$T/p.yaml" browsertest
 NETNS_ENV_1="ASAN_OPTIONS=handle_segv=0"
-netns_up 3
-run_cmd out rc ctl ppl load "$T/p.yaml"
-assert_eq 0 "$rc" "ppl load: $out"
-run_cmd out rc ctl start
-assert_eq 0 "$rc" "start: $out"
+netns_start 3 "$T/p.yaml"
 
 port=$(free_port)
 URL=http://127.0.0.1:$port/

@@ -23,11 +23,7 @@ pkgs:
     client_data_segment_size: 4M
     runtime_data_segment_size: 4M
 YAML
-netns_up 2
-run_cmd out rc ctl ppl load "$T/p.yaml"
-assert_eq 0 "$rc" "ppl load: $out"
-run_cmd out rc ctl start
-assert_eq 0 "$rc" "start: $out"
+netns_start 2 "$T/p.yaml"
 
 port=$(free_port)
 URL=http://127.0.0.1:$port

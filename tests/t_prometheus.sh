@@ -14,11 +14,7 @@ command -v curl >/dev/null || skip "needs curl"
 small_pipeline "$T/p.yaml" promtest
 # A sanitizer build of the stand-in would catch the SIGSEGV itself.
 NETNS_ENV_1="ASAN_OPTIONS=handle_segv=0"
-netns_up 3
-run_cmd out rc ctl ppl load "$T/p.yaml"
-assert_eq 0 "$rc" "ppl load: $out"
-run_cmd out rc ctl start
-assert_eq 0 "$rc" "start: $out"
+netns_start 3 "$T/p.yaml"
 
 mport=$(free_port)
 "$BIN/wrp-controller" -H "$NETNS_HOSTFILE" --port "$NETNS_PORT" --insecure monitor \
